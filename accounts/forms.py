@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from .models import Location, Role
+from .normalize import normalize_phone
+
+
+class LinesField(forms.CharField):
+    """One value per line (or comma-separated), each checked by `item_clean`."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, *args, item_clean, **kwargs):
+        self.item_clean = item_clean
+        super().__init__(*args, required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, (list, tuple)) else value
+
+    def clean(self, value):
+        items = [part.strip() for line in (value or "").splitlines() for part in line.split(",") if part.strip()]
+        cleaned, errors = [], []
+        for item in items:
+            try:
+                cleaned.append(self.item_clean(item))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return list(dict.fromkeys(cleaned))
+
+
+def _clean_email(value: str) -> str:
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(f"“{value}” is not an e-mail address.")
+    return value.lower()
+
+
+class LocationSettingsForm(forms.ModelForm):
+    notification_emails = LinesField(item_clean=_clean_email, help_text="One address per line.")
+    sms_distribution_list = LinesField(item_clean=normalize_phone, help_text="One mobile number per line.")
+
+    class Meta:
+        model = Location
+        fields = [
+            "address",
+            "city",
+            "region",
+            "postal_code",
+            "time_zone",
+            "back_office",
+            "after_hours",
+            "mobile",
+            "notification_emails",
+            "sms_distribution_enabled",
+            "sms_distribution_list",
+            "lead_sms_enabled",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sms_distribution_enabled") and not cleaned.get("sms_distribution_list"):
+            self.add_error("sms_distribution_list", "Add at least one number to turn SMS office messages on.")
+        return cleaned
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)
+
+
+class AcceptInvitationForm(SetPasswordForm):
+    full_name = forms.CharField(max_length=150, required=False, label="Your name")
+    field_order = ["full_name", "new_password1", "new_password2"]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. “Website contact form”.")

@@ -1,0 +1,48 @@
+"""Normalization of the values callers and forms type: postal codes and phone numbers."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+_US_ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
+_CA_POSTAL = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s?(\d[ABCEGHJ-NPRSTV-Z]\d)$")
+
+
+def normalize_postal_code(raw: str) -> str:
+    """US ZIP+4 → 5 digits; Canadian codes upper-case `A1A 1A1`. Anything else is refused."""
+    value = (raw or "").strip().upper()
+    if match := _US_ZIP.match(value):
+        return match.group(1)
+    if match := _CA_POSTAL.match(value):
+        return f"{match.group(1)} {match.group(2)}"
+    raise ValidationError(
+        f"“{raw}” is not a postal code: use a US ZIP (12345 or 12345-6789) or a Canadian code (A1A 1A1).",
+        code="postal_code",
+    )
+
+
+def normalize_phone(raw: str, region: str = "US") -> str:
+    """Any way a person writes a North American (or +international) number → E.164."""
+    try:
+        number = phonenumbers.parse((raw or "").strip(), region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(f"“{raw}” is not a valid phone number.", code="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """E.164 → how people read it, e.g. (212) 555-0100."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 1:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,163 @@
+"""Tenant scoping: which Locations a user (or an API token) may see, and with which role.
+
+Every owner-facing query goes through `Model.objects.visible_to(user)`, which calls
+`visible_location_ids` here: a subquery, so scoping adds no round trip. Views fetch single
+objects with `get_visible_or_404`, so a row of another tenant answers 404, never 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+SESSION_KEY = "current_location_id"
+EDIT_ROLES = ("owner", "manager")
+
+
+def _token(user):
+    return getattr(user, "api_token", None)
+
+
+def sees_all_locations(user) -> bool:
+    """Staff and agents work across every Location (agents through the console and API)."""
+    token = _token(user)
+    if token is not None:
+        return token.scope == "agent"
+    return bool(user.is_authenticated and (user.is_staff or user.is_agent))
+
+
+def visible_location_ids(user) -> QuerySet:
+    """A subquery of the ids of the Locations `user` may see."""
+    from .models import ApiToken, Location, Membership
+
+    if not user.is_authenticated:
+        return Location.objects.none().values("id")
+    token = _token(user)
+    if token is not None:
+        if token.scope == ApiToken.Scope.AGENT:
+            return Location.objects.values("id")
+        if token.scope == ApiToken.Scope.BRAND:
+            return Location.objects.filter(brand_id=token.brand_id).values("id")
+        return Membership.objects.filter(user=user, role="owner").values("location_id")
+    if user.is_staff or user.is_agent:
+        return Location.objects.values("id")
+    return Location.objects.filter(Q(memberships__user=user) | Q(brand__brand_memberships__user=user)).values("id")
+
+
+def visible_brand_ids(user) -> QuerySet:
+    """Brands whose brand-only rows (leads no Location took) the user may see."""
+    from .models import ApiToken, Brand
+
+    if not user.is_authenticated:
+        return Brand.objects.none().values("id")
+    token = _token(user)
+    if token is not None:
+        if token.scope == ApiToken.Scope.AGENT:
+            return Brand.objects.values("id")
+        if token.scope == ApiToken.Scope.BRAND:
+            return Brand.objects.filter(id=token.brand_id).values("id")
+        return Brand.objects.none().values("id")
+    if user.is_staff or user.is_agent:
+        return Brand.objects.values("id")
+    return Brand.objects.filter(brand_memberships__user=user).values("id")
+
+
+def location_ids_with_role(user, roles: Iterable[str]) -> QuerySet:
+    """Locations where the user holds one of `roles` (owner/manager/viewer)."""
+    from .models import Location, Membership
+
+    if not user.is_authenticated:
+        return Location.objects.none().values("id")
+    token = _token(user)
+    if token is not None and token.scope != "location":
+        return Location.objects.none().values("id")
+    roles = tuple(roles)
+    if token is not None:
+        roles = tuple(r for r in roles if r == "owner")
+    return Membership.objects.filter(user=user, role__in=roles).values("location_id")
+
+
+def role_for(user, location) -> str | None:
+    """The user's role on one Location: owner, manager, viewer, brand, agent, staff or None."""
+    from .models import Membership
+
+    if not user.is_authenticated:
+        return None
+    token = _token(user)
+    if token is not None:
+        if token.scope == "agent":
+            return "agent"
+        if token.scope == "brand":
+            return "integration" if token.brand_id == location.brand_id else None
+    location_id = getattr(location, "pk", location)
+    cache = user.__dict__.setdefault("_role_cache", {})
+    if location_id not in cache:
+        role = Membership.objects.filter(user=user, location_id=location_id).values_list("role", flat=True).first()
+        if token is not None and role != "owner":
+            role = None
+        if role is None and token is None:
+            if user.is_staff:
+                role = "staff"
+            elif user.is_agent:
+                role = "agent"
+            elif user.brand_memberships.filter(brand__locations=location_id).exists():
+                role = "brand"
+        cache[location_id] = role
+    return cache[location_id]
+
+
+def require_role(user, location, roles: Iterable[str], action: str = "do this") -> str:
+    """Raises PermissionDenied (403) when the user's role on `location` is not in `roles`."""
+    role = role_for(user, location)
+    if role not in tuple(roles):
+        raise PermissionDenied(f"Your role ({role or 'none'}) may not {action}.")
+    return role
+
+
+def get_visible_or_404(request, queryset: QuerySet, **lookup):
+    """Fetch one tenant row through `visible_to`; follow it to its Location in the switcher."""
+    obj = get_object_or_404(queryset.visible_to(request.user), **lookup)
+    location_id = getattr(obj, "location_id", None)
+    current = current_location_id(request)
+    if location_id and current and current != location_id and hasattr(request, "session"):
+        request.session[SESSION_KEY] = location_id  # a link to another of my locations switches to it
+    return obj
+
+
+def current_location_id(request) -> int | None:
+    session = getattr(request, "session", None)
+    return session.get(SESSION_KEY) if session is not None else None
+
+
+def current_locations(request) -> QuerySet:
+    """The Locations the header switcher selects: one, or all the user may see."""
+    from .models import Location
+
+    locations = Location.objects.visible_to(request.user)
+    current = current_location_id(request)
+    return locations.filter(id=current) if current else locations
+
+
+def scope_to_current(queryset: QuerySet, request) -> QuerySet:
+    """A tenant queryset limited to what the user sees and to the switcher's choice."""
+    scoped = queryset.visible_to(request.user)
+    current = current_location_id(request)
+    return scoped.filter(location_id=current) if current else scoped
+
+
+def current_location(request):
+    """The switcher's Location object (None for "All my locations"), cached on the request."""
+    from .models import Location
+
+    if not hasattr(request, "_current_location"):
+        location_id = current_location_id(request)
+        location = None
+        if location_id and request.user.is_authenticated:
+            location = Location.objects.visible_to(request.user).filter(id=location_id).first()
+            if location is None:  # membership removed since: fall back to all
+                request.session.pop(SESSION_KEY, None)
+        request._current_location = location
+    return request._current_location

@@ -1,0 +1,171 @@
+"""Writes for tenancy: settings, invitations, API tokens, area postal-code imports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ApiToken, Area, AreaPostalCode, Brand, Invitation, Location, Membership, User
+from .normalize import normalize_postal_code
+from .scoping import require_role
+
+INVITATION_SALT = "accounts.invitation"
+
+
+# --- Invitations ---------------------------------------------------------------------------
+def invitation_create(*, location: Location, invited_by: User, email: str, role: str) -> tuple[Invitation, str]:
+    """An owner invites a team member by e-mail; returns the invitation and its signed link."""
+    require_role(invited_by, location, ["owner"], "invite team members")
+    email = email.strip().lower()
+    if Membership.objects.filter(location=location, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already on this Location's team."})
+    with transaction.atomic():
+        Invitation.objects.filter(location=location, email=email, accepted_at=None, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        invitation = Invitation.objects.create(location=location, email=email, role=role, invited_by=invited_by)
+        link = invitation_link(invitation)
+        from messaging.outbox import notify_invitation
+
+        notify_invitation(invitation=invitation, link=link)
+    return invitation, link
+
+
+def invitation_link(invitation: Invitation) -> str:
+    from django.urls import reverse
+
+    token = signing.dumps({"invitation": invitation.pk}, salt=INVITATION_SALT)
+    return settings.PUBLIC_BASE_URL + reverse("invitation_accept", args=[token])
+
+
+class InvitationInvalid(Exception):
+    """The link is bad, expired, already used or revoked; the message says which."""
+
+
+def invitation_from_token(token: str) -> Invitation:
+    max_age = settings.INVITATION_MAX_AGE_DAYS * 86400
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise InvitationInvalid("This invitation has expired. Ask the owner to send a new one.")
+    except signing.BadSignature:
+        raise InvitationInvalid("This invitation link is not valid.")
+    invitation = Invitation.objects.select_related("location").filter(pk=data.get("invitation")).first()
+    if invitation is None:
+        raise InvitationInvalid("This invitation link is not valid.")
+    if invitation.accepted_at:
+        raise InvitationInvalid("This invitation has already been used. Log in instead.")
+    if invitation.revoked_at:
+        raise InvitationInvalid("This invitation was withdrawn or replaced by a newer one.")
+    return invitation
+
+
+def invitation_accept(*, token: str, password: str | None, full_name: str = "", user: User | None = None) -> User:
+    """Joins the team: creates the invitee's account (or uses the logged-in one) once only."""
+    with transaction.atomic():
+        invitation = invitation_from_token(token)
+        # Claim the invitation: a concurrent second use finds it accepted and fails.
+        claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at=None, revoked_at=None).update(
+            accepted_at=timezone.now()
+        )
+        if not claimed:
+            raise InvitationInvalid("This invitation has already been used. Log in instead.")
+        if user is None or not user.is_authenticated:
+            user = User.objects.filter(email__iexact=invitation.email).first()
+            if user is None:
+                user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+            elif password:
+                raise InvitationInvalid("You already have an account: log in, then open the link again.")
+        elif user.email.lower() != invitation.email:
+            raise InvitationInvalid(f"This invitation is for {invitation.email}; you are logged in as {user.email}.")
+        Membership.objects.update_or_create(user=user, location=invitation.location, defaults={"role": invitation.role})
+        Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    return user
+
+
+def membership_remove(*, location: Location, actor: User, membership: Membership) -> None:
+    require_role(actor, location, ["owner"], "change the team")
+    if membership.user_id == actor.id:
+        raise ValidationError("You cannot remove yourself; ask another owner or the call center.")
+    membership.delete()
+
+
+# --- Settings ------------------------------------------------------------------------------
+def location_update_settings(*, location: Location, actor: User, form) -> Location:
+    """Owner edits of contact numbers, address, notification addresses, distribution list."""
+    require_role(actor, location, ["owner"], "change the settings")
+    form.save()
+    return location
+
+
+def location_regenerate_calendar_secret(*, location: Location, actor: User) -> str:
+    import secrets
+
+    require_role(actor, location, ["owner"], "change the calendar feed")
+    location.calendar_secret = secrets.token_urlsafe()
+    location.save(update_fields=["calendar_secret"])
+    return location.calendar_secret
+
+
+# --- API tokens ----------------------------------------------------------------------------
+def api_token_issue_for_owner(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Owners issue `location` tokens, limited to the Locations they own."""
+    if not Membership.objects.filter(user=actor, role="owner").exists():
+        raise ValidationError("Only owners may create API tokens.")
+    return ApiToken.issue(user=actor, name=name, scope=ApiToken.Scope.LOCATION)
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+
+
+# --- Areas ---------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    imported: int
+    errors: list[str]
+
+
+def area_import_postal_codes(*, brand: Brand, csv_text: str) -> ImportResult:
+    """CSV `area,postal_code` rows for one brand: every bad row is reported, and when any row
+    is bad nothing is imported (one transaction)."""
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    if "area" not in fields or "postal_code" not in fields:
+        return ImportResult(0, ["The first line must name the columns: area,postal_code"])
+    areas = {a.name.lower(): a for a in Area.objects.filter(brand=brand)}
+    owners = dict(AreaPostalCode.objects.filter(brand=brand).values_list("postal_code", "area__name"))
+    seen: dict[str, int] = {}
+    rows, errors = [], []
+    for line_number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        area = areas.get(row.get("area", "").lower())
+        if area is None:
+            errors.append(f"Line {line_number}: no area “{row.get('area', '')}” in {brand}.")
+            continue
+        try:
+            code = normalize_postal_code(row.get("postal_code", ""))
+        except ValidationError as error:
+            errors.append(f"Line {line_number}: {error.messages[0]}")
+            continue
+        if code in owners and owners[code] != area.name:
+            errors.append(f"Line {line_number}: {code} already belongs to area “{owners[code]}”.")
+            continue
+        if code in seen:
+            errors.append(f"Line {line_number}: {code} is repeated (first on line {seen[code]}).")
+            continue
+        seen[code] = line_number
+        if code not in owners:
+            rows.append(AreaPostalCode(brand=brand, area=area, postal_code=code))
+    if errors:
+        return ImportResult(0, errors)
+    with transaction.atomic():
+        AreaPostalCode.objects.bulk_create(rows)
+    return ImportResult(len(rows), [])

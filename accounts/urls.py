@@ -1,0 +1,37 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("switch-location/", views.switch_location, name="switch_location"),
+    path("settings/", views.settings_home, name="settings"),
+    path("settings/<int:location_id>/", views.location_settings, name="location_settings"),
+    path("settings/<int:location_id>/invite/", views.invitation_create, name="invitation_create"),
+    path("settings/<int:location_id>/tokens/", views.api_token_create, name="api_token_create"),
+    path(
+        "settings/<int:location_id>/calendar-secret/",
+        views.calendar_secret_regenerate,
+        name="calendar_secret_regenerate",
+    ),
+    path("settings/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("settings/team/<int:membership_id>/remove/", views.membership_remove, name="membership_remove"),
+    path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+]

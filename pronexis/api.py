@@ -1,0 +1,42 @@
+"""Shared API pieces: JSON errors per field, strict input serializers, 409 for refused rules."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class RuleRefused(exceptions.APIException):
+    """A state change the domain rules refuse (a lead transition, a second answer): 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This change is not allowed."
+    default_code = "refused"
+
+
+class StrictSerializer(serializers.Serializer):
+    """Input serializer that answers 400 for unknown fields instead of ignoring them."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(response.data, list):
+        response.data = {"detail": response.data}
+    return Response(response.data, status=response.status_code, headers=response.headers)

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+admin.site.site_header = "ProNexis call center admin"
+admin.site.site_title = "ProNexis admin"
+
+api_v1 = [
+    path("", include("leads.api_urls")),
+    path("", include("calendars.api_urls")),
+    path("", include("conflicts.api_urls")),
+    path("", include("messaging.api_urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("healthz/", views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("", include("conflicts.urls")),
+    path("", include("leads.urls")),
+    path("", include("calendars.urls")),
+    path("", include("messaging.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+]

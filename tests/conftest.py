@@ -1,0 +1,110 @@
+"""Shared fixtures: two tenants (A and B) with every role, agents and staff, API clients."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, Location, User
+
+from .factories import (
+    BrandFactory,
+    BrandMembershipFactory,
+    LocationFactory,
+    MembershipFactory,
+    UserFactory,
+    make_agent,
+)
+
+
+def pytest_sessionstart(session):
+    """With REQUIRE_SERVICES=1 (CI), a missing PostgreSQL or Redis fails the run at once."""
+    if os.environ.get("REQUIRE_SERVICES") != "1":
+        return
+    import psycopg2
+    import redis
+
+    url = settings.DATABASES["default"]
+    psycopg2.connect(
+        dbname="postgres", user=url.get("USER"), host=url.get("HOST"), port=url.get("PORT") or 5432
+    ).close()
+    if not settings.REDIS_URL:
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but REDIS_URL is not set")
+    redis.Redis.from_url(settings.REDIS_URL).ping()
+
+
+@dataclass
+class Tenant:
+    """One Location with a user for each role; `brand_user` leads the Location's brand."""
+
+    location: Location
+    owner: User
+    manager: User
+    viewer: User
+    brand_user: User
+
+    @property
+    def brand(self):
+        return self.location.brand
+
+    def user(self, role: str) -> User:
+        return getattr(self, role if role != "brand" else "brand_user")
+
+
+def make_tenant(**location_kwargs) -> Tenant:
+    location = LocationFactory(**location_kwargs)
+    users = {role: MembershipFactory(location=location, role=role).user for role in ("owner", "manager", "viewer")}
+    brand_user = BrandMembershipFactory(brand=location.brand).user
+    return Tenant(location=location, brand_user=brand_user, **users)
+
+
+@pytest.fixture
+def tenant_a(db) -> Tenant:
+    return make_tenant(brand=BrandFactory(name="Brand A"), name="Location A")
+
+
+@pytest.fixture
+def tenant_b(db) -> Tenant:
+    return make_tenant(brand=BrandFactory(name="Brand B"), name="Location B")
+
+
+@pytest.fixture
+def agent(db) -> User:
+    return make_agent(email="agent@example.test")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return UserFactory(email="staff@example.test", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return UserFactory(email="outsider@example.test")
+
+
+def token_client(user: User, scope: str = "agent", brand=None) -> APIClient:
+    _, key = ApiToken.issue(user=user, name=f"{scope} token", scope=scope, brand=brand)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def agent_api(agent) -> APIClient:
+    return token_client(agent, "agent")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def session_api(user: User) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
