@@ -7,6 +7,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .errors import Refused
+
 
 class RuleRefused(exceptions.APIException):
     """A state change the domain rules refuse (a lead transition, a second answer): 409."""
@@ -30,6 +32,8 @@ class StrictSerializer(serializers.Serializer):
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    elif isinstance(exc, Refused):
+        exc = RuleRefused(str(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, PermissionDenied):

@@ -130,7 +130,14 @@ CELERY_TASK_DEFAULT_QUEUE = "pronexis"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Each task named here is the issue's: the owning app defines it in its tasks.py.
+CELERY_BEAT_SCHEDULE = {
+    "run-due-contact-steps": {"task": "leads.tasks.run_due_contact_steps", "schedule": 60.0},
+    "sweep-stuck-notifications": {"task": "messaging.tasks.sweep_stuck_notifications", "schedule": 300.0},
+    "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
+    "expire-same-day-requests": {"task": "calendars.tasks.expire_same_day_requests", "schedule": 300.0},
+    "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -120,3 +120,11 @@ class BrandMembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     brand = factory.SubFactory(BrandFactory)
+
+
+# Each capability keeps its factories in tests/support_<app>.py; re-exported here.
+from .support_agents import *  # noqa: E402,F401,F403
+from .support_calendars import *  # noqa: E402,F401,F403
+from .support_conflicts import *  # noqa: E402,F401,F403
+from .support_leads import *  # noqa: E402,F401,F403
+from .support_messaging import *  # noqa: E402,F401,F403

@@ -29,6 +29,10 @@ OBJECT_KWARGS: dict[str, Callable] = {
     "membership_id": lambda b: b.location.memberships.filter(role="viewer").first().pk,
 }
 
+for _app in ("leads", "calendars", "conflicts", "messaging", "agents"):
+    _support = __import__(f"tests.support_{_app}", fromlist=["ISOLATION_KWARGS"])
+    OBJECT_KWARGS.update(_support.ISOLATION_KWARGS)
+
 # Routes whose argument is a capability (a secret or a signed token), not an object id; each
 # has its own tests. Listed by URL name with the reason.
 CAPABILITY_ROUTES = {
@@ -42,7 +46,12 @@ SKIPPED_PREFIXES = ("admin/", "api/schema", "api/docs", "webhooks/", "static/")
 
 # Routes only agents (or staff) may use: a portal user gets 403 before any lookup.
 AGENT_ONLY_PREFIXES = ("agent/",)
-AGENT_ONLY_NAMES: set[str] = set()
+AGENT_ONLY_NAMES: set[str] = set().union(
+    *(
+        __import__(f"tests.support_{app}", fromlist=["x"]).AGENT_ONLY_URL_NAMES
+        for app in ("leads", "calendars", "conflicts", "messaging", "agents")
+    )
+)
 
 _PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 
