@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .decorators import portal_view
 from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, LocationSettingsForm
-from .models import ApiToken, Invitation, Location, Membership
+from .models import ApiToken, Invitation, Location, Membership, User
 from .scoping import SESSION_KEY, current_location, require_role
 
 
@@ -162,7 +162,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_from_token(token)
     except services.InvitationInvalid as error:
         return render(request, "accounts/invitation_invalid.html", {"reason": str(error)}, status=410)
-    existing = type(request.user).objects.filter(email__iexact=invitation.email).exists()
+    existing = User.objects.filter(email__iexact=invitation.email).exists()
     form = AcceptInvitationForm(user=None, data=request.POST or None) if not existing else None
     if request.method == "POST":
         try:
