@@ -42,8 +42,9 @@ def test_tenant_rows_follow_memberships(tenant_a, tenant_b):
 
 @pytest.mark.django_db
 def test_token_scopes_limit_what_an_api_user_sees(tenant_a, tenant_b, agent):
-    from accounts.authentication import ApiTokenAuthentication
     from rest_framework.test import APIRequestFactory
+
+    from accounts.authentication import ApiTokenAuthentication
 
     def user_for(scope, user, brand=None):
         _, key = ApiToken.issue(user=user, name="t", scope=scope, brand=brand)
