@@ -135,7 +135,7 @@ CELERY_BEAT_SCHEDULE = {
     "run-due-contact-steps": {"task": "leads.tasks.run_due_contact_steps", "schedule": 60.0},
     "sweep-stuck-notifications": {"task": "messaging.tasks.sweep_stuck_notifications", "schedule": 300.0},
     "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
-    "expire-same-day-requests": {"task": "calendars.tasks.expire_same_day_requests", "schedule": 300.0},
+    "expire-same-day-requests": {"task": "conflicts.tasks.expire_same_day_requests", "schedule": 300.0},
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
 }
 

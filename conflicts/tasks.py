@@ -1,0 +1,17 @@
+"""Beat tasks of the conflicts capability (names fixed in settings.CELERY_BEAT_SCHEDULE)."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="conflicts.tasks.remind_unanswered_conflicts")
+def remind_unanswered_conflicts() -> int:
+    """Re-notify conflicts unanswered for CONFLICT_REMINDER_BUSINESS_HOURS business hours (≤ 2×)."""
+    return services.conflicts_remind_unanswered()
+
+
+@shared_task(name="conflicts.tasks.expire_same_day_requests")
+def expire_same_day_requests() -> int:
+    """Pending same-day requests whose start has passed become `expired`."""
+    return services.same_day_expire_due()
