@@ -1,0 +1,181 @@
+"""Availability (weekly windows, date exceptions) and appointments (DESIGN.md "Calendars").
+
+No two `booked` appointments of a Location overlap, forced or not: a PostgreSQL exclusion
+constraint (btree_gist; `location WITH =`, `tstzrange(start, "end") WITH &&`) backs the check
+`calendars.services.appointment_book` makes under a lock on the Location row.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+from django.utils import timezone
+
+from accounts.models import Location, TenantQuerySet
+
+MEETING_TYPES = Location.MeetingType.choices
+
+
+class TsTzRange(Func):
+    """`tstzrange(start, end, '[)')`: half-open, so back-to-back appointments do not overlap."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+    def __init__(self, start, end, bounds="[)", **extra):
+        super().__init__(start, end, models.Value(bounds), **extra)
+
+
+class AvailabilityWindow(models.Model):
+    """A weekly window in the Location's local time; `end_time` 00:00 means midnight (24:00)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="availability_windows")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField(help_text="00:00 means midnight (end of the day).")
+    meeting_types = ArrayField(models.CharField(max_length=20, choices=MEETING_TYPES), default=list)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["location", "weekday", "start_time"]
+        indexes = [models.Index(fields=["location", "weekday"], name="availability_loc_weekday")]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="availability_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")) | Q(end_time="00:00"),
+                name="availability_window_order",
+            ),
+        ]
+
+    def __str__(self):
+        end = "24:00" if self.end_time.hour == 0 and self.end_time.minute == 0 else f"{self.end_time:%H:%M}"
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{end}"
+
+
+class AvailabilityException(models.Model):
+    """Time off or extra hours on one local date; no times = the whole day."""
+
+    class Kind(models.TextChoices):
+        TIME_OFF = "time_off", "Time off"
+        EXTRA_HOURS = "extra_hours", "Extra hours"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="availability_exceptions")
+    date = models.DateField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True, help_text="00:00 means midnight (end of the day).")
+    meeting_types = ArrayField(models.CharField(max_length=20, choices=MEETING_TYPES), default=list, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["location", "date", "start_time"]
+        indexes = [models.Index(fields=["location", "date"], name="availability_exc_loc_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["time_off", "extra_hours"]), name="availability_exception_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True, end_time__isnull=True)
+                | Q(start_time__isnull=False, end_time__isnull=False),
+                name="availability_exception_times_together",
+            ),
+        ]
+
+    def __str__(self):
+        when = "all day" if self.start_time is None else f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{self.get_kind_display()} {self.date} {when}"
+
+
+class AppointmentQuerySet(TenantQuerySet):
+    def booked(self):
+        return self.filter(status=Appointment.Status.BOOKED)
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+        CANCELLED = "cancelled", "Cancelled"
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    meeting_type = models.CharField(max_length=20, choices=MEETING_TYPES)
+    address = models.CharField(max_length=250, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
+    forced = models.BooleanField(default=False, help_text="Booked outside availability with the owner's approval.")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    conflict = models.ForeignKey(
+        "conflicts.Conflict", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    same_day_request = models.ForeignKey(
+        "conflicts.SameDayRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=250, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, help_text="The booking time (billing month).")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            # Calendar week/month views and slot search: one Location, a time range.
+            models.Index(fields=["location", "start"], name="appointment_loc_start"),
+            # Monthly count: one Location, booking time in a month.
+            models.Index(fields=["location", "created_at"], name="appointment_loc_created"),
+            # Reminders: booked appointments starting soon, not yet reminded.
+            models.Index(
+                fields=["start"], condition=Q(status="booked", reminder_sent_at__isnull=True), name="appointment_remind"
+            ),
+            models.Index(fields=["lead", "start"], name="appointment_lead_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="appointment_order"),
+            models.CheckConstraint(
+                condition=Q(status__in=["booked", "completed", "no_show", "cancelled"]),
+                name="appointment_status_valid",
+            ),
+            ExclusionConstraint(
+                name="appointment_no_overlap",
+                expressions=[
+                    ("location", RangeOperators.EQUAL),
+                    (TsTzRange("start", "end"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status="booked"),
+                violation_error_message="Another appointment is already booked at that time.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_meeting_type_display()} {self.start:%Y-%m-%d %H:%M} UTC — {self.lead}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("appointment_detail", args=[self.pk])
+
+    @property
+    def is_booked(self) -> bool:
+        return self.status == self.Status.BOOKED

@@ -1,0 +1,291 @@
+"""Reads of the calendars capability: availability, slots, calendar events, monthly counts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Location
+
+from . import slots as slot_search
+from .models import Appointment, AvailabilityException, AvailabilityWindow
+
+
+# --- availability and slots --------------------------------------------------------------------
+def _window(row: AvailabilityWindow) -> slot_search.Window:
+    return slot_search.Window(row.weekday, row.start_time, row.end_time, tuple(row.meeting_types))
+
+
+def _exception(row: AvailabilityException) -> slot_search.DateException:
+    return slot_search.DateException(row.date, row.kind, row.start_time, row.end_time, tuple(row.meeting_types))
+
+
+def availability_for(location: Location, *, first_date: date | None = None, last_date: date | None = None):
+    """(windows, exceptions) of one Location as slot-search values — two queries."""
+    windows = [_window(w) for w in AvailabilityWindow.objects.filter(location=location)]
+    exceptions = AvailabilityException.objects.filter(location=location)
+    if first_date is not None:
+        exceptions = exceptions.filter(date__gte=first_date - timedelta(days=1))
+    if last_date is not None:
+        exceptions = exceptions.filter(date__lte=last_date + timedelta(days=1))
+    return windows, [_exception(e) for e in exceptions]
+
+
+def booked_intervals(location: Location, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Booked appointments (forced included) touching [start, end), widened by a day for buffers."""
+    return list(
+        Appointment.objects.filter(
+            location=location,
+            status=Appointment.Status.BOOKED,
+            start__lt=end + timedelta(days=1),
+            end__gt=start - timedelta(days=1),
+        ).values_list("start", "end")
+    )
+
+
+def slots_for_location(
+    *, location: Location, start: datetime, end: datetime, meeting_type: str | None = None, now: datetime | None = None
+) -> list[slot_search.Slot]:
+    """Free slots of a Location — three queries (windows, exceptions, booked) whatever the bookings."""
+    now = now or timezone.now()
+    zone = location.zone
+    windows, exceptions = availability_for(
+        location, first_date=start.astimezone(zone).date(), last_date=end.astimezone(zone).date()
+    )
+    return slot_search.find_slots(
+        windows=windows,
+        exceptions=exceptions,
+        booked=booked_intervals(location, start, end),
+        range_start=start,
+        range_end=end,
+        meeting_types=[meeting_type] if meeting_type else location.meeting_types,
+        zone=zone,
+        slot_minutes=location.slot_minutes,
+        buffer_minutes=location.buffer_minutes,
+        minimum_notice_minutes=location.minimum_notice_minutes,
+        now=now,
+        default_meeting_types=location.meeting_types,
+    )
+
+
+def calendar_hours_next_14_days(location: Location, *, now: datetime | None = None) -> float:
+    """Hours of availability (any meeting type, exceptions applied) in the next 14 days.
+
+    Calendar sufficiency counts what the owner offers, not what is still free: a fully booked
+    calendar is a busy owner, not an insufficient one.
+    """
+    now = now or timezone.now()
+    end = now + timedelta(days=14)
+    zone = location.zone
+    windows, exceptions = availability_for(
+        location, first_date=now.astimezone(zone).date(), last_date=end.astimezone(zone).date()
+    )
+    return slot_search.available_hours(
+        windows=windows,
+        exceptions=exceptions,
+        range_start=now,
+        range_end=end,
+        zone=zone,
+        meeting_types=location.meeting_types,
+        default_meeting_types=location.meeting_types,
+    )
+
+
+def calendar_is_insufficient(location: Location, *, now: datetime | None = None) -> bool:
+    """A per-appointment Location taking bookings with fewer hours than the setting (default 20)."""
+    if location.billing != Location.Billing.PER_APPOINTMENT or not location.takes_bookings:
+        return False
+    return calendar_hours_next_14_days(location, now=now) < settings.CALENDAR_SUFFICIENT_HOURS
+
+
+def insufficient_location_ids(locations, *, now: datetime | None = None) -> list[int]:
+    """Ids of the insufficient Locations among `locations` (admin filter) — two queries in all."""
+    now = now or timezone.now()
+    locations = list(locations.filter(billing=Location.Billing.PER_APPOINTMENT).exclude(plan="answering_only"))
+    ids = [loc.pk for loc in locations]
+    windows: dict[int, list] = defaultdict(list)
+    for row in AvailabilityWindow.objects.filter(location_id__in=ids):
+        windows[row.location_id].append(_window(row))
+    exceptions: dict[int, list] = defaultdict(list)
+    for row in AvailabilityException.objects.filter(
+        location_id__in=ids, date__gte=(now - timedelta(days=2)).date(), date__lte=(now + timedelta(days=16)).date()
+    ):
+        exceptions[row.location_id].append(_exception(row))
+    found = []
+    for location in locations:
+        hours = slot_search.available_hours(
+            windows=windows[location.pk],
+            exceptions=exceptions[location.pk],
+            range_start=now,
+            range_end=now + timedelta(days=14),
+            zone=location.zone,
+            meeting_types=location.meeting_types,
+            default_meeting_types=location.meeting_types,
+        )
+        if hours < settings.CALENDAR_SUFFICIENT_HOURS:
+            found.append(location.pk)
+    return found
+
+
+# --- appointments -----------------------------------------------------------------------------
+def appointments_for_lead(lead) -> list[Appointment]:
+    """A lead's appointments, newest start first — one query (the lead page's partial)."""
+    return list(Appointment.objects.filter(lead=lead).select_related("location").order_by("-start", "-id"))
+
+
+# --- monthly appointment count (per-appointment billing) --------------------------------------
+def local_month_bounds(location: Location, year: int, month: int) -> tuple[datetime, datetime]:
+    """[first local midnight of the month, first local midnight of the next month) in UTC."""
+    zone = location.zone
+    start = datetime(year, month, 1, tzinfo=zone)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+@dataclass
+class MonthlyCount:
+    """DESIGN.md "Monthly appointment count" for one Location and local month (seed 004).
+
+    total = appointments (by booking time, forced and cancelled included, test leads excluded,
+    not from a conflict) + conflicts answered in the month (any answer, each once).
+    """
+
+    location: Location
+    year: int
+    month: int
+    appointments: list = field(default_factory=list)  # counted appointments, cancelled included
+    conflicts: list = field(default_factory=list)  # conflicts answered in the month
+
+    @property
+    def booked_count(self) -> int:
+        return len(self.appointments)
+
+    @property
+    def cancelled(self) -> list:
+        return [a for a in self.appointments if a.status == Appointment.Status.CANCELLED]
+
+    @property
+    def cancelled_count(self) -> int:
+        return len(self.cancelled)
+
+    @property
+    def forced_count(self) -> int:
+        return sum(1 for a in self.appointments if a.forced)
+
+    @property
+    def conflicts_count(self) -> int:
+        return len(self.conflicts)
+
+    @property
+    def total(self) -> int:
+        return self.booked_count + self.conflicts_count
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def monthly_appointment_counts(*, locations, year: int, month: int) -> list[MonthlyCount]:
+    """The monthly count of several Locations, each in its own local month — three queries
+    (locations, appointments, conflicts) whatever the number of Locations or rows.
+
+    Test leads are left out of both parts: a test is never billed.
+    """
+    from conflicts.models import Conflict
+
+    locations = list(locations)
+    if not locations:
+        return []
+    appointment_q, conflict_q = Q(pk__in=[]), Q(pk__in=[])
+    for location in locations:
+        start, end = local_month_bounds(location, year, month)
+        appointment_q |= Q(location=location, created_at__gte=start, created_at__lt=end)
+        conflict_q |= Q(location=location, responded_at__gte=start, responded_at__lt=end)
+    counts = {loc.pk: MonthlyCount(location=loc, year=year, month=month) for loc in locations}
+    appointments = (
+        Appointment.objects.filter(appointment_q, conflict__isnull=True, lead__test=False)
+        .select_related("lead")
+        .order_by("created_at", "id")
+    )
+    for appointment in appointments:
+        counts[appointment.location_id].appointments.append(appointment)
+    conflicts = (
+        Conflict.objects.filter(conflict_q, responded_at__isnull=False, lead__test=False)
+        .select_related("lead")
+        .order_by("responded_at", "id")
+    )
+    for conflict in conflicts:
+        counts[conflict.location_id].conflicts.append(conflict)
+    return [counts[loc.pk] for loc in locations]
+
+
+def monthly_appointment_count(*, location: Location, year: int, month: int) -> MonthlyCount:
+    """The monthly count of one Location and local month (see MonthlyCount)."""
+    return monthly_appointment_counts(locations=[location], year=year, month=month)[0]
+
+
+# --- the calendar tab ---------------------------------------------------------------------------
+@dataclass
+class CalendarEvent:
+    start: datetime
+    end: datetime
+    title: str
+    kind: str  # appointment | pending
+    location: Location
+    appointment: Appointment | None = None
+    item: object | None = None  # a pending conflict / same-day request (conflicts' item)
+    forced: bool = False
+    status: str = ""
+
+
+def calendar_appointments(*, locations_qs, start: datetime, end: datetime) -> list[Appointment]:
+    """Appointments touching [start, end) of the given Locations, with lead and Location — one query."""
+    return list(
+        Appointment.objects.filter(location__in=locations_qs, start__lt=end, end__gt=start)
+        .select_related("lead", "location")
+        .order_by("start", "id")
+    )
+
+
+def calendar_availability(*, locations: list[Location], start: datetime, end: datetime):
+    """Per Location id, [(start, end, meeting types)] of availability in [start, end) — two queries."""
+    ids = [loc.pk for loc in locations]
+    windows: dict[int, list] = defaultdict(list)
+    for row in AvailabilityWindow.objects.filter(location_id__in=ids):
+        windows[row.location_id].append(_window(row))
+    exceptions: dict[int, list] = defaultdict(list)
+    for row in AvailabilityException.objects.filter(
+        location_id__in=ids, date__gte=(start - timedelta(days=2)).date(), date__lte=(end + timedelta(days=2)).date()
+    ):
+        exceptions[row.location_id].append(_exception(row))
+    result = {}
+    for location in locations:
+        per_type = slot_search.availability_intervals(
+            windows=windows[location.pk],
+            exceptions=exceptions[location.pk],
+            range_start=start,
+            range_end=end,
+            zone=location.zone,
+            meeting_types=location.meeting_types,
+            default_meeting_types=location.meeting_types,
+        )
+        grouped: dict[tuple[datetime, datetime], list[str]] = {}
+        for meeting_type, values in per_type.items():
+            for s, e in values:
+                grouped.setdefault((max(s, start), min(e, end)), []).append(meeting_type)
+        result[location.pk] = sorted((s, e, types) for (s, e), types in grouped.items())
+    return result
+
+
+def pending_for_calendar(*, locations_qs, start: datetime, end: datetime) -> list:
+    """Pending conflicts and same-day requests from the conflicts capability, if it provides them."""
+    try:
+        from conflicts.selectors import pending_for_calendar as conflicts_pending
+    except ImportError:  # until the conflicts capability provides its selector
+        return []
+    return list(conflicts_pending(locations_qs=locations_qs, start=start, end=end))

@@ -1,0 +1,431 @@
+"""Writes of the calendars capability: availability, booking, cancelling, rescheduling.
+
+Every rule is DESIGN.md "Calendars" (seed 000 for the same-day rule and force booking).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Location
+from accounts.scoping import require_role
+from messaging.outbox import notify_lead, notify_location
+from pronexis.errors import Refused
+
+from . import slots as slot_search
+from .models import Appointment, AvailabilityException, AvailabilityWindow
+from .selectors import availability_for
+
+EDIT_ROLES = ("owner", "manager")
+SAME_DAY_API = "/api/v1/same-day-requests/"
+OVERLAP_MESSAGE = "Another appointment is already booked at that time; pick another slot."
+
+
+# --- availability ----------------------------------------------------------------------------
+def _check_meeting_types(location: Location, meeting_types: list[str], *, required: bool) -> list[str]:
+    meeting_types = list(dict.fromkeys(meeting_types))
+    if required and not meeting_types:
+        raise ValidationError({"meeting_types": "Choose at least one meeting type."})
+    unknown = [t for t in meeting_types if t not in location.meeting_types]
+    if unknown:
+        raise ValidationError({"meeting_types": f"This Location does not offer: {', '.join(unknown)}."})
+    return meeting_types
+
+
+def availability_window_add(
+    *, location: Location, actor, weekday: int, start_time: time, end_time: time, meeting_types: list[str]
+) -> AvailabilityWindow:
+    """Owners and managers add a weekly window; inverted or overlapping windows are refused."""
+    require_role(actor, location, EDIT_ROLES, "edit the availability")
+    if not 0 <= int(weekday) <= 6:
+        raise ValidationError({"weekday": "Choose a day of the week."})
+    if not slot_search.window_is_valid(start_time, end_time):
+        raise ValidationError({"end_time": "The window ends before it starts (use 00:00 for midnight)."})
+    meeting_types = _check_meeting_types(location, meeting_types, required=True)
+    with transaction.atomic():
+        Location.objects.select_for_update().filter(pk=location.pk).first()
+        for other in AvailabilityWindow.objects.filter(location=location, weekday=weekday):
+            if slot_search.windows_overlap(start_time, end_time, other.start_time, other.end_time):
+                raise ValidationError({"start_time": f"This window overlaps {other}."})
+        return AvailabilityWindow.objects.create(
+            location=location, weekday=weekday, start_time=start_time, end_time=end_time, meeting_types=meeting_types
+        )
+
+
+def availability_window_delete(*, window: AvailabilityWindow, actor) -> None:
+    require_role(actor, window.location, EDIT_ROLES, "edit the availability")
+    window.delete()
+
+
+def availability_exception_add(
+    *,
+    location: Location,
+    actor,
+    date,
+    kind: str,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    meeting_types: list[str] | None = None,
+    note: str = "",
+) -> AvailabilityException:
+    """Time off or extra hours on one date; both times or neither (= the whole day)."""
+    require_role(actor, location, EDIT_ROLES, "edit the availability")
+    if kind not in AvailabilityException.Kind.values:
+        raise ValidationError({"kind": "Choose time off or extra hours."})
+    if (start_time is None) != (end_time is None):
+        raise ValidationError({"end_time": "Give both times, or neither for the whole day."})
+    if start_time is not None and not slot_search.window_is_valid(start_time, end_time):
+        raise ValidationError({"end_time": "The time ends before it starts (use 00:00 for midnight)."})
+    meeting_types = _check_meeting_types(location, meeting_types or [], required=False)
+    return AvailabilityException.objects.create(
+        location=location,
+        date=date,
+        kind=kind,
+        start_time=start_time,
+        end_time=end_time,
+        meeting_types=meeting_types,
+        note=note,
+    )
+
+
+def availability_exception_delete(*, exception: AvailabilityException, actor) -> None:
+    require_role(actor, exception.location, EDIT_ROLES, "edit the availability")
+    exception.delete()
+
+
+# --- booking -----------------------------------------------------------------------------------
+def _set_lead_status(lead, status: str, note: str) -> None:
+    from leads.services import lead_set_status
+
+    if lead.status == status or lead.status == "test_lead":
+        return
+    lead_set_status(lead=lead, status=status, actor_kind="system", note=note)
+
+
+def _approved_same_day_request(*, lead, start: datetime, end: datetime, given=None):
+    """The lead's approved same-day request covering [start, end) (seed 000), or None."""
+    from conflicts.models import SameDayRequest
+
+    if given is not None:
+        ok = (
+            given.lead_id == lead.pk
+            and given.status == SameDayRequest.Status.APPROVED
+            and given.requested_start <= start
+            and end <= given.requested_end
+        )
+        return given if ok else None
+    return (
+        SameDayRequest.objects.filter(
+            lead=lead, status=SameDayRequest.Status.APPROVED, requested_start__lte=start, requested_end__gte=end
+        )
+        .order_by("-responded_at")
+        .first()
+    )
+
+
+def _check_conflict(conflict, lead) -> None:
+    from conflicts.models import Conflict
+
+    if conflict.lead_id != lead.pk:
+        raise ValidationError({"conflict": "That conflict is about another lead."})
+    if conflict.status != Conflict.Status.APPROVED:
+        raise ValidationError({"conflict": f"That conflict is {conflict.get_status_display().lower()}, not approved."})
+
+
+def _address_for(lead, location: Location, meeting_type: str, address: str) -> str:
+    if address:
+        return address
+    if meeting_type == Location.MeetingType.OFFICE:
+        return location.address
+    if meeting_type == Location.MeetingType.CLIENT_HOME:
+        return lead.address
+    return ""
+
+
+def _insert_booked(appointment: Appointment) -> Appointment:
+    """Insert under a savepoint: the exclusion constraint catching a race is a 409, never a 500."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        if "appointment_no_overlap" in str(error):
+            raise Refused(OVERLAP_MESSAGE)
+        raise
+    return appointment
+
+
+def _overlapping(location_id: int, start: datetime, end: datetime, exclude_id: int | None = None):
+    qs = Appointment.objects.filter(
+        location_id=location_id, status=Appointment.Status.BOOKED, start__lt=end, end__gt=start
+    )
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def appointment_book(
+    *,
+    lead,
+    start: datetime,
+    end: datetime,
+    meeting_type: str,
+    address: str = "",
+    booked_by=None,
+    force: bool = False,
+    conflict=None,
+    same_day_request=None,
+    call_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book an appointment for a lead at its Location (DESIGN.md "Calendars" → Appointments).
+
+    - `answering_only` Locations take no bookings (Refused).
+    - Inside availability, or force booked outside it only with the owner's approval: `conflict`
+      an approved conflict of the lead, or an approved same-day request (books by itself, forced
+      when needed) — otherwise 400 (ValidationError).
+    - A start within 24 h of the call (`call_at`, default now) needs an approved same-day request
+      of the lead covering it (seed 000) — otherwise Refused pointing to the same-day API.
+    - No overlap with another booked appointment, forced or not: check under a lock on the
+      Location row, backed by the exclusion constraint (Refused → 409).
+    - The lead becomes `converted`; the owner is notified (booking / forced_booking) and the
+      client gets a confirmation, after commit.
+    """
+    now = now or timezone.now()
+    call_at = call_at or now
+    location = lead.location
+    if location is None:
+        raise ValidationError({"lead": "This lead belongs to no Location; it cannot be booked."})
+    if not location.takes_bookings:
+        raise Refused(f"{location.name} is on the answering service only and takes no bookings.")
+    if meeting_type not in location.meeting_types:
+        raise ValidationError({"meeting_type": f"{location.name} does not offer “{meeting_type}” meetings."})
+    if end <= start:
+        raise ValidationError({"end": "The appointment must end after it starts."})
+    if start < now:
+        raise ValidationError({"start": "The appointment cannot start in the past."})
+    if conflict is not None:
+        _check_conflict(conflict, lead)
+    if (
+        same_day_request is not None
+        and _approved_same_day_request(lead=lead, start=start, end=end, given=same_day_request) is None
+    ):
+        raise ValidationError({"same_day_request": "That same-day request is not an approved request for this time."})
+
+    if start < call_at + slot_search.SAME_DAY_WINDOW:
+        same_day_request = same_day_request or _approved_same_day_request(lead=lead, start=start, end=end)
+        if same_day_request is None:
+            raise Refused(
+                "This appointment starts within 24 hours of the call: it needs the owner's approval. "
+                f"Raise a same-day request first (POST {SAME_DAY_API})."
+            )
+
+    windows, exceptions = availability_for(location)
+    inside = slot_search.is_within_availability(
+        windows=windows,
+        exceptions=exceptions,
+        start=start,
+        end=end,
+        meeting_type=meeting_type,
+        zone=location.zone,
+        default_meeting_types=location.meeting_types,
+    )
+    if not inside and conflict is None and same_day_request is None:
+        message = (
+            "This time is outside the owner's availability: raise a conflict and book it with the approved conflict."
+        )
+        raise ValidationError({"force" if force else "start": message})
+
+    with transaction.atomic():
+        Location.objects.select_for_update().filter(pk=location.pk).first()
+        if _overlapping(location.pk, start, end):
+            raise Refused(OVERLAP_MESSAGE)
+        appointment = _insert_booked(
+            Appointment(
+                location=location,
+                lead=lead,
+                start=start,
+                end=end,
+                meeting_type=meeting_type,
+                address=_address_for(lead, location, meeting_type, address),
+                forced=not inside,
+                booked_by=booked_by if getattr(booked_by, "pk", None) else None,
+                conflict=conflict,
+                same_day_request=same_day_request,
+                created_at=now,
+            )
+        )
+        _set_lead_status(lead, "converted", note=f"Appointment #{appointment.pk} booked.")
+        kind = "forced_booking" if appointment.forced else "booking"
+        context = {"appointment": appointment, "local_start": start.astimezone(location.zone)}
+        notify_location(
+            location=location,
+            kind=kind,
+            subject=appointment,
+            context=context,
+            idempotency_key=f"appointment:{appointment.pk}:{kind}",
+        )
+        notify_lead(
+            lead=lead,
+            kind="client_confirmation",
+            subject=appointment,
+            context=context,
+            idempotency_key=f"appointment:{appointment.pk}:client_confirmation",
+        )
+    return appointment
+
+
+def _lock_booked(appointment: Appointment) -> Appointment:
+    locked = Appointment.objects.select_for_update().select_related("location", "lead").get(pk=appointment.pk)
+    if locked.status != Appointment.Status.BOOKED:
+        raise Refused(f"This appointment is already {locked.get_status_display().lower()}.")
+    return locked
+
+
+def appointment_cancel(*, appointment: Appointment, actor=None, reason: str = "", now: datetime | None = None):
+    """Cancel a booked appointment: the lead becomes `cancelled` when it has no other booked
+    appointment; the owner is notified (kind "cancellation"). Cancelled appointments stay
+    counted in the month they were booked."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_booked(appointment)
+        locked.status = Appointment.Status.CANCELLED
+        locked.cancelled_at = now
+        locked.cancel_reason = (reason or "").strip()[:250]
+        locked.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+        lead = locked.lead
+        if not Appointment.objects.filter(lead=lead, status=Appointment.Status.BOOKED).exists():
+            if lead.status == "converted":
+                _set_lead_status(lead, "cancelled", note=f"Appointment #{locked.pk} cancelled.")
+        notify_location(
+            location=locked.location,
+            kind="cancellation",
+            subject=locked,
+            context={"appointment": locked, "local_start": locked.start.astimezone(locked.location.zone)},
+            idempotency_key=f"appointment:{locked.pk}:cancellation",
+        )
+    _copy(locked, appointment)
+    return appointment
+
+
+def appointment_reschedule(
+    *, appointment: Appointment, actor=None, start: datetime, end: datetime | None = None, now: datetime | None = None
+) -> Appointment:
+    """Move a booked appointment to another time within availability (owner or manager); the
+    length is kept unless `end` is given. Overlaps are refused (409)."""
+    now = now or timezone.now()
+    end = end or start + (appointment.end - appointment.start)
+    if end <= start:
+        raise ValidationError({"end": "The appointment must end after it starts."})
+    if start < now:
+        raise ValidationError({"start": "The new time is in the past."})
+    location = appointment.location
+    windows, exceptions = availability_for(location)
+    if not slot_search.is_within_availability(
+        windows=windows,
+        exceptions=exceptions,
+        start=start,
+        end=end,
+        meeting_type=appointment.meeting_type,
+        zone=location.zone,
+        default_meeting_types=location.meeting_types,
+    ):
+        raise ValidationError({"start": "The new time is outside your availability for this meeting type."})
+    with transaction.atomic():
+        Location.objects.select_for_update().filter(pk=location.pk).first()
+        locked = _lock_booked(appointment)
+        if _overlapping(location.pk, start, end, exclude_id=locked.pk):
+            raise Refused(OVERLAP_MESSAGE)
+        old_start = locked.start
+        locked.start, locked.end, locked.forced, locked.reminder_sent_at = start, end, False, None
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["start", "end", "forced", "reminder_sent_at", "updated_at"])
+        except IntegrityError as error:
+            if "appointment_no_overlap" in str(error):
+                raise Refused(OVERLAP_MESSAGE)
+            raise
+        context = {
+            "appointment": locked,
+            "local_start": start.astimezone(location.zone),
+            "old_local_start": old_start.astimezone(location.zone),
+        }
+        notify_location(
+            location=location,
+            kind="reschedule",
+            subject=locked,
+            context=context,
+            idempotency_key=f"appointment:{locked.pk}:reschedule:{start.isoformat()}",
+        )
+        notify_lead(
+            lead=locked.lead,
+            kind="client_confirmation",
+            subject=locked,
+            context=context,
+            idempotency_key=f"appointment:{locked.pk}:client_confirmation:{start.isoformat()}",
+        )
+    _copy(locked, appointment)
+    return appointment
+
+
+def appointment_set_status(*, appointment: Appointment, actor=None, status: str, now: datetime | None = None):
+    """Mark a booked appointment `completed` or `no_show` once it has started."""
+    now = now or timezone.now()
+    if status not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
+        raise ValidationError({"status": "Choose completed or no-show."})
+    with transaction.atomic():
+        locked = _lock_booked(appointment)
+        if locked.start > now:
+            raise Refused("The appointment has not started yet; it can be marked once it has.")
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+    _copy(locked, appointment)
+    return appointment
+
+
+def _copy(source: Appointment, target: Appointment) -> None:
+    if source is not target:
+        for name in ("status", "start", "end", "forced", "cancelled_at", "cancel_reason", "reminder_sent_at"):
+            setattr(target, name, getattr(source, name))
+
+
+# --- reminders ---------------------------------------------------------------------------------
+def appointment_send_reminder(*, appointment_id: int, now: datetime | None = None) -> bool:
+    """The client's reminder the day before (kind "client_reminder"), once per appointment:
+    claimed with a conditional UPDATE so a retry or a second worker cannot send twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = Appointment.objects.filter(
+            pk=appointment_id, status=Appointment.Status.BOOKED, reminder_sent_at__isnull=True
+        ).update(reminder_sent_at=now)
+        if not claimed:
+            return False
+        appointment = Appointment.objects.select_related("lead", "location").get(pk=appointment_id)
+        local_start = appointment.start.astimezone(appointment.location.zone)
+        notify_lead(
+            lead=appointment.lead,
+            kind="client_reminder",
+            subject=appointment,
+            context={"appointment": appointment, "local_start": local_start},
+            idempotency_key=f"appointment:{appointment.pk}:client_reminder:{appointment.start.isoformat()}",
+        )
+    return True
+
+
+def appointments_due_for_reminder(*, now: datetime | None = None) -> list[int]:
+    """Booked appointments starting within the next 24 h (the day before), not yet reminded,
+    booked at least a day ahead (a same-day booking has just had its confirmation)."""
+    now = now or timezone.now()
+    return list(
+        Appointment.objects.filter(
+            status=Appointment.Status.BOOKED,
+            reminder_sent_at__isnull=True,
+            start__gt=now,
+            start__lte=now + timedelta(hours=24),
+            created_at__lte=F("start") - timedelta(hours=24),
+        ).values_list("pk", flat=True)
+    )
