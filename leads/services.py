@@ -6,15 +6,19 @@ other capabilities (calendars, conflicts, messaging) call these functions.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pronexis.errors import Refused
 
-from .models import Lead, LeadStatusChange
+from .models import CallRecord, CallTask, ContactStep, Lead, LeadStatusChange
 
 S = Lead.Status
 R = Lead.Reason
@@ -259,3 +263,351 @@ def lead_set_status(
             actor_kind=actor_kind,
             note=note,
         )
+
+
+# --- capture -------------------------------------------------------------------------------
+CAPTURE_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "address",
+    "postal_code",
+    "service",
+    "source",
+    "notes",
+    "external_id",
+    "brand",
+    "location",
+    "test",
+)
+
+
+def _fingerprint(data: dict) -> str:
+    canonical = {k: data.get(k) for k in CAPTURE_FIELDS}
+    canonical["brand"] = getattr(canonical["brand"], "pk", canonical["brand"])
+    canonical["location"] = getattr(canonical["location"], "pk", canonical["location"])
+    canonical["service"] = (canonical["service"] or "").strip().lower()
+    blob = json.dumps(canonical, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _advisory_lock(*keys: str) -> None:
+    """Serialize captures of the same contact at one Location (duplicate detection)."""
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+def _same_capture(existing: Lead, fingerprint: str, external_id: str) -> Lead:
+    if existing.capture_fingerprint != fingerprint:
+        raise Refused(
+            f"external_id “{external_id}” was already used for lead {existing.pk} with a different payload "
+            "(an external_id is unique per brand)."
+        )
+    return existing
+
+
+def lead_route(*, brand, postal_code: str):
+    """The Location whose Area holds this normalized postal code within the brand (None = no area)."""
+    from accounts.models import AreaPostalCode
+
+    if not postal_code:
+        return None
+    match = AreaPostalCode.objects.filter(brand=brand, postal_code=postal_code).select_related("area__location")
+    row = match.first()
+    return row.area.location if row else None
+
+
+def find_open_duplicate(*, location, phone: str, email: str) -> Lead | None:
+    """DESIGN.md "open lead": same Location, in_process/owner_action/converted, last 30 days,
+    same E.164 phone or lower-cased e-mail."""
+    if location is None or not (phone or email):
+        return None
+    match = Q()
+    if phone:
+        match |= Q(phone=phone)
+    if email:
+        match |= Q(email=email.lower())
+    return (
+        Lead.objects.filter(
+            match,
+            location=location,
+            status__in=Lead.OPEN_STATUSES,
+            created_at__gte=timezone.now() - timedelta(days=30),
+            test=False,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def lead_capture(*, data: dict, actor=None) -> tuple[Lead, bool]:
+    """DESIGN.md "Capture": route, classify (test / no_area / service_not_offered / duplicate /
+    in_process), store with its first status change; `external_id` makes it idempotent.
+
+    `data` is validated input: `brand` and `location` objects (location may be None),
+    `postal_code` normalized, `phone` E.164, `email` lower-case. Returns (lead, created).
+    Concurrent posts with one external_id: the partial unique constraint lets one insert win;
+    the others catch the IntegrityError and answer with the stored lead (or 409).
+    """
+    brand = data["brand"]
+    external_id = (data.get("external_id") or "").strip()
+    fingerprint = _fingerprint(data)
+    if external_id:
+        existing = Lead.objects.filter(brand=brand, external_id=external_id).first()
+        if existing:
+            return _same_capture(existing, fingerprint, external_id), False
+    try:
+        with transaction.atomic():
+            lead = _capture_new(data=data, brand=brand, external_id=external_id, fingerprint=fingerprint, actor=actor)
+    except IntegrityError:
+        if not external_id:
+            raise
+        existing = Lead.objects.filter(brand=brand, external_id=external_id).first()
+        if existing is None:
+            raise
+        return _same_capture(existing, fingerprint, external_id), False
+    return lead, True
+
+
+def _capture_new(*, data, brand, external_id, fingerprint, actor) -> Lead:
+    location = data.get("location")
+    postal_code = data.get("postal_code") or ""
+    if location is None:
+        location = lead_route(brand=brand, postal_code=postal_code)
+    service_name = (data.get("service") or "").strip()
+    service = None
+    if service_name:
+        service = brand.services.filter(name__iexact=service_name).first()
+    phone, email = data.get("phone") or "", (data.get("email") or "").lower()
+
+    lead = Lead(
+        brand=brand,
+        location=location,
+        first_name=data.get("first_name") or "",
+        last_name=data.get("last_name") or "",
+        phone=phone,
+        email=email,
+        address=data.get("address") or "",
+        postal_code=postal_code,
+        service=service,
+        service_name=service_name,
+        source=data.get("source") or Lead.Source.API,
+        external_id=external_id,
+        capture_fingerprint=fingerprint,
+        notes=data.get("notes") or "",
+        test=bool(data.get("test")),
+    )
+    if location is not None:
+        _advisory_lock(*[f"lead:{location.pk}:{v}" for v in (phone, email) if v])
+    status, reason = S.IN_PROCESS, ""
+    if lead.test:
+        status = S.TEST_LEAD
+    elif location is None:
+        status, reason = S.SERVICES_UNAVAILABLE, R.NO_AREA
+    elif service_name and not (
+        service is not None and (service.book_anyway or location.services_offered.filter(pk=service.pk).exists())
+    ):
+        status, reason = S.SERVICES_UNAVAILABLE, R.SERVICE_NOT_OFFERED
+    else:
+        duplicate = find_open_duplicate(location=location, phone=phone, email=email)
+        if duplicate is not None:
+            status, reason, lead.duplicate_of = S.BAD_LEAD, R.DUPLICATE, duplicate
+    transition_check(from_status=NEW, to_status=status, actor_kind="system", reason=reason)
+    lead.status, lead.reason = status, reason
+    now = timezone.now()
+    lead.created_at = now
+    if status == S.IN_PROCESS and ContactStep.objects.filter(brand=brand).exists():
+        lead.contact_position, lead.contact_next_run_at = 0, now
+    lead.save()
+    _record(lead=lead, from_status=NEW, status=status, reason=reason, actor=actor, actor_kind="system", note="")
+    return lead
+
+
+# --- calls ---------------------------------------------------------------------------------
+def call_record_create(*, data: dict, user) -> tuple[CallRecord, bool]:
+    """DESIGN.md "Calls": the Location comes from the number called; `provider_call_id` makes
+    posting the same call twice idempotent (200 with the stored row; never two rows).
+
+    `data`: validated input (numbers E.164, `started_at` aware, optional `lead` object).
+    Without a lead, the call is linked to the newest lead of that Location with the caller's number.
+    """
+    from accounts.models import LocationPhoneNumber
+
+    provider_call_id = data["provider_call_id"]
+    existing = CallRecord.objects.filter(provider_call_id=provider_call_id).first()
+    if existing is not None:
+        return _same_call(existing, user, provider_call_id), False
+    number = (
+        LocationPhoneNumber.objects.visible_to(user)
+        .filter(number=data["called_number"])
+        .select_related("location")
+        .first()
+    )
+    if number is None:
+        raise ValidationError({"called_number": f"{data['called_number']} is not a number of any of your Locations."})
+    lead = data.get("lead")
+    if lead is not None and lead.location_id != number.location_id:
+        raise ValidationError({"lead": "This lead belongs to another Location than the number called."})
+    if lead is None:
+        lead = (
+            Lead.objects.filter(location=number.location, phone=data["caller_number"])
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    record = CallRecord(
+        location=number.location,
+        caller_number=data["caller_number"],
+        called_number=data["called_number"],
+        started_at=data["started_at"],
+        duration_seconds=data.get("duration_seconds") or 0,
+        recording_url=data.get("recording_url") or "",
+        lead=lead,
+        agent=user if (user.is_agent and getattr(user, "pk", None)) else None,
+        provider_call_id=provider_call_id,
+    )
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        existing = CallRecord.objects.filter(provider_call_id=provider_call_id).first()
+        if existing is None:
+            raise
+        return _same_call(existing, user, provider_call_id), False
+    return record, True
+
+
+def _same_call(existing: CallRecord, user, provider_call_id: str) -> CallRecord:
+    if not CallRecord.objects.visible_to(user).filter(pk=existing.pk).exists():
+        raise Refused(f"provider_call_id “{provider_call_id}” is already recorded (a provider call id is unique).")
+    return existing
+
+
+# --- automated contact sequence (ACS) and the agents' call queue ------------------------------
+QUIET_START, QUIET_END = time(21, 0), time(8, 0)
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+def quiet_hours_resume_at(*, location, now: datetime) -> datetime | None:
+    """DESIGN.md: no lead SMS in 21:00–08:00 Location time; returns the next 08:00 (UTC) or None."""
+    local = now.astimezone(location.zone)
+    if QUIET_END <= local.time() < QUIET_START:
+        return None
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_END, tzinfo=location.zone).astimezone(UTC)
+
+
+def _sms_intro_applies(lead: Lead) -> bool:
+    """Seed 001 / DESIGN.md: online lead, lead SMS on, a first call attempt got no answer."""
+    return bool(
+        lead.is_online
+        and lead.location is not None
+        and lead.location.lead_sms_enabled
+        and lead.phone
+        and not lead.sms_opted_out
+        and lead.call_tasks.filter(outcome=CallTask.Outcome.NO_ANSWER).exists()
+    )
+
+
+def _send_sms_intro(lead: Lead) -> None:
+    from django.template.loader import render_to_string
+
+    from messaging import outbox
+
+    body = render_to_string("messaging/sms/sms_intro.txt", {"lead": lead, "location": lead.location}).strip()
+    outbox.send_lead_sms(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}")
+
+
+def contact_sequence_step(*, lead_id: int) -> None:
+    """Runs a lead's due ACS steps (DESIGN.md "Automated contact sequence").
+
+    `wait` schedules the next step; `call` puts the lead in the agents' call queue and pauses
+    until an outcome is recorded; `sms_intro` is skipped unless it applies and waits out quiet
+    hours; running past the last step with no contact → bad_lead (acs_exhausted).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().select_related("location").get(pk=lead_id)
+        steps = list(ContactStep.objects.filter(brand_id=lead.brand_id).order_by("position"))
+        position, next_run = lead.contact_position, None
+        while lead.status == S.IN_PROCESS and lead.contacted_at is None and lead.location_id:
+            if position >= len(steps):
+                lead_set_status(lead=lead, status=S.BAD_LEAD, reason=R.ACS_EXHAUSTED, actor_kind="system")
+                break
+            step = steps[position]
+            if step.kind == ContactStep.Kind.WAIT:
+                position, next_run = position + 1, now + timedelta(minutes=step.wait_minutes)
+                break
+            if step.kind == ContactStep.Kind.CALL:
+                CallTask.objects.create(lead=lead, location_id=lead.location_id, due_at=now)
+                position += 1
+                break  # paused until the agent records the outcome
+            if _sms_intro_applies(lead):
+                resume = quiet_hours_resume_at(location=lead.location, now=now)
+                if resume is not None:
+                    next_run = resume
+                    break
+                _send_sms_intro(lead)
+            position += 1
+        Lead.objects.filter(pk=lead.pk).update(contact_position=position, contact_next_run_at=next_run)
+
+
+def contact_sequence_run_due(*, limit: int = 500) -> int:
+    """Claims due leads one by one with a conditional UPDATE (a lease, so a crashed run retries
+    later and two workers never run one lead's step twice), then runs their steps."""
+    now = timezone.now()
+    due = list(
+        Lead.objects.filter(contact_next_run_at__lte=now)
+        .order_by("contact_next_run_at", "id")
+        .values_list("pk", "contact_next_run_at")[:limit]
+    )
+    ran = 0
+    for pk, run_at in due:
+        if Lead.objects.filter(pk=pk, contact_next_run_at=run_at).update(contact_next_run_at=now + CLAIM_LEASE):
+            contact_sequence_step(lead_id=pk)
+            ran += 1
+    return ran
+
+
+def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, agent) -> CallTask:
+    """An agent's call attempt (DESIGN.md): no_answer continues the sequence, reached stops it,
+    bad_number → bad_lead (fake_contact_info), callback_at schedules a call and keeps in_process."""
+    if outcome not in CallTask.Outcome.values:
+        raise ValidationError({"outcome": f"“{outcome}” is not an outcome: use {', '.join(CallTask.Outcome.values)}."})
+    now = timezone.now()
+    if outcome == CallTask.Outcome.CALLBACK_AT:
+        if callback_at is None:
+            raise ValidationError({"callback_at": "When should the lead be called back?"})
+        if callback_at <= now:
+            raise ValidationError({"callback_at": "A callback must be in the future."})
+    elif callback_at is not None:
+        raise ValidationError({"callback_at": "Only for the callback_at outcome."})
+    with transaction.atomic():
+        task = CallTask.objects.select_for_update().get(pk=task.pk)
+        if task.completed_at is not None:
+            raise Refused("This call attempt already has an outcome (one outcome per call attempt).")
+        lead = Lead.objects.select_for_update().get(pk=task.lead_id)
+        task.outcome, task.callback_at, task.completed_at = outcome, callback_at, now
+        task.agent = agent if getattr(agent, "pk", None) else None
+        task.save(update_fields=["outcome", "callback_at", "completed_at", "agent"])
+        if outcome == CallTask.Outcome.NO_ANSWER:
+            if lead.status == S.IN_PROCESS and lead.contacted_at is None:
+                Lead.objects.filter(pk=lead.pk).update(contact_next_run_at=now)
+        elif outcome == CallTask.Outcome.BAD_NUMBER:
+            if lead.status == S.IN_PROCESS:
+                lead_set_status(
+                    lead=lead,
+                    status=S.BAD_LEAD,
+                    reason=R.FAKE_CONTACT_INFO,
+                    actor=agent,
+                    actor_kind="agent",
+                    note="Bad number on a call attempt.",
+                )
+        else:  # reached, or reached and asked for a callback: a contact stops the sequence
+            Lead.objects.filter(pk=lead.pk).update(contacted_at=now, contact_next_run_at=None)
+            if outcome == CallTask.Outcome.CALLBACK_AT:
+                if lead.status in (S.NOT_CONVERTED, S.OWNER_ACTION):
+                    lead_set_status(lead=lead, status=S.IN_PROCESS, actor=agent, actor_kind="agent", note="Callback")
+                CallTask.objects.create(lead=lead, location_id=task.location_id, due_at=callback_at)
+    return task

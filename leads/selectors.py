@@ -1,0 +1,114 @@
+"""Reads of the leads capability: lists, status counts, timelines, call lookups, report rows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts.normalize import normalize_phone
+
+from .models import CallRecord, CallTask, Lead, LeadStatusChange, LeadStatusCount
+
+LOOKUP_WINDOW = timedelta(minutes=15)
+
+
+def status_counts(*, user, location_id: int | None = None) -> dict[str, int]:
+    """Status tab counts from the per-Location counters (one query, flat as leads grow).
+
+    `location_id` = the switcher's Location; None = every Location the user sees plus the
+    brand-only leads of their brands (what `Lead.objects.visible_to` shows).
+    """
+    from accounts.scoping import visible_brand_ids, visible_location_ids
+
+    rows = LeadStatusCount.objects.all()
+    if location_id:
+        rows = rows.filter(location_id__in=visible_location_ids(user)).filter(location_id=location_id)
+    else:
+        rows = rows.filter(
+            Q(location_id__in=visible_location_ids(user))
+            | Q(location__isnull=True, brand_id__in=visible_brand_ids(user))
+        )
+    counts = {status: 0 for status in Lead.Status.values}
+    for status, total in rows.values("status").annotate(total=Sum("count")).values_list("status", "total"):
+        counts[status] = total or 0
+    return counts
+
+
+def lead_search(queryset: QuerySet, q: str) -> QuerySet:
+    """Name, phone or e-mail contains each word (trigram GIN indexes on UPPER(col) serve it)."""
+    for word in q.split()[:5]:
+        digits = "".join(ch for ch in word if ch.isdigit())
+        match = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        if len(digits) >= 3:
+            match |= Q(phone__icontains=digits)
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def lead_calls(*, lead: Lead) -> QuerySet:
+    """Calls of the lead: linked to it, or from its phone number to its Location (seed 003 article)."""
+    match = Q(lead=lead)
+    if lead.phone and lead.location_id:
+        match |= Q(caller_number=lead.phone, location_id=lead.location_id)
+    return CallRecord.objects.filter(match).select_related("agent").order_by("-started_at", "-id")
+
+
+def lead_timeline(*, lead: Lead) -> list[dict]:
+    """Status changes and calls, newest first, as dicts {kind, at, obj} for the detail page."""
+    changes = LeadStatusChange.objects.filter(lead=lead).select_related("actor")
+    calls = lead_calls(lead=lead)
+    tasks = CallTask.objects.filter(lead=lead).exclude(outcome="").select_related("agent")
+    items = [{"kind": "status", "at": c.created_at, "obj": c} for c in changes]
+    items += [{"kind": "call", "at": c.started_at, "obj": c} for c in calls]
+    items += [{"kind": "attempt", "at": t.completed_at, "obj": t} for t in tasks]
+    return sorted(items, key=lambda item: item["at"], reverse=True)
+
+
+def call_lookup(*, user, caller: str | None = None, called: str | None = None, at: datetime | None = None):
+    """Recording lookup (seed 003 related article): at least two of caller number, number
+    called and time of call (±15 minutes). Raises ValidationError with fewer than two."""
+    given = [key for key, value in (("caller", caller), ("called", called), ("at", at)) if value]
+    if len(given) < 2:
+        raise ValidationError(
+            "Give at least two of caller number, number called and time of call (±15 minutes) to find a call."
+        )
+    calls = CallRecord.objects.visible_to(user)
+    errors = {}
+    if caller:
+        try:
+            calls = calls.filter(caller_number=normalize_phone(caller))
+        except ValidationError as exc:
+            errors["caller"] = exc.messages
+    if called:
+        try:
+            calls = calls.filter(called_number=normalize_phone(called))
+        except ValidationError as exc:
+            errors["called"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    if at:
+        calls = calls.filter(started_at__range=(at - LOOKUP_WINDOW, at + LOOKUP_WINDOW))
+    return calls.select_related("location", "lead").order_by("-started_at", "-id")
+
+
+def leads_by_status_and_source(*, locations_qs, start: datetime, end: datetime) -> list[dict]:
+    """Report rows {status, source, count} of leads created in [start, end) at these Locations."""
+    rows = (
+        Lead.objects.filter(location__in=locations_qs, created_at__gte=start, created_at__lt=end)
+        .values("status", "source")
+        .annotate(count=Count("id"))
+        .order_by("status", "source")
+    )
+    return list(rows)
+
+
+def call_queue(*, user) -> QuerySet:
+    """The agents' call queue: open call tasks of in-process leads, due first."""
+    return (
+        CallTask.objects.visible_to(user)
+        .filter(completed_at__isnull=True, lead__status=Lead.Status.IN_PROCESS)
+        .select_related("lead", "location")
+        .order_by("due_at", "id")
+    )
