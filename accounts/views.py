@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -107,7 +108,7 @@ def invitation_create(request: HttpRequest, location_id: int) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=invitation_id)
     require_role(request.user, invitation.location, ["owner"], "change the team")
-    Invitation.objects.filter(pk=invitation.pk, accepted_at=None).update(revoked_at=_now())
+    Invitation.objects.filter(pk=invitation.pk, accepted_at=None).update(revoked_at=timezone.now())
     messages.success(request, f"Invitation to {invitation.email} withdrawn.")
     return redirect("location_settings", location_id=invitation.location_id)
 
@@ -185,9 +186,3 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form, "existing": existing}
     )
-
-
-def _now():
-    from django.utils import timezone
-
-    return timezone.now()
