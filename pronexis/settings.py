@@ -27,9 +27,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("TESTING", "pytest" in sys.modules)
-SECRET_KEY = env("SECRET_KEY") or ("dev-only-insecure-key-" + "x" * 40 if DEBUG or TESTING else None)
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off.")
+# Unset → an insecure development key: fine for manage.py commands and tests, refused by
+# `check --deploy` (security.W009) and by the web and worker entry points when DEBUG is off.
+SECRET_KEY_IS_SET = bool(env("SECRET_KEY"))
+SECRET_KEY = env("SECRET_KEY") or "django-insecure-development-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver" if DEBUG or TESTING else "")
 PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
