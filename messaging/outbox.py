@@ -4,21 +4,39 @@ Callers pass a `kind`, the `subject` (the model instance the notification is abo
 `get_absolute_url()` is the portal page the e-mail and SMS link to), a template context and an
 `idempotency_key` unique for this notification. Templates live with the capability that sends
 them: `templates/messaging/email/<kind>.txt` + `.html` (first line of the .txt = subject) and
-`templates/messaging/sms/<kind>.txt`.
+`templates/messaging/sms/<kind>.txt`. Templates get `subject`, `location`, `portal_url` (the
+subject's page) and `short_url` (the `/n/<code>/` link) besides the caller's context.
 
-Interim implementation (until the outbox of issue #6 lands): e-mails go through Django's
-backend after commit and SMS are not sent. Issue #6 replaces the bodies with Notification rows
-written in the caller's transaction and sent by Celery; the signatures stay.
+Every call writes `Notification` rows in the caller's transaction (bulk, `ON CONFLICT DO
+NOTHING` on the idempotency key: calling twice with the same key queues nothing new) and
+enqueues `messaging.tasks.send_notification` for each after commit. A broker that is down
+does not fail the caller: the rows wait in the outbox and the sweep sends them.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
+
+from pronexis.errors import Refused
+
+from .cards import PAYMENT_REFUSAL, contains_card_number
+from .models import Notification, SmsMessage, new_short_code
+
+logger = logging.getLogger(__name__)
+
+SMS_REMINDER_KIND = "reminder"  # the generic SMS reminder of an e-mail (seed 001)
 
 
+# --- rendering ----------------------------------------------------------------------------
 def _render_email(kind: str, context: dict) -> tuple[str, str, str]:
     text = render_to_string(f"messaging/email/{kind}.txt", context)
     subject, _, body = text.partition("\n")
@@ -26,41 +44,280 @@ def _render_email(kind: str, context: dict) -> tuple[str, str, str]:
     return subject.strip(), body.lstrip("\n"), html
 
 
-def _send_after_commit(*, to: list[str], kind: str, context: dict, headers: dict | None = None) -> None:
-    subject, text, html = _render_email(kind, context)
+def _sms_template(kind: str):
+    try:
+        return get_template(f"messaging/sms/{kind}.txt")
+    except TemplateDoesNotExist:
+        return None
 
-    def send():
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to, headers=headers or {})
-        message.attach_alternative(html, "text/html")
-        message.send()
 
-    transaction.on_commit(send)
+def _render_sms(kind: str, context: dict) -> str:
+    template = _sms_template(kind) or get_template(f"messaging/sms/{SMS_REMINDER_KIND}.txt")
+    return " ".join(template.render(context).split())
+
+
+def _portal_path(subject) -> str:
+    get_url = getattr(subject, "get_absolute_url", None)
+    return get_url() if callable(get_url) else ""
+
+
+def _subject_fields(subject) -> dict:
+    if subject is None or getattr(subject, "pk", None) is None:
+        return {"subject_type": None, "subject_id": None, "link": ""}
+    return {
+        "subject_type": ContentType.objects.get_for_model(subject),
+        "subject_id": subject.pk,
+        "link": _portal_path(subject),
+    }
+
+
+def _base_context(subject, location, context: dict, code: str) -> dict:
+    path = _portal_path(subject) if subject is not None else ""
+    return {
+        "location": location,
+        "subject": subject,
+        "portal_url": f"{settings.PUBLIC_BASE_URL}{path}" if path else settings.PUBLIC_BASE_URL + "/",
+        "short_url": f"{settings.PUBLIC_BASE_URL}/n/{code}/",
+        "public_base_url": settings.PUBLIC_BASE_URL,
+        **context,
+    }
+
+
+def _email_row(*, to: str, kind: str, subject, location, context: dict, key: str, headers=None) -> Notification:
+    code = new_short_code()
+    title, text, html = _render_email(kind, _base_context(subject, location, context, code))
+    return Notification(
+        location=location,
+        kind=kind,
+        channel=Notification.Channel.EMAIL,
+        recipient=to,
+        title=title[:250],
+        body=text,
+        html_body=html,
+        headers=dict(headers or {}),
+        idempotency_key=key,
+        short_code=code,
+        **_subject_fields(subject),
+    )
+
+
+def _sms_row(*, to: str, kind: str, subject, location, context: dict, key: str, sender: str, body=None) -> Notification:
+    code = new_short_code()
+    if body is None:
+        body = _render_sms(kind, _base_context(subject, location, context, code))
+    return Notification(
+        location=location,
+        kind=kind,
+        channel=Notification.Channel.SMS,
+        recipient=to,
+        sender=sender,
+        body=body,
+        idempotency_key=key,
+        short_code=code,
+        **_subject_fields(subject),
+    )
+
+
+# --- queueing -----------------------------------------------------------------------------
+def queue_notifications(rows: list[Notification]) -> list[int]:
+    """Inserts the rows (ON CONFLICT DO NOTHING on the idempotency key) and enqueues the new
+    ones after commit. Returns the ids of the rows of these keys that are still queued."""
+    if not rows:
+        return []
+    now = timezone.now()
+    for row in rows:
+        row.created_at = row.next_attempt_at = now
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    # Rows of these keys queued by this call (an existing row of an earlier call keeps its own task).
+    ids = list(
+        Notification.objects.filter(
+            idempotency_key__in=[row.idempotency_key for row in rows], status=Notification.Status.QUEUED, created_at=now
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))
+    return ids
+
+
+def enqueue(ids) -> int:
+    """Hands the rows to Celery; a broker that is down is logged, the sweep sends them later."""
+    from .tasks import send_notification
+
+    sent = 0
+    for notification_id in ids:
+        try:
+            send_notification.delay(notification_id)
+            sent += 1
+        except Exception:  # broker unreachable: the row waits in the outbox for the sweep
+            logger.warning("could not enqueue notification %s; the sweep will send it", notification_id, exc_info=True)
+            break
+    return sent
+
+
+def _broadcast_rows(*, location, kind, subject, context, key) -> list[Notification]:
+    """Seed 001: one SMS reminder to every number of the distribution list, around the clock."""
+    if not (location.sms_distribution_enabled and location.sms_distribution_list):
+        return []
+    return [
+        _sms_row(
+            to=number,
+            kind=kind if _sms_template(kind) else SMS_REMINDER_KIND,
+            subject=subject,
+            location=location,
+            context=context,
+            key=f"{key}:sms:{number}",
+            sender=settings.TWILIO_BROADCAST_SENDER,
+        )
+        for number in dict.fromkeys(location.sms_distribution_list)
+    ]
 
 
 def notify_location(*, location, kind: str, subject, context: dict, idempotency_key: str, headers=None) -> None:
-    """E-mail to the Location's notification addresses, then (issue #6) one SMS reminder to each
-    number of its distribution list when the list is on."""
-    if location.notification_emails:
-        context = {"location": location, "subject": subject, **context}
-        _send_after_commit(to=list(location.notification_emails), kind=kind, context=context, headers=headers)
+    """E-mail to the Location's notification addresses, then one SMS reminder to each number of
+    its distribution list when the list is on (seed 001: every e-mail, around the clock)."""
+    rows = [
+        _email_row(
+            to=address,
+            kind=kind,
+            subject=subject,
+            location=location,
+            context=context,
+            key=f"{idempotency_key}:email:{address}",
+            headers=headers,
+        )
+        for address in dict.fromkeys(location.notification_emails)
+    ]
+    if rows:
+        title = rows[0].title
+        rows += _broadcast_rows(
+            location=location, kind=kind, subject=subject, context={"title": title, **context}, key=idempotency_key
+        )
+    queue_notifications(rows)
+
+
+def location_sms_sender(location) -> str:
+    """The Location's SMS-capable number (lead texts come from it); '' when it has none."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from accounts.models import LocationPhoneNumber
+
+    preference = Case(
+        When(purpose="sms", then=Value(0)),
+        When(purpose="main", then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    numbers = LocationPhoneNumber.objects.filter(location=location, sends_sms=True).order_by(preference, "id")
+    return numbers.values_list("number", flat=True).first() or ""
 
 
 def notify_lead(*, lead, kind: str, subject, context: dict, idempotency_key: str) -> None:
     """To the client: SMS when they have a mobile number and have not opted out, else e-mail."""
-    if lead.email:
-        _send_after_commit(to=[lead.email], kind=kind, context={"lead": lead, "subject": subject, **context})
+    from .services import number_opted_out
+
+    location = lead.location
+    context = {"lead": lead, **context}
+    rows: list[Notification] = []
+    if lead.phone and not lead.sms_opted_out and not number_opted_out(lead.phone) and _sms_template(kind):
+        sender = (location_sms_sender(location) if location else "") or settings.TWILIO_BROADCAST_SENDER
+        rows.append(
+            _sms_row(
+                to=lead.phone,
+                kind=kind,
+                subject=subject,
+                location=location,
+                context=context,
+                key=f"{idempotency_key}:sms:{lead.phone}",
+                sender=sender,
+            )
+        )
+    elif lead.email:
+        rows.append(
+            _email_row(
+                to=lead.email,
+                kind=kind,
+                subject=subject,
+                location=location,
+                context=context,
+                key=f"{idempotency_key}:email:{lead.email}",
+            )
+        )
+    queue_notifications(rows)
 
 
 def notify_email(*, to: str, kind: str, subject, context: dict, idempotency_key: str, location=None) -> None:
     """One e-mail to one address (reply-help to a sender, for example)."""
-    _send_after_commit(to=[to], kind=kind, context={"location": location, "subject": subject, **context})
+    row = _email_row(to=to, kind=kind, subject=subject, location=location, context=context, key=idempotency_key)
+    queue_notifications([row])
 
 
-def send_lead_sms(*, lead, body: str, kind: str = "lead_sms", sent_by=None, idempotency_key: str | None = None):
-    """A text to a lead from the Location's SMS number (issue #6: STOP/START, redaction, outbox)."""
-    return None
+def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None, idempotency_key: str | None = None):
+    """A text to a lead from the Location's SMS number (seed 001), threaded on the lead.
+
+    Refused (ValidationError on `body`, 400) when the text contains a card number; Refused (409)
+    when the Location has no texting number or the lead no phone. An opted-out lead gets a
+    `suppressed` row and no provider call. An empty `body` renders `messaging/sms/<kind>.txt`
+    (the contact sequence's `sms_intro`). Returns the SmsMessage (None when nothing can be sent
+    for the contact sequence's intro)."""
+    from .services import number_opted_out
+
+    location = lead.location
+    sender = location_sms_sender(location) if location else ""
+    if not lead.phone or not sender:
+        if kind == "sms_intro":
+            return None
+        raise Refused(
+            "This lead cannot be texted: "
+            + ("no phone number." if not lead.phone else "the Location has no texting number.")
+        )
+    key = idempotency_key or f"lead-sms:{lead.pk}:{uuid.uuid4().hex}"
+    row = _sms_row(
+        to=lead.phone,
+        kind=kind,
+        subject=lead,
+        location=location,
+        context={"lead": lead},
+        key=key,
+        sender=sender,
+        body=(body or "").strip() or None,
+    )
+    if contains_card_number(row.body):
+        raise ValidationError({"body": [PAYMENT_REFUSAL]})
+    opted_out = lead.sms_opted_out or number_opted_out(lead.phone)
+    with transaction.atomic():
+        if opted_out:
+            row.status = Notification.Status.SUPPRESSED
+            row.last_error = "The recipient texted STOP."
+            row.created_at = row.next_attempt_at = timezone.now()
+            Notification.objects.bulk_create([row], ignore_conflicts=True)
+        else:
+            queue_notifications([row])
+        notification = Notification.objects.get(idempotency_key=key)
+        message, _ = SmsMessage.objects.get_or_create(
+            notification=notification,
+            defaults=dict(
+                location=location,
+                lead=lead,
+                direction=SmsMessage.Direction.OUTBOUND,
+                body=notification.body,
+                from_number=sender,
+                to_number=lead.phone,
+                sent_by=sent_by,
+            ),
+        )
+    return message
 
 
 def notify_invitation(*, invitation, link: str) -> None:
     """Team invitation, to the invitee."""
-    _send_after_commit(to=[invitation.email], kind="invitation", context={"invitation": invitation, "link": link})
+    row = _email_row(
+        to=invitation.email,
+        kind="invitation",
+        subject=None,
+        location=invitation.location,
+        context={"invitation": invitation, "link": link},
+        key=f"invitation:{invitation.pk}:{invitation.email}:{uuid.uuid4().hex[:8]}",
+    )
+    queue_notifications([row])

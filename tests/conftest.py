@@ -37,6 +37,32 @@ def pytest_sessionstart(session):
     redis.Redis.from_url(settings.REDIS_URL).ping()
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager(request):
+    """Celery runs tasks in-process in tests even when REDIS_URL is set (CI sets it); tests
+    marked `worker` talk to a real broker and worker instead."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from pronexis.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture(autouse=True)
+def _sms_locmem(settings):
+    """Texts go to messaging.sms.outbox (like django.core.mail.outbox), emptied per test."""
+    settings.SMS_BACKEND = "messaging.sms.LocmemBackend"
+    from messaging import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
 @dataclass
 class Tenant:
     """One Location with a user for each role; `brand_user` leads the Location's brand."""

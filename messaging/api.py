@@ -1,0 +1,196 @@
+"""Messaging API (agents): office messages, a lead's SMS thread, the call routing decision."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Location
+from pronexis.api import StrictSerializer
+
+from . import outbox, selectors, services
+from .models import OfficeMessage
+from .routing import CALLER_TYPES, NaiveTimeRefused, route_call_for_location
+
+
+class IsAgent(BasePermission):
+    """Agents (Agents group or an agent token) and staff; portal users get 403 before any lookup."""
+
+    message = "Only call-center agents may do this."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(
+            user and user.is_authenticated and (user.is_agent or (user.is_staff and not hasattr(user, "api_token")))
+        )
+
+
+class AgentAPIView(APIView):
+    permission_classes = [IsAuthenticated, IsAgent]
+
+
+def _visible_location(request, pk) -> Location:
+    return get_object_or_404(Location.objects.visible_to(request.user), pk=pk)
+
+
+# --- office messages ----------------------------------------------------------------------
+class OfficeMessageOut(serializers.ModelSerializer):
+    class Meta:
+        model = OfficeMessage
+        fields = [
+            "id",
+            "location",
+            "lead",
+            "caller_name",
+            "callback_number",
+            "category",
+            "urgent",
+            "body",
+            "taken_by",
+            "created_at",
+        ]
+
+
+class OfficeMessageIn(StrictSerializer):
+    location = serializers.IntegerField()
+    lead = serializers.IntegerField(required=False, allow_null=True)
+    caller_name = serializers.CharField(max_length=150)
+    callback_number = serializers.CharField(max_length=32)
+    category = serializers.ChoiceField(choices=OfficeMessage.Category.choices)
+    urgent = serializers.BooleanField(default=False)
+    body = serializers.CharField()
+
+    def validate_callback_number(self, value):
+        from accounts.normalize import normalize_phone
+
+        return normalize_phone(value)
+
+
+class OfficeMessageCreate(AgentAPIView):
+    @extend_schema(request=OfficeMessageIn, responses={201: OfficeMessageOut})
+    def post(self, request):
+        data = OfficeMessageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        location = _visible_location(request, values.pop("location"))
+        lead_id = values.pop("lead", None)
+        lead = None
+        if lead_id:
+            from leads.models import Lead
+
+            lead = get_object_or_404(Lead.objects.visible_to(request.user), pk=lead_id)
+        message = services.office_message_create(location=location, lead=lead, taken_by=request.user, **values)
+        return Response(OfficeMessageOut(message).data, status=status.HTTP_201_CREATED)
+
+
+# --- a lead's SMS thread ------------------------------------------------------------------
+class SmsMessageOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    direction = serializers.CharField()
+    body = serializers.CharField()
+    from_number = serializers.CharField()
+    to_number = serializers.CharField()
+    redacted = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    delivery_status = serializers.SerializerMethodField()
+
+    def get_delivery_status(self, obj) -> str | None:
+        return obj.notification.status if obj.notification_id else None
+
+
+class SmsSendIn(StrictSerializer):
+    body = serializers.CharField(max_length=1600)
+
+
+class LeadSmsThread(AgentAPIView):
+    """GET the lead's thread (one query after the lead); POST a text from the Location's number."""
+
+    def _lead(self, request, lead_id):
+        from leads.models import Lead
+
+        return get_object_or_404(Lead.objects.visible_to(request.user).select_related("location"), pk=lead_id)
+
+    @extend_schema(responses={200: SmsMessageOut(many=True)})
+    def get(self, request, lead_id: int):
+        lead = self._lead(request, lead_id)
+        thread = selectors.sms_thread(lead=lead)
+        return Response(
+            {"lead": lead.pk, "opted_out": lead.sms_opted_out, "results": SmsMessageOut(thread, many=True).data}
+        )
+
+    @extend_schema(request=SmsSendIn, responses={201: SmsMessageOut})
+    def post(self, request, lead_id: int):
+        lead = self._lead(request, lead_id)
+        data = SmsSendIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = outbox.send_lead_sms(lead=lead, body=data.validated_data["body"], sent_by=request.user)
+        message.refresh_from_db()
+        return Response(SmsMessageOut(message).data, status=status.HTTP_201_CREATED)
+
+
+# --- call routing -------------------------------------------------------------------------
+class RouteIn(StrictSerializer):
+    location = serializers.IntegerField()
+    at = serializers.CharField(required=False)
+    caller_type = serializers.ChoiceField(choices=CALLER_TYPES, default="other")
+    asks_for_by_name = serializers.BooleanField(default=False)
+    not_urgent = serializers.BooleanField(default=False)
+    wants_message = serializers.BooleanField(default=False)
+    emergency = serializers.BooleanField(default=False)
+    needed_within_24h = serializers.BooleanField(default=False)
+    employee_scheduling = serializers.BooleanField(default=False)
+    spam = serializers.BooleanField(default=False)
+
+    def validate_at(self, value):
+        from datetime import datetime
+
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise serializers.ValidationError("Not an ISO 8601 date and time.")
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            raise serializers.ValidationError(
+                "A time without an offset is refused: give one (for example -05:00 or Z)."
+            )
+        return parsed
+
+
+class StepOut(serializers.Serializer):
+    kind = serializers.CharField()
+    target = serializers.CharField()
+    number = serializers.CharField(required=False)
+    address = serializers.CharField(required=False)
+
+
+class DecisionOut(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["transfer", "message", "book"])
+    rule = serializers.IntegerField()
+    period = serializers.CharField()
+    local_time = serializers.CharField()
+    steps = StepOut(many=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+    emergency_definition = serializers.CharField()
+
+
+class CallRoute(AgentAPIView):
+    @extend_schema(request=RouteIn, responses={200: DecisionOut})
+    def post(self, request):
+        data = RouteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        location = get_object_or_404(
+            Location.objects.visible_to(request.user).select_related("brand"), pk=values.pop("location")
+        )
+        at = values.pop("at", None) or timezone.now()
+        try:
+            decision = route_call_for_location(location=location, at=at, **values)
+        except NaiveTimeRefused as error:
+            return Response({"at": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+        payload = decision.as_dict()
+        payload["emergency_definition"] = location.brand.emergency_definition
+        return Response(payload)

@@ -1,0 +1,120 @@
+"""Messaging reads: the inbox, a message's delivery history, the Action Center entries, SMS threads.
+
+Every function takes an already-scoped queryset or the user and runs a fixed number of queries
+whatever the row count (asserted in tests/messaging).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import MessageRead, Notification, OfficeMessage, SmsMessage
+
+PAGE_SIZE = 25
+
+
+# --- cursor pagination (keyset on created_at, id; newest first) ---------------------------
+def encode_cursor(created_at: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|")
+        value = datetime.fromisoformat(stamp)
+        if value.tzinfo is None:
+            return None
+        return value, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def with_read_state(queryset: QuerySet, user) -> QuerySet:
+    return queryset.annotate(is_read=Exists(MessageRead.objects.filter(message=OuterRef("pk"), user=user)))
+
+
+def message_inbox(
+    *,
+    messages: QuerySet,
+    user,
+    category: str = "",
+    urgent: bool = False,
+    unread: bool = False,
+    search: str = "",
+    cursor: str = "",
+    limit: int = PAGE_SIZE,
+) -> Page:
+    """The Messages inbox: one query (messages + their Location, lead and per-user read state)."""
+    queryset = with_read_state(messages, user).select_related("location", "lead")
+    if category:
+        queryset = queryset.filter(category=category)
+    if urgent:
+        queryset = queryset.filter(urgent=True)
+    if unread:
+        queryset = queryset.filter(is_read=False)
+    if search:
+        queryset = queryset.filter(
+            Q(caller_name__icontains=search) | Q(body__icontains=search) | Q(callback_number__icontains=search)
+        )
+    position = decode_cursor(cursor)
+    if position:
+        created_at, pk = position
+        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+    rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].pk) if len(rows) > limit else None
+    return Page(items=rows[:limit], next_cursor=next_cursor)
+
+
+def unread_count(*, messages: QuerySet, user) -> int:
+    return messages.exclude(reads__user=user).count()
+
+
+def deliveries_of(subject) -> QuerySet:
+    """The delivery history of one subject (every Notification about it), oldest first."""
+    content_type = ContentType.objects.get_for_model(subject)
+    return Notification.objects.filter(subject_type=content_type, subject_id=subject.pk).order_by("created_at", "id")
+
+
+def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dict:
+    """Action Center entries of messaging (two queries): urgent messages this user has not read
+    and failed deliveries (failed or undelivered) of the last 30 days, newest first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    location_ids = locations_qs.values("id")
+    urgent = list(
+        with_read_state(OfficeMessage.objects.filter(location_id__in=location_ids, urgent=True), user)
+        .filter(is_read=False)
+        .select_related("location")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    failed = list(
+        Notification.objects.filter(
+            location_id__in=location_ids,
+            status__in=Notification.FAILED_STATUSES,
+            created_at__gte=timezone.now() - timedelta(days=30),
+        )
+        .select_related("location")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return {"urgent_messages": urgent, "failed_deliveries": failed}
+
+
+def sms_thread(*, lead) -> QuerySet:
+    return SmsMessage.objects.filter(lead=lead).select_related("notification").order_by("created_at", "id")

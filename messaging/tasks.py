@@ -1,0 +1,15 @@
+"""Celery tasks of messaging: ids in, a service call, idempotent by the claim's status guard."""
+
+from celery import shared_task
+
+from . import delivery
+
+
+@shared_task(name="messaging.tasks.send_notification", acks_late=True, ignore_result=True)
+def send_notification(notification_id: int) -> str:
+    return delivery.notification_send(notification_id=notification_id)
+
+
+@shared_task(name="messaging.tasks.sweep_stuck_notifications", ignore_result=True)
+def sweep_stuck_notifications(sending_timeout: float | None = None, queued_grace: float | None = None) -> dict:
+    return delivery.sweep_stuck_notifications(sending_timeout=sending_timeout, queued_grace=queued_grace)

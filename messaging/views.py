@@ -1,0 +1,130 @@
+"""Messaging pages: the inbox, a message's page, short links, the routing simulator, Twilio webhooks."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import portal_view
+from accounts.models import Location
+from accounts.scoping import current_location, get_visible_or_404, scope_to_current
+
+from . import selectors, services
+from .delivery import notification_record_status
+from .forms import InboxFilterForm, RoutingForm
+from .models import Notification, OfficeMessage
+from .routing import route_call_for_location
+from .webhooks import twilio_request_valid, twiml
+
+
+@require_GET
+@portal_view
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Office messages of the switcher's Locations, unread first in bold, filters and search."""
+    form = InboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    messages = scope_to_current(OfficeMessage.objects.all(), request)
+    page = selectors.message_inbox(
+        messages=messages,
+        user=request.user,
+        category=filters.get("category") or "",
+        urgent=bool(filters.get("urgent")),
+        unread=bool(filters.get("unread")),
+        search=filters.get("q") or "",
+        cursor=request.GET.get("cursor", ""),
+    )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "unread": selectors.unread_count(messages=messages, user=request.user),
+        "filter_query": query.urlencode(),
+    }
+    template = "messaging/inbox.html#rows" if request.htmx and request.GET.get("cursor") else "messaging/inbox.html"
+    return render(request, template, context)
+
+
+@require_GET
+@portal_view
+def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The page every office-message notification links to: marks it read for this user."""
+    message = get_visible_or_404(
+        request, OfficeMessage.objects.select_related("location", "lead", "taken_by"), pk=message_id
+    )
+    services.message_mark_read(user=request.user, message=message)
+    context = {
+        "message": message,
+        "location": message.location,
+        "deliveries": list(selectors.deliveries_of(message)),
+    }
+    return render(request, "messaging/message_detail.html", context)
+
+
+@require_POST
+@portal_view
+def message_mark_unread(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_visible_or_404(request, OfficeMessage.objects.all(), pk=message_id)
+    services.message_mark_unread(user=request.user, message=message)
+    return redirect("messages_inbox")
+
+
+@require_GET
+@portal_view
+def short_link(request: HttpRequest, short_code: str) -> HttpResponse:
+    """`/n/<code>/` from an SMS: after login, straight to the notification's page."""
+    notification = get_visible_or_404(request, Notification.objects.all(), short_code=short_code)
+    if not notification.link.startswith("/"):
+        return redirect("dashboard")
+    return redirect(notification.link)
+
+
+@require_GET
+@portal_view
+def routing_simulator(request: HttpRequest) -> HttpResponse:
+    """ "What happens when someone calls at …": the routing decision for a day, time and caller."""
+    locations = Location.objects.visible_to(request.user).order_by("name")
+    initial_location = current_location(request) or locations.first()
+    form = RoutingForm(request.GET or None, locations=locations, initial_location=initial_location)
+    decision = None
+    location = None
+    if form.is_bound and form.is_valid():
+        location = form.cleaned_data["location"]
+        decision = route_call_for_location(location=location, at=form.local_datetime(), **form.caller_facts())
+    context = {"form": form, "decision": decision, "location": location}
+    template = "messaging/routing.html#result" if request.htmx else "messaging/routing.html"
+    return render(request, template, context)
+
+
+# --- Twilio webhooks (no session; signature verified) --------------------------------------
+@csrf_exempt
+@require_POST
+def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
+    """Inbound texts: broadcast number and Location numbers (seed 001)."""
+    if not twilio_request_valid(request):
+        return HttpResponseForbidden("Invalid Twilio signature.")
+    data = request.POST
+    sid = data.get("MessageSid") or data.get("SmsSid") or ""
+    if not sid:
+        return HttpResponse("MessageSid is required.", status=400)
+    answer = services.sms_inbound_receive(
+        message_sid=sid, from_number=data.get("From", ""), to_number=data.get("To", ""), body=data.get("Body", "")
+    )
+    return twiml(answer)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status_webhook(request: HttpRequest) -> HttpResponse:
+    """Delivery receipts: delivered, undelivered, failed update the Notification row."""
+    if not twilio_request_valid(request):
+        return HttpResponseForbidden("Invalid Twilio signature.")
+    data = request.POST
+    notification_record_status(
+        provider_id=data.get("MessageSid") or data.get("SmsSid") or "",
+        provider_status=data.get("MessageStatus") or data.get("SmsStatus") or "",
+        error_code=data.get("ErrorCode", ""),
+    )
+    return HttpResponse(status=204)

@@ -1,0 +1,38 @@
+"""Twilio webhook helpers: signature check against PUBLIC_BASE_URL, TwiML answers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+
+def public_url(request: HttpRequest) -> str:
+    """The URL Twilio signed: the configured public base URL + path (+ query), so the check is
+    right behind a TLS-terminating proxy where the request's own scheme and host differ."""
+    url = settings.PUBLIC_BASE_URL + request.path
+    if request.META.get("QUERY_STRING"):
+        url += "?" + request.META["QUERY_STRING"]
+    return url
+
+
+def twilio_request_valid(request: HttpRequest) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    params = {key: request.POST.get(key) for key in request.POST}
+    return validator.validate(public_url(request), params, signature)
+
+
+def twilio_signature(path: str, params: dict) -> str:
+    """The signature Twilio would send for a POST of `params` to PUBLIC_BASE_URL + path (tests)."""
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(settings.PUBLIC_BASE_URL + path, params)
+
+
+def twiml(text: str | None) -> HttpResponse:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return HttpResponse(str(response), content_type="text/xml")

@@ -1,0 +1,207 @@
+"""The outbox: rows in the caller's transaction, idempotent keys, claim, retries, the sweep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from messaging import delivery, outbox, sms
+from messaging.models import Notification
+from tests.factories import NotificationFactory, OfficeMessageFactory
+
+pytestmark = pytest.mark.django_db
+S = Notification.Status
+
+
+def _notify(location, key="k1"):
+    message = OfficeMessageFactory(location=location, caller_name="Dana Caller", urgent=True)
+    outbox.notify_location(
+        location=location, kind="office_message", subject=message, context={"message": message}, idempotency_key=key
+    )
+    return message
+
+
+def test_every_email_to_a_location_is_followed_by_one_sms_per_distribution_number(
+    brooklyn, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = _notify(brooklyn)
+    rows = Notification.objects.order_by("channel", "recipient")
+    assert [(n.channel, n.recipient, n.status) for n in rows] == [
+        ("email", "office@a.example", "sent"),
+        ("email", "owner@a.example", "sent"),
+        ("sms", "+19175550103", "sent"),
+        ("sms", "+19175550104", "sent"),
+    ]
+    assert len(mail.outbox) == 2
+    email = mail.outbox[0]
+    assert email.subject.startswith("URGENT: Message from Dana Caller")
+    assert email.alternatives and email.alternatives[0][1] == "text/html"  # text + HTML
+    assert f"/messages/{message.pk}/" in email.body
+    assert [t.to for t in sms.outbox] == ["+19175550103", "+19175550104"]
+    for text, row in zip(sms.outbox, rows[2:], strict=True):
+        assert f"/n/{row.short_code}/" in text.body  # the short link to the portal page
+        assert text.sender == "+18885550199"  # the broadcast sender
+        assert row.link == f"/messages/{message.pk}/"
+
+
+def test_no_sms_when_the_distribution_list_is_off(brooklyn, django_capture_on_commit_callbacks):
+    brooklyn.sms_distribution_enabled = False
+    brooklyn.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify(brooklyn)
+    assert set(Notification.objects.values_list("channel", flat=True)) == {"email"}
+    assert sms.outbox == []
+
+
+def test_the_same_idempotency_key_queues_nothing_new(brooklyn, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify(brooklyn, key="same")
+        _notify(brooklyn, key="same")
+    assert Notification.objects.count() == 4
+    assert len(mail.outbox) == 2 and len(sms.outbox) == 2
+
+
+def test_rows_are_written_in_the_callers_transaction(brooklyn):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _notify(brooklyn)
+        assert Notification.objects.count() == 4
+        raise RuntimeError("the cause rolls back")
+    assert Notification.objects.count() == 0
+
+
+def test_nothing_is_sent_before_commit(brooklyn, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _notify(brooklyn)
+    assert set(Notification.objects.values_list("status", flat=True)) == {"queued"}
+    assert mail.outbox == [] and sms.outbox == []
+    for callback in callbacks:
+        callback()
+    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_claim_is_a_conditional_update_so_a_row_is_sent_once(tenant_a):
+    row = NotificationFactory(location=tenant_a.location)
+    assert delivery.notification_claim(notification_id=row.pk) is True
+    assert delivery.notification_claim(notification_id=row.pk) is False
+    assert delivery.notification_send(notification_id=row.pk) == "not-claimed"
+    assert sms.outbox == []
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_429_and_503_are_retried_with_backoff(tenant_a, fake_twilio, status):
+    row = NotificationFactory(location=tenant_a.location)
+    fake_twilio.inject(count=1, status=status)
+    assert delivery.notification_send(notification_id=row.pk) == "retry"
+    row.refresh_from_db()
+    assert row.status == S.QUEUED and row.attempts == 1 and str(status) in row.last_error
+    assert row.next_attempt_at > timezone.now() + timedelta(seconds=20)  # backoff
+    # (the eager retry ran at once and found the row not due: nothing sent twice)
+    assert fake_twilio.stats()["total"] == 0
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert delivery.notification_send(notification_id=row.pk) == "sent"
+    row.refresh_from_db()
+    assert row.status == S.SENT and row.attempts == 2 and row.provider_id.startswith("SM")
+    assert fake_twilio.stats()["total"] == 1
+
+
+@pytest.mark.parametrize("code", [21610, 21211])
+def test_opted_out_and_invalid_numbers_are_final(tenant_a, fake_twilio, code):
+    row = NotificationFactory(location=tenant_a.location)
+    fake_twilio.inject(count=1, code=code)
+    assert delivery.notification_send(notification_id=row.pk) == "failed"
+    row.refresh_from_db()
+    assert row.status == S.FAILED and str(code) in row.last_error
+    assert delivery.notification_send(notification_id=row.pk) == "not-claimed"
+
+
+def test_gives_up_after_max_attempts(tenant_a, fake_twilio):
+    row = NotificationFactory(location=tenant_a.location)
+    fake_twilio.inject(count=20, status=503)
+    for _ in range(delivery.MAX_ATTEMPTS):
+        Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+        delivery.notification_send(notification_id=row.pk)
+    row.refresh_from_db()
+    assert row.status == S.FAILED and "Gave up" in row.last_error
+
+
+def test_sweep_reconciles_a_stuck_row_the_provider_already_sent(tenant_a, fake_twilio):
+    """A worker died after Twilio accepted the text: found in the message list → sent, no resend."""
+    row = NotificationFactory(location=tenant_a.location)
+    sid = sms.get_backend().send(to=row.recipient, body=row.body, sender=row.sender)
+    Notification.objects.filter(pk=row.pk).update(
+        status=S.SENDING, claimed_at=timezone.now() - timedelta(minutes=10), attempts=1
+    )
+    report = delivery.sweep_stuck_notifications()
+    row.refresh_from_db()
+    assert report["unknown"] == 1 and report["reconciled"] == 1
+    assert (row.status, row.provider_id) == (S.SENT, sid)
+    assert fake_twilio.stats()["total"] == 1 and fake_twilio.stats()["list_calls"] == 1
+
+
+def test_sweep_resends_a_stuck_row_the_provider_never_got(tenant_a, fake_twilio):
+    row = NotificationFactory(location=tenant_a.location)
+    Notification.objects.filter(pk=row.pk).update(
+        status=S.SENDING, claimed_at=timezone.now() - timedelta(minutes=10), attempts=1
+    )
+    report = delivery.sweep_stuck_notifications()
+    row.refresh_from_db()
+    assert report["requeued"] == 1 and row.status == S.SENT
+    assert fake_twilio.stats()["total"] == 1
+
+
+def test_sweep_leaves_recent_sending_rows_alone(tenant_a):
+    row = NotificationFactory(location=tenant_a.location)
+    Notification.objects.filter(pk=row.pk).update(status=S.SENDING, claimed_at=timezone.now())
+    delivery.sweep_stuck_notifications()
+    row.refresh_from_db()
+    assert row.status == S.SENDING
+
+
+def test_sweep_sends_queued_rows_whose_task_was_lost(tenant_a):
+    old = NotificationFactory(location=tenant_a.location)
+    fresh = NotificationFactory(location=tenant_a.location)
+    Notification.objects.filter(pk=old.pk).update(next_attempt_at=timezone.now() - timedelta(minutes=2))
+    delivery.sweep_stuck_notifications()
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == (S.SENT, S.QUEUED)
+    assert [t.body for t in sms.outbox] == [old.body]
+
+
+def test_a_number_that_texted_stop_is_suppressed_without_a_provider_call(tenant_a, fake_twilio):
+    from messaging.services import sms_opt_out_set
+
+    row = NotificationFactory(location=tenant_a.location, recipient="+19175550777")
+    sms_opt_out_set(number="+19175550777", opted_out=True)
+    assert delivery.notification_send(notification_id=row.pk) == "suppressed"
+    assert fake_twilio.stats()["create_calls"] == 0
+    sms_opt_out_set(number="+19175550777", opted_out=False)
+    row2 = NotificationFactory(location=tenant_a.location, recipient="+19175550777")
+    assert delivery.notification_send(notification_id=row2.pk) == "sent"
+
+
+def test_enqueue_failure_is_logged_not_raised(tenant_a, monkeypatch, caplog):
+    from messaging import tasks
+
+    def broken(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.send_notification, "delay", broken)
+    assert outbox.enqueue([1, 2]) == 0
+    assert "the sweep will send it" in caplog.text
+
+
+def test_notify_email_and_invitation_go_through_the_outbox(tenant_a, django_capture_on_commit_callbacks):
+    from accounts.models import Invitation
+
+    invitation = Invitation.objects.create(location=tenant_a.location, email="new@example.test", role="viewer")
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.notify_invitation(invitation=invitation, link="http://x/accept/")
+    row = Notification.objects.get()
+    assert (row.kind, row.channel, row.recipient, row.status) == ("invitation", "email", "new@example.test", "sent")
+    assert mail.outbox[0].to == ["new@example.test"] and "http://x/accept/" in mail.outbox[0].body
