@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("conflicts/<int:conflict_id>/", views.conflict_detail, name="conflict_detail"),
+    path("conflicts/<int:conflict_id>/respond/", views.conflict_respond, name="conflict_respond"),
     path("same-day/<int:same_day_id>/", views.same_day_detail, name="same_day_detail"),
+    path("same-day/<int:same_day_id>/respond/", views.same_day_respond, name="same_day_respond"),
+    path("answer/<str:token>/", views.answer_link, name="answer_link"),
+    path("webhooks/email/inbound/", webhooks.inbound_email, name="inbound_email"),
 ]

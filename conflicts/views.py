@@ -1,25 +1,226 @@
-from django.http import HttpRequest, HttpResponse
+"""Portal pages of the conflicts capability: the dashboard (Action Center), answering conflicts
+and same-day requests (HTMX or a plain POST), the signed answer links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import portal_view
-from accounts.scoping import get_visible_or_404
+from accounts.models import Location
+from accounts.scoping import current_location, current_locations, get_visible_or_404, role_for, scope_to_current
+from pronexis.errors import Refused
 
+from . import links, selectors, services
 from .models import Conflict, SameDayRequest
+
+MEETING_TYPE_CHOICES = Location.MeetingType.choices
 
 
 @portal_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The owner's home: the Action Center and this month at a glance (issue #5 fills it)."""
-    return render(request, "conflicts/dashboard.html", {})
+    """The owner's home: the Action Center, this month at a glance, a 90-day chart, recent leads
+    and messages — a fixed number of queries whatever the number of pending items."""
+    from leads.models import Lead
+    from messaging.models import OfficeMessage
+
+    locations_qs = current_locations(request)
+    location = current_location(request)
+    items = selectors.pending_items(locations_qs=locations_qs)
+    zone = location.zone if location else timezone.get_current_timezone()
+    context = {
+        "items": items,
+        "counts": _counts_from(items),
+        "month": selectors.month_at_a_glance(locations_qs=locations_qs),
+        "chart": selectors.daily_chart(locations_qs=locations_qs, zone=zone),
+        "chart_zone": location.time_zone if location else "each Location's own zone",
+        "recent_leads": list(
+            scope_to_current(Lead.objects, request).select_related("location").order_by("-created_at")[:5]
+        ),
+        "recent_messages": list(
+            scope_to_current(OfficeMessage.objects, request).select_related("location").order_by("-created_at")[:5]
+        ),
+        "meeting_types": MEETING_TYPE_CHOICES,
+        "now": timezone.now(),
+    }
+    return render(request, "conflicts/dashboard.html", context)
+
+
+def _counts_from(items) -> dict[str, int]:
+    conflicts = sum(1 for item in items if item.kind == "conflict")
+    return {"conflicts": conflicts, "same_day": len(items) - conflicts, "total": len(items)}
 
 
 @portal_view
 def conflict_detail(request: HttpRequest, conflict_id: int) -> HttpResponse:
     conflict = get_visible_or_404(request, Conflict.objects.select_related("lead", "location"), pk=conflict_id)
-    return render(request, "conflicts/detail.html", {"item": conflict})
+    return _detail(request, selectors.item_for(conflict))
 
 
 @portal_view
 def same_day_detail(request: HttpRequest, same_day_id: int) -> HttpResponse:
     same_day = get_visible_or_404(request, SameDayRequest.objects.select_related("lead", "location"), pk=same_day_id)
-    return render(request, "conflicts/detail.html", {"item": same_day})
+    return _detail(request, selectors.item_for(same_day))
+
+
+def _detail(request, item, *, error: str = "", status: int = 200) -> HttpResponse:
+    context = {
+        "item": item,
+        "error": error,
+        "meeting_types": MEETING_TYPE_CHOICES,
+        "can_answer": role_for(request.user, item.location) in services.ANSWER_ROLES,
+        "answer": services.describe_answer(item.obj) if not item.is_pending and item.obj.responded_at else "",
+    }
+    return render(request, "conflicts/detail.html", context, status=status)
+
+
+# --- answering from the portal ---------------------------------------------------------------
+def parse_local_alternate(data, zone) -> dt.datetime | None:
+    """The alternate's local date and time (separate date + time fields, or one
+    `alternate_start` "YYYY-MM-DDTHH:MM") in the Location's zone → an aware datetime."""
+    raw = (data.get("alternate_start") or "").strip()
+    if not raw and (data.get("alternate_date") or data.get("alternate_time")):
+        if not (data.get("alternate_date") and data.get("alternate_time")):
+            raise ValidationError({"alternate_start": "Give both a date and a time, or neither."})
+        raw = f"{data['alternate_date'].strip()}T{data['alternate_time'].strip()}"
+    if not raw:
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(raw.replace(" ", "T"))
+    except ValueError:
+        raise ValidationError({"alternate_start": "Give the date and time as YYYY-MM-DD and HH:MM."})
+    if naive.tzinfo is not None:
+        return naive
+    return naive.replace(tzinfo=zone)
+
+
+def _answer(request, item, answer) -> HttpResponse:
+    """Calls the answer service; renders the outcome for HTMX (the answered box plus out-of-band
+    counters) or redirects back for a plain POST. Refusals are shown in place: 409 already
+    answered, 400 invalid input, 403 a role that may not answer."""
+    error, status = "", 200
+    try:
+        answer()
+    except Refused as refused:
+        error, status = str(refused), 409
+    except ValidationError as invalid:
+        error, status = " ".join(invalid.messages), 400
+    except PermissionDenied as denied:
+        error, status = str(denied) or "You may not answer this.", 403
+    item.obj.refresh_from_db()
+    if request.htmx:
+        context = {
+            "item": item,
+            "error": error,
+            "meeting_types": MEETING_TYPE_CHOICES,
+            "answer": services.describe_answer(item.obj) if not item.is_pending and item.obj.responded_at else "",
+            "oob": request.POST.get("channel") != "calendar",
+        }
+        if context["oob"]:  # the Action Center's counters, updated out of band
+            context["counts"] = selectors.pending_counts(locations_qs=current_locations(request))
+            context["month"] = selectors.month_at_a_glance(locations_qs=current_locations(request))
+        template = "conflicts/_respond_form.html" if item.is_pending else "conflicts/_answered.html"
+        return render(request, template, context, status=status)
+    if status != 200:
+        return _detail(request, item, error=error, status=status)
+    messages.success(request, f"Answered: {item.obj.get_status_display().lower()}.")
+    target = request.POST.get("next") or reverse("dashboard")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("dashboard")
+    return HttpResponseRedirect(target)
+
+
+def _channel(request, allowed) -> str:
+    channel = request.POST.get("channel") or "action_center"
+    return channel if channel in allowed else "action_center"
+
+
+@portal_view
+@require_POST
+def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
+    """POST /conflicts/<id>/respond/: decision, notes, alternate (local date/time), meeting type."""
+    conflict = get_visible_or_404(request, Conflict.objects.select_related("lead", "location"), pk=conflict_id)
+    item = selectors.item_for(conflict)
+
+    def answer():
+        services.conflict_respond(
+            conflict=conflict,
+            actor=request.user,
+            decision=request.POST.get("decision", ""),
+            notes=request.POST.get("notes", ""),
+            alternate_start=parse_local_alternate(request.POST, conflict.location.zone)
+            if request.POST.get("decision") == "alternate"
+            else None,
+            alternate_meeting_type=request.POST.get("alternate_meeting_type") or None,
+            channel=_channel(request, ("action_center", "calendar")),
+        )
+
+    return _answer(request, item, answer)
+
+
+@portal_view
+@require_POST
+def same_day_respond(request: HttpRequest, same_day_id: int) -> HttpResponse:
+    """POST /same-day/<id>/respond/: decision (approve | decline), notes."""
+    same_day = get_visible_or_404(request, SameDayRequest.objects.select_related("lead", "location"), pk=same_day_id)
+    item = selectors.item_for(same_day)
+
+    def answer():
+        services.same_day_respond(
+            request=same_day,
+            actor=request.user,
+            decision=request.POST.get("decision", ""),
+            notes=request.POST.get("notes", ""),
+            channel=_channel(request, ("action_center", "calendar")),
+        )
+
+    return _answer(request, item, answer)
+
+
+# --- signed answer links (e-mail and SMS) ----------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def answer_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an e-mail or SMS link opens: GET shows the request and one button (link scanners
+    and previews only GET); the button POSTs the answer. No login: the signature is the
+    credential; expired, used or tampered links say so."""
+    try:
+        link = links.read_answer_token(token)
+        item_obj, used = services.answer_link_item(link)
+    except links.LinkInvalid as invalid:
+        return render(request, "conflicts/answer_link.html", {"problem": str(invalid)}, status=410)
+    item = selectors.item_for(item_obj)
+    context = {"item": item, "link": link, "token": token, "meeting_types": MEETING_TYPE_CHOICES}
+    if used:
+        context["problem"] = "This link has already been used."
+        return render(request, "conflicts/answer_link.html", context, status=410)
+    if not item.is_pending:
+        context["problem"] = services.describe_answer(item_obj)
+        return render(request, "conflicts/answer_link.html", context, status=410)
+    if request.method == "GET":
+        return render(request, "conflicts/answer_link.html", context)
+    try:
+        alternate = {}
+        if link.decision == "alternate":
+            alternate = {
+                "alternate_start": parse_local_alternate(request.POST, item.location.zone),
+                "alternate_meeting_type": request.POST.get("alternate_meeting_type") or None,
+            }
+        services.answer_link_use(link=link, notes=request.POST.get("notes", ""), **alternate)
+    except Refused as refused:
+        context["problem"] = str(refused)
+        return render(request, "conflicts/answer_link.html", context, status=409)
+    except ValidationError as invalid:
+        context["error"] = " ".join(invalid.messages)
+        return render(request, "conflicts/answer_link.html", context, status=400)
+    item.obj.refresh_from_db()
+    context["done"] = services.describe_answer(item.obj).replace("Already answered: ", "Thank you — ")
+    return render(request, "conflicts/answer_link.html", context)

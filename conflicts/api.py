@@ -1,0 +1,214 @@
+"""REST API of the conflicts capability (DESIGN.md "REST API"): raise and answer conflicts and
+same-day requests, the agents' callback queue. Thin views: parse → fetch scoped → service."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Location
+from pronexis.api import StrictSerializer
+
+from . import selectors, services
+from .models import Callback, Conflict, SameDayRequest
+
+MEETING_TYPES = Location.MeetingType.choices
+
+
+def _require_agent(user) -> None:
+    """Agent-only operations answer 403 before any lookup."""
+    if not (user.is_agent or (user.is_staff and getattr(user, "api_token", None) is None)):
+        raise PermissionDenied("Only call-center agents may do this.")
+
+
+def _lead(user, lead_id):
+    from leads.models import Lead
+
+    return get_object_or_404(Lead.objects.visible_to(user).select_related("location"), pk=lead_id)
+
+
+class ConflictOut(serializers.ModelSerializer):
+    class Meta:
+        model = Conflict
+        fields = [
+            "id",
+            "location",
+            "lead",
+            "kind",
+            "status",
+            "requested_start",
+            "requested_end",
+            "requested_meeting_type",
+            "requested_address",
+            "caller_notes",
+            "decision",
+            "owner_notes",
+            "alternate_start",
+            "alternate_end",
+            "alternate_meeting_type",
+            "responded_by",
+            "responded_at",
+            "response_channel",
+            "created_at",
+            "closed_at",
+        ]
+
+
+class SameDayOut(serializers.ModelSerializer):
+    class Meta:
+        model = SameDayRequest
+        fields = [
+            "id",
+            "location",
+            "lead",
+            "status",
+            "requested_start",
+            "requested_end",
+            "meeting_type",
+            "owner_notes",
+            "responded_by",
+            "responded_at",
+            "response_channel",
+            "created_at",
+            "closed_at",
+            "outcome",
+        ]
+
+
+class CallbackOut(serializers.ModelSerializer):
+    lead_name = serializers.CharField(source="lead.full_name", read_only=True)
+    lead_phone = serializers.CharField(source="lead.phone", read_only=True)
+    location_name = serializers.CharField(source="location.name", read_only=True)
+
+    class Meta:
+        model = Callback
+        fields = [
+            "id",
+            "location",
+            "location_name",
+            "lead",
+            "lead_name",
+            "lead_phone",
+            "conflict",
+            "same_day_request",
+            "reason",
+            "instructions",
+            "status",
+            "outcome",
+            "notes",
+            "created_at",
+            "closed_at",
+        ]
+
+
+class ConflictCreateView(APIView):
+    class Input(StrictSerializer):
+        lead = serializers.IntegerField()
+        kind = serializers.ChoiceField(choices=Conflict.Kind.choices)
+        requested_start = serializers.DateTimeField()
+        requested_end = serializers.DateTimeField()
+        requested_meeting_type = serializers.ChoiceField(choices=MEETING_TYPES)
+        requested_address = serializers.CharField(required=False, allow_blank=True, default="")
+        caller_notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=Input, responses={201: ConflictOut})
+    def post(self, request):
+        _require_agent(request.user)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        lead = _lead(request.user, values.pop("lead"))
+        conflict = services.conflict_raise(lead=lead, raised_by=request.user, **values)
+        return Response(ConflictOut(conflict).data, status=status.HTTP_201_CREATED)
+
+
+class ConflictRespondView(APIView):
+    class Input(StrictSerializer):
+        decision = serializers.ChoiceField(choices=Conflict.Decision.choices)
+        notes = serializers.CharField(required=False, allow_blank=True, default="")
+        alternate_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        alternate_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        alternate_meeting_type = serializers.ChoiceField(
+            choices=MEETING_TYPES, required=False, allow_null=True, allow_blank=True, default=None
+        )
+
+    @extend_schema(request=Input, responses={200: ConflictOut})
+    def post(self, request, conflict_id: int):
+        conflict = get_object_or_404(Conflict.objects.visible_to(request.user), pk=conflict_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        conflict = services.conflict_respond(
+            conflict=conflict, actor=request.user, channel=Conflict.Channel.API, **data.validated_data
+        )
+        return Response(ConflictOut(conflict).data)
+
+
+class SameDayCreateView(APIView):
+    class Input(StrictSerializer):
+        lead = serializers.IntegerField()
+        requested_start = serializers.DateTimeField()
+        requested_end = serializers.DateTimeField()
+        meeting_type = serializers.ChoiceField(choices=MEETING_TYPES)
+
+    @extend_schema(request=Input, responses={201: SameDayOut})
+    def post(self, request):
+        _require_agent(request.user)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        lead = _lead(request.user, values.pop("lead"))
+        same_day = services.same_day_raise(lead=lead, raised_by=request.user, **values)
+        return Response(SameDayOut(same_day).data, status=status.HTTP_201_CREATED)
+
+
+class SameDayRespondView(APIView):
+    class Input(StrictSerializer):
+        decision = serializers.ChoiceField(choices=SameDayRequest.Decision.choices)
+        notes = serializers.CharField(required=False, allow_blank=True, default="")
+        channel = serializers.ChoiceField(choices=[("api", "API"), ("phone", "Phone")], required=False, default="api")
+
+    @extend_schema(request=Input, responses={200: SameDayOut})
+    def post(self, request, same_day_id: int):
+        same_day = get_object_or_404(SameDayRequest.objects.visible_to(request.user), pk=same_day_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        same_day = services.same_day_respond(request=same_day, actor=request.user, **data.validated_data)
+        return Response(SameDayOut(same_day).data)
+
+
+class OldestFirst(CursorPagination):
+    ordering = ("created_at", "id")
+    page_size = 50
+
+
+class CallbackListView(APIView):
+    @extend_schema(responses={200: CallbackOut(many=True)})
+    def get(self, request):
+        _require_agent(request.user)
+        location = request.query_params.get("location")
+        if location and not location.isdigit():
+            return Response({"location": ["A Location id."]}, status=status.HTTP_400_BAD_REQUEST)
+        queryset = selectors.open_callbacks(user=request.user, location_id=int(location) if location else None)
+        paginator = OldestFirst()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(CallbackOut(page, many=True).data)
+
+
+class CallbackCloseView(APIView):
+    class Input(StrictSerializer):
+        outcome = serializers.ChoiceField(choices=Callback.Outcome.choices)
+        notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=Input, responses={200: CallbackOut})
+    def post(self, request, callback_id: int):
+        _require_agent(request.user)
+        callback = get_object_or_404(Callback.objects.visible_to(request.user), pk=callback_id)
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        callback = services.callback_close(callback=callback, actor=request.user, **data.validated_data)
+        return Response(CallbackOut(callback).data)
