@@ -168,6 +168,11 @@ class Lead(models.Model):
         return f"/leads/{self.pk}/"
 
     @property
+    def time_zone(self) -> str:
+        """The zone its times are shown in: its Location's (UTC for a brand-only lead)."""
+        return self.location.time_zone if self.location_id else "UTC"
+
+    @property
     def is_online(self) -> bool:
         return self.source in (self.Source.ONLINE, self.Source.API)
 

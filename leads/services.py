@@ -528,7 +528,7 @@ def contact_sequence_step(*, lead_id: int) -> None:
     """
     now = timezone.now()
     with transaction.atomic():
-        lead = Lead.objects.select_for_update().select_related("location").get(pk=lead_id)
+        lead = Lead.objects.select_for_update(of=("self",)).select_related("location").get(pk=lead_id)
         steps = list(ContactStep.objects.filter(brand_id=lead.brand_id).order_by("position"))
         position, next_run = lead.contact_position, None
         while lead.status == S.IN_PROCESS and lead.contacted_at is None and lead.location_id:

@@ -1,0 +1,225 @@
+"""Owner pages: the Leads list (tabs, search, filters, cursor pages, CSV) and the lead page."""
+
+from __future__ import annotations
+
+import base64
+import csv
+from datetime import UTC, datetime, time, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import portal_view
+from accounts.normalize import format_phone
+from accounts.scoping import current_location, get_visible_or_404, role_for, scope_to_current
+from pronexis.errors import Refused
+
+from . import sections, selectors, services
+from .models import Lead
+
+PAGE_SIZE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class LeadFilterForm(forms.Form):
+    q = forms.CharField(label="Search name, phone or e-mail", required=False, max_length=100)
+    source = forms.ChoiceField(label="Source", required=False, choices=[("", "Any source"), *Lead.Source.choices])
+    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _encode_cursor(lead: Lead) -> str:
+    raw = f"{(lead.created_at - EPOCH) // timedelta(microseconds=1)}:{lead.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(value: str) -> tuple[datetime, int] | None:
+    try:
+        micro, pk = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().split(":")
+        return EPOCH + timedelta(microseconds=int(micro)), int(pk)
+    except (ValueError, UnicodeDecodeError, OverflowError):
+        return None
+
+
+def _filtered_leads(request: HttpRequest):
+    """The list's queryset: scoped (visible + switcher), status tab, search, source, dates."""
+    form = LeadFilterForm(request.GET or None)
+    leads = scope_to_current(Lead.objects.all(), request)
+    status = request.GET.get("status", "")
+    if status in Lead.Status.values:
+        leads = leads.filter(status=status)
+    else:
+        status = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            leads = selectors.lead_search(leads, data["q"])
+        if data["source"]:
+            leads = leads.filter(source=data["source"])
+        location = current_location(request)
+        zone = location.zone if location else UTC
+        if data["start"]:
+            leads = leads.filter(created_at__gte=datetime.combine(data["start"], time(0), tzinfo=zone))
+        if data["end"]:
+            leads = leads.filter(created_at__lt=datetime.combine(data["end"] + timedelta(days=1), time(0), tzinfo=zone))
+    return leads, form, status
+
+
+@portal_view
+def lead_list(request: HttpRequest) -> HttpResponse:
+    """Queries, whatever the number of leads: session, user, switcher Location (when chosen),
+    status counters, one page of leads (+1 to know there is a next page), switcher list."""
+    leads, form, status = _filtered_leads(request)
+    cursor = _decode_cursor(request.GET.get("after", ""))
+    if cursor:
+        created_at, pk = cursor
+        # Keyset: (created_at, id) < cursor; the created_at bound keeps it on the index range.
+        leads = leads.filter(Q(created_at__lt=created_at) | Q(id__lt=pk), created_at__lte=created_at)
+    page = list(leads.select_related("location").order_by("-created_at", "-id")[: PAGE_SIZE + 1])
+    has_next = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    location = current_location(request)
+    counts = selectors.status_counts(user=request.user, location_id=location.pk if location else None)
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("status", None)
+    next_params = request.GET.copy()
+    if has_next:
+        next_params["after"] = _encode_cursor(page[-1])
+    tabs = [("", "All", sum(counts.values()))] + [(value, label, counts[value]) for value, label in Lead.Status.choices]
+    return render(
+        request,
+        "leads/lead_list.html",
+        {
+            "leads": page,
+            "form": form,
+            "status": status,
+            "tabs": tabs,
+            "filter_query": params.urlencode(),
+            "next_query": next_params.urlencode() if has_next else "",
+            "export_query": request.GET.urlencode(),
+            "location": location,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@portal_view
+def lead_export(request: HttpRequest) -> StreamingHttpResponse:
+    """CSV of the filtered list (all pages), streamed; times in each lead's Location time zone."""
+    leads, _, _ = _filtered_leads(request)
+    leads = leads.select_related("location", "brand").order_by("-created_at", "-id")
+    writer = csv.writer(_Echo())
+    header = ["id", "created", "time zone", "location", "status", "reason", "source", "first name", "last name"]
+    header += ["phone", "e-mail", "postal code", "service", "external id"]
+
+    def rows():
+        yield writer.writerow(header)
+        for lead in leads.iterator(chunk_size=2000):
+            zone = lead.location.zone if lead.location else UTC
+            yield writer.writerow(
+                [
+                    lead.pk,
+                    lead.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    str(zone),
+                    lead.location.name if lead.location else f"{lead.brand.name} (no area)",
+                    lead.status,
+                    lead.reason,
+                    lead.source,
+                    _csv_safe(lead.first_name),
+                    _csv_safe(lead.last_name),
+                    lead.phone,
+                    _csv_safe(lead.email),
+                    lead.postal_code,
+                    _csv_safe(lead.service_name),
+                    _csv_safe(lead.external_id),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="leads.csv"'
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """No spreadsheet formulas from what callers typed."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _owner_actions(request, lead: Lead) -> list[dict]:
+    """The table's moves this user may make from the lead page (owner, manager, staff)."""
+    if lead.location is None:
+        return []
+    role = role_for(request.user, lead.location)
+    if role not in ("owner", "manager", "staff"):
+        return []
+    labels = {
+        ("bad_lead", "fake_contact_info"): "Report fake contact information",
+        ("bad_lead", "did_not_request"): "Report: did not request information",
+        ("owner_action", "booked_directly"): "I booked this lead directly",
+        ("test_lead", None): "Mark as a test lead",
+        ("in_process", None): "Reopen (in process)",
+    }
+    actions = []
+    for to_status, reason in services.allowed_transitions(from_status=lead.status, actor_kind=role):
+        label = labels.get((to_status, reason))
+        if label:
+            actions.append({"status": to_status, "reason": reason or "", "label": label})
+    return actions
+
+
+def _detail_context(request, lead: Lead, **extra) -> dict:
+    return {
+        "lead": lead,
+        "phone_display": format_phone(lead.phone),
+        "timeline": selectors.lead_timeline(lead=lead),
+        "calls": list(selectors.lead_calls(lead=lead)[:50]),
+        "actions": _owner_actions(request, lead),
+        "zone": lead.location.zone if lead.location else UTC,
+        "sections": sections.render_sections(request, lead),
+        **extra,
+    }
+
+
+@portal_view
+def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = get_visible_or_404(
+        request, Lead.objects.select_related("location", "brand", "service", "duplicate_of"), pk=lead_id
+    )
+    return render(request, "leads/lead_detail.html", _detail_context(request, lead))
+
+
+@require_POST
+@portal_view
+def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Owner actions from the lead page: 403 for viewers and brand users, 409 with the rule."""
+    lead = get_visible_or_404(request, Lead.objects.select_related("location", "brand"), pk=lead_id)
+    actor_kind = services.actor_kind_for(request.user, lead.location)
+    if actor_kind not in ("owner", "manager", "staff"):
+        raise PermissionDenied("Agents change lead statuses from the agent console.")
+    try:
+        services.lead_set_status(
+            lead=lead,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", "")[:2000],
+            actor=request.user,
+            actor_kind=actor_kind,
+        )
+    except Refused as exc:
+        context = _detail_context(request, lead, error=str(exc))
+        return render(request, "leads/lead_detail.html", context, status=409)
+    except ValidationError as exc:
+        message = "; ".join(m for msgs in exc.message_dict.values() for m in msgs)
+        return render(request, "leads/lead_detail.html", _detail_context(request, lead, error=message), status=400)
+    messages.success(request, f"Lead marked {lead.get_status_display().lower()}.")
+    return redirect(lead.get_absolute_url())
