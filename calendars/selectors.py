@@ -74,23 +74,31 @@ def slots_for_location(
 
 
 def calendar_hours_next_14_days(location: Location, *, now: datetime | None = None) -> float:
-    """Hours of availability (any meeting type, exceptions applied) in the next 14 days.
+    """Hours of availability (any meeting type, exceptions applied) in the next 14 days — two queries.
 
     Calendar sufficiency counts what the owner offers, not what is still free: a fully booked
     calendar is a busy owner, not an insufficient one.
     """
     now = now or timezone.now()
-    end = now + timedelta(days=14)
     zone = location.zone
     windows, exceptions = availability_for(
-        location, first_date=now.astimezone(zone).date(), last_date=end.astimezone(zone).date()
+        location, first_date=now.astimezone(zone).date(), last_date=(now + timedelta(days=14)).astimezone(zone).date()
     )
+    return _hours(location, windows, exceptions, now)
+
+
+def hours_next_14_days(location: Location, *, windows, exceptions, now: datetime | None = None) -> float:
+    """The same from availability rows already loaded (model rows)."""
+    return _hours(location, [_window(w) for w in windows], [_exception(e) for e in exceptions], now or timezone.now())
+
+
+def _hours(location: Location, windows, exceptions, now: datetime) -> float:
     return slot_search.available_hours(
         windows=windows,
         exceptions=exceptions,
         range_start=now,
-        range_end=end,
-        zone=zone,
+        range_end=now + timedelta(days=14),
+        zone=location.zone,
         meeting_types=location.meeting_types,
         default_meeting_types=location.meeting_types,
     )
@@ -103,8 +111,9 @@ def calendar_is_insufficient(location: Location, *, now: datetime | None = None)
     return calendar_hours_next_14_days(location, now=now) < settings.CALENDAR_SUFFICIENT_HOURS
 
 
-def insufficient_location_ids(locations, *, now: datetime | None = None) -> list[int]:
-    """Ids of the insufficient Locations among `locations` (admin filter) — two queries in all."""
+def insufficient_locations(locations, *, now: datetime | None = None) -> list[tuple[Location, float]]:
+    """[(location, hours)] of the insufficient Locations among `locations` (banner, admin filter):
+    per-appointment, taking bookings, fewer hours than the setting — three queries in all."""
     now = now or timezone.now()
     locations = list(locations.filter(billing=Location.Billing.PER_APPOINTMENT).exclude(plan="answering_only"))
     ids = [loc.pk for loc in locations]
@@ -128,7 +137,7 @@ def insufficient_location_ids(locations, *, now: datetime | None = None) -> list
             default_meeting_types=location.meeting_types,
         )
         if hours < settings.CALENDAR_SUFFICIENT_HOURS:
-            found.append(location.pk)
+            found.append((location, hours))
     return found
 
 
@@ -136,6 +145,25 @@ def insufficient_location_ids(locations, *, now: datetime | None = None) -> list
 def appointments_for_lead(lead) -> list[Appointment]:
     """A lead's appointments, newest start first — one query (the lead page's partial)."""
     return list(Appointment.objects.filter(lead=lead).select_related("location").order_by("-start", "-id"))
+
+
+def location_by_calendar_secret(secret: str) -> Location | None:
+    """The Location whose iCalendar feed secret this is (the secret is the credential)."""
+    if not secret:
+        return None
+    return Location.objects.filter(calendar_secret=secret, is_active=True).first()
+
+
+def feed_appointments(location: Location, *, now: datetime | None = None) -> list[Appointment]:
+    """Booked appointments of the feed: from 30 days ago on — one query."""
+    now = now or timezone.now()
+    return list(
+        Appointment.objects.filter(
+            location=location, status=Appointment.Status.BOOKED, end__gte=now - timedelta(days=30)
+        )
+        .select_related("lead")
+        .order_by("start", "id")
+    )
 
 
 # --- monthly appointment count (per-appointment billing) --------------------------------------

@@ -21,7 +21,7 @@ from . import slots as slot_search
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 from .selectors import availability_for
 
-EDIT_ROLES = ("owner", "manager")
+EDIT_ROLES = ("owner", "manager", "staff")
 SAME_DAY_API = "/api/v1/same-day-requests/"
 OVERLAP_MESSAGE = "Another appointment is already booked at that time; pick another slot."
 
@@ -96,6 +96,17 @@ def availability_exception_add(
 def availability_exception_delete(*, exception: AvailabilityException, actor) -> None:
     require_role(actor, exception.location, EDIT_ROLES, "edit the availability")
     exception.delete()
+
+
+def location_update_slot_settings(
+    *, location: Location, actor, slot_minutes: int, buffer_minutes: int, minimum_notice_minutes: int
+) -> Location:
+    """Slot length, buffer and minimum notice (DESIGN.md "Calendars" → Availability)."""
+    require_role(actor, location, EDIT_ROLES, "edit the availability")
+    location.slot_minutes, location.buffer_minutes = slot_minutes, buffer_minutes
+    location.minimum_notice_minutes = minimum_notice_minutes
+    location.save(update_fields=["slot_minutes", "buffer_minutes", "minimum_notice_minutes"])
+    return location
 
 
 # --- booking -----------------------------------------------------------------------------------

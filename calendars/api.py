@@ -1,0 +1,172 @@
+"""REST API of the calendars capability (DESIGN.md "REST API"): slots, booking, cancelling."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.models import Location
+from accounts.scoping import require_role
+from pronexis.api import StrictSerializer
+
+from . import selectors, services
+from .models import Appointment
+
+MAX_SLOT_RANGE_DAYS = 62
+SLOT_ROLES = ("agent", "staff", "owner", "manager")
+CANCEL_ROLES = ("agent", "staff", "owner", "manager")
+
+
+class SlotOut(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    meeting_type = serializers.CharField()
+    needs_owner_approval = serializers.BooleanField()
+
+
+class AppointmentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "location",
+            "lead",
+            "start",
+            "end",
+            "meeting_type",
+            "address",
+            "status",
+            "forced",
+            "conflict",
+            "same_day_request",
+            "cancelled_at",
+            "cancel_reason",
+            "created_at",
+        ]
+
+
+def _moment(value: str | None, zone, name: str) -> datetime | None:
+    """An ISO datetime (naive = the Location's local time) or a date (local midnight)."""
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            if day is None:
+                raise ValueError
+            parsed = datetime.combine(day, time(0))
+    except ValueError:
+        raise ValidationError({name: ["Give an ISO 8601 date or date-time, e.g. 2025-06-02T09:00:00-04:00."]})
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("start", str, description="ISO date or date-time (default: now)"),
+        OpenApiParameter(
+            "end",
+            str,
+            description=f"ISO date or date-time (default: start + 14 days; at most {MAX_SLOT_RANGE_DAYS} days)",
+        ),
+        OpenApiParameter("meeting_type", str, description="one offered meeting type (default: every offered type)"),
+    ],
+    responses=SlotOut(many=True),
+)
+@api_view(["GET"])
+def location_slots(request, location_id: int):
+    """Free slots of a Location — queries: auth, location, role, windows, exceptions, bookings."""
+    location = get_object_or_404(Location.objects.visible_to(request.user), pk=location_id)
+    require_role(request.user, location, SLOT_ROLES, "search slots")
+    zone = location.zone
+    start = _moment(request.query_params.get("start"), zone, "start") or timezone.now()
+    end = _moment(request.query_params.get("end"), zone, "end") or start + timedelta(days=14)
+    if end <= start:
+        raise ValidationError({"end": ["The end must be after the start."]})
+    if end - start > timedelta(days=MAX_SLOT_RANGE_DAYS):
+        raise ValidationError({"end": [f"The range is at most {MAX_SLOT_RANGE_DAYS} days; ask for a shorter one."]})
+    meeting_type = request.query_params.get("meeting_type") or None
+    if meeting_type and meeting_type not in location.meeting_types:
+        offered = ", ".join(location.meeting_types) or "none"
+        raise ValidationError({"meeting_type": [f"This Location offers: {offered}."]})
+    slots = selectors.slots_for_location(location=location, start=start, end=end, meeting_type=meeting_type)
+    return Response(SlotOut(slots, many=True).data)
+
+
+class BookIn(StrictSerializer):
+    lead = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    meeting_type = serializers.ChoiceField(choices=Location.MeetingType.choices)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=250, default="")
+    force = serializers.BooleanField(required=False, default=False)
+    conflict = serializers.IntegerField(required=False, allow_null=True, default=None)
+    same_day_request = serializers.IntegerField(required=False, allow_null=True, default=None)
+    call_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+@extend_schema(request=BookIn, responses={201: AppointmentOut})
+@api_view(["POST"])
+def appointment_create(request):
+    """Agents book (201); 400 outside availability without an approved conflict; 409 on overlap
+    or a same-day start without an approved same-day request."""
+    from conflicts.models import Conflict, SameDayRequest
+    from leads.models import Lead
+
+    if not (request.user.is_agent or request.user.is_staff):
+        raise PermissionDenied("Only call-center agents book appointments.")
+    data = BookIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("location"), pk=values["lead"])
+    conflict = same_day_request = None
+    if values["conflict"] is not None:
+        conflict = Conflict.objects.visible_to(request.user).filter(pk=values["conflict"]).first()
+        if conflict is None:
+            raise ValidationError({"conflict": ["No such conflict."]})
+    if values["same_day_request"] is not None:
+        same_day_request = SameDayRequest.objects.visible_to(request.user).filter(pk=values["same_day_request"]).first()
+        if same_day_request is None:
+            raise ValidationError({"same_day_request": ["No such same-day request."]})
+    appointment = services.appointment_book(
+        lead=lead,
+        start=values["start"],
+        end=values["end"],
+        meeting_type=values["meeting_type"],
+        address=values["address"],
+        booked_by=request.user,
+        force=values["force"],
+        conflict=conflict,
+        same_day_request=same_day_request,
+        call_at=values["call_at"],
+    )
+    return Response(AppointmentOut(appointment).data, status=status.HTTP_201_CREATED)
+
+
+class CancelIn(StrictSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=250, default="")
+
+
+@extend_schema(request=CancelIn, responses={200: AppointmentOut})
+@api_view(["POST"])
+def appointment_cancel(request, appointment_id: int):
+    """Agents, owners and managers cancel a booked appointment (409 when it is not booked)."""
+    appointment = get_object_or_404(
+        Appointment.objects.visible_to(request.user).select_related("location", "lead"), pk=appointment_id
+    )
+    require_role(request.user, appointment.location, CANCEL_ROLES, "cancel appointments")
+    data = CancelIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    services.appointment_cancel(appointment=appointment, actor=request.user, reason=data.validated_data["reason"])
+    return Response(AppointmentOut(appointment).data)

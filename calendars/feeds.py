@@ -1,0 +1,34 @@
+"""The iCalendar feed of a Location's booked appointments (icalendar; times in UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+
+def location_ics(location, appointments) -> bytes:
+    """RFC 5545 calendar: one VEVENT per booked appointment, DTSTART/DTEND in UTC, the
+    Location's zone named in X-WR-TIMEZONE so calendar apps show local times."""
+    cal = Calendar()
+    cal.add("prodid", "-//ProNexis Portal//Appointments//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{location.name} — appointments")
+    cal.add("x-wr-timezone", location.time_zone)
+    stamp = timezone.now()
+    for appointment in appointments:
+        event = Event()
+        event.add("uid", f"appointment-{appointment.pk}@pronexis")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", appointment.start.astimezone(UTC))
+        event.add("dtend", appointment.end.astimezone(UTC))
+        label = appointment.get_meeting_type_display()
+        event.add("summary", f"{'[FORCED] ' if appointment.forced else ''}{appointment.lead} — {label}")
+        if appointment.address:
+            event.add("location", appointment.address)
+        event.add("description", f"{label}. {settings.PUBLIC_BASE_URL}{appointment.get_absolute_url()}")
+        event.add("status", "CONFIRMED")
+        cal.add_component(event)
+    return cal.to_ical()

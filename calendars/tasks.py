@@ -1,0 +1,19 @@
+"""Celery tasks of the calendars capability (names fixed in settings.CELERY_BEAT_SCHEDULE)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils.dateparse import parse_datetime
+
+from . import services
+
+
+@shared_task(name="calendars.tasks.send_appointment_reminders")
+def send_appointment_reminders(now: str | None = None) -> int:
+    """The client's reminder the day before: each due appointment once (claimed by a
+    conditional UPDATE in `appointment_send_reminder`, so overlapping beats cannot send twice)."""
+    moment = parse_datetime(now) if now else None
+    sent = 0
+    for appointment_id in services.appointments_due_for_reminder(now=moment):
+        sent += services.appointment_send_reminder(appointment_id=appointment_id, now=moment)
+    return sent

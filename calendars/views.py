@@ -1,0 +1,559 @@
+"""Portal pages of the calendars capability: the calendar tab (week/month, availability editor),
+appointment actions, the iCalendar feed and the Reports page.
+
+HTMX requests get a partial (`template#partial`), plain requests the page; every HTMX action is
+also a plain form POST that redirects back.
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import portal_view
+from accounts.models import Location
+from accounts.scoping import (
+    current_location,
+    current_locations,
+    get_visible_or_404,
+    location_ids_with_role,
+    require_role,
+)
+from pronexis.errors import Refused
+
+from . import feeds, selectors, services
+from .forms import CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
+from .models import Appointment, AvailabilityException, AvailabilityWindow
+
+EDIT_ROLES = ("owner", "manager", "staff")
+READ_ROLES = ("owner", "manager", "viewer", "brand", "staff", "agent")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _next_url(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
+        return candidate
+    return default
+
+
+def _parse_day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _refusal_status(error: Exception) -> int:
+    return 409 if isinstance(error, Refused) else 400
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+# --- the calendar tab ------------------------------------------------------------------------
+@dataclass
+class Event:
+    start: datetime  # local
+    end: datetime  # local
+    title: str
+    kind: str  # appointment | pending
+    location: Location
+    appointment: Appointment | None = None
+    item: object | None = None
+    can_edit: bool = False
+
+
+@dataclass
+class Day:
+    day: date
+    is_today: bool = False
+    in_month: bool = True
+    availability: list = field(default_factory=list)  # [(location, local start, local end, types)]
+    events: list = field(default_factory=list)
+
+
+def _calendar_context(request: HttpRequest, **extra) -> dict:
+    """Everything the calendar tab shows — a fixed number of queries whatever the number of
+    appointments: locations, editable locations, availability windows + exceptions, appointments,
+    pending approval requests (conflicts), and for one editable Location its editor."""
+    locations = list(current_locations(request).order_by("name"))
+    view = "month" if request.GET.get("view") == "month" else "week"
+    if not locations:
+        return {"locations": [], "view": view, **extra}
+    zone = locations[0].zone
+    today = timezone.now().astimezone(zone).date()
+    anchor = _parse_day(request.GET.get("date"), today)
+    if view == "week":
+        first = anchor - timedelta(days=anchor.weekday())
+        last = first + timedelta(days=6)
+        prev_day, next_day = first - timedelta(days=7), first + timedelta(days=7)
+        title = f"Week of {first:%b} {first.day}, {first.year}"
+    else:
+        month_first = anchor.replace(day=1)
+        month_last = month_first.replace(day=pycalendar.monthrange(anchor.year, anchor.month)[1])
+        first = month_first - timedelta(days=month_first.weekday())
+        last = month_last + timedelta(days=6 - month_last.weekday())
+        prev_day = (month_first - timedelta(days=1)).replace(day=1)
+        next_day = month_last + timedelta(days=1)
+        title = f"{month_first:%B %Y}"
+    range_start = min(datetime.combine(first, time(0), tzinfo=loc.zone) for loc in locations)
+    range_end = max(datetime.combine(last + timedelta(days=1), time(0), tzinfo=loc.zone) for loc in locations)
+
+    location_ids = [loc.pk for loc in locations]
+    editable = set(location_ids_with_role(request.user, ["owner", "manager"]).values_list("location_id", flat=True))
+    if request.user.is_staff:
+        editable = set(location_ids)
+    days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range((last - first).days + 1)}
+    for day in days.values():
+        day.is_today = day.day == today
+        day.in_month = view == "week" or day.day.month == anchor.month
+    by_id = {loc.pk: loc for loc in locations}
+    availability = selectors.calendar_availability(locations=locations, start=range_start, end=range_end)
+    for location_id, intervals in availability.items():
+        loc_zone = by_id[location_id].zone
+        for start, end, types in intervals:
+            local_start = start.astimezone(loc_zone)
+            if local_start.date() in days:
+                days[local_start.date()].availability.append(
+                    (by_id[location_id], local_start, end.astimezone(loc_zone), types)
+                )
+    appointments = selectors.calendar_appointments(locations_qs=location_ids, start=range_start, end=range_end)
+    for appointment in appointments:
+        loc_zone = appointment.location.zone
+        local_start = appointment.start.astimezone(loc_zone)
+        if local_start.date() in days:
+            days[local_start.date()].events.append(
+                Event(
+                    local_start,
+                    appointment.end.astimezone(loc_zone),
+                    str(appointment.lead),
+                    "appointment",
+                    appointment.location,
+                    appointment,
+                    can_edit=appointment.location_id in editable,
+                )
+            )
+    pending = selectors.pending_for_calendar(
+        locations_qs=Location.objects.filter(id__in=location_ids), start=range_start, end=range_end
+    )
+    for item in pending:
+        loc = by_id.get(getattr(item, "location_id", None)) or getattr(item, "location", None) or locations[0]
+        local_start = item.start.astimezone(loc.zone)
+        if local_start.date() in days:
+            days[local_start.date()].events.append(
+                Event(
+                    local_start,
+                    item.end.astimezone(loc.zone),
+                    item.title,
+                    "pending",
+                    loc,
+                    item=item,
+                    can_edit=loc.pk in editable,
+                )
+            )
+    for day in days.values():
+        day.events.sort(key=lambda e: (e.start, e.kind))
+        day.availability.sort(key=lambda a: (a[1], a[0].name))
+    weeks = [list(days.values())[i : i + 7] for i in range(0, len(days), 7)]
+    single = locations[0] if len(locations) == 1 else None
+    context = {
+        "locations": locations,
+        "single": single,
+        "multi": single is None,
+        "view": view,
+        "title": title,
+        "zone_name": single.time_zone if single else None,
+        "days": list(days.values()),
+        "weeks": weeks,
+        "anchor": anchor,
+        "today": today,
+        "prev_day": prev_day,
+        "next_day": next_day,
+        "editable_ids": editable,
+        "has_respond_form": _has_template("conflicts/_respond_form.html") and bool(pending),
+        "pending_count": len(pending),
+        "calendar_url": reverse("calendar"),
+    }
+    if single is not None and single.pk in editable:
+        context["editor"] = _editor_context(single, **extra.pop("editor_forms", {}))
+    context.update(extra)
+    return context
+
+
+def _has_template(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def _editor_context(location: Location, **forms) -> dict:
+    """The availability editor of one Location: windows, upcoming exceptions, three forms and
+    the bookable hours of the next 14 days — two queries."""
+    today = timezone.now().astimezone(location.zone).date()
+    windows = list(AvailabilityWindow.objects.filter(location=location))
+    exceptions = list(AvailabilityException.objects.filter(location=location, date__gte=today)[:100])
+    hours = None
+    if location.billing == Location.Billing.PER_APPOINTMENT and location.takes_bookings:
+        hours = selectors.hours_next_14_days(location, windows=windows, exceptions=exceptions)
+    return {
+        "location": location,
+        "windows": windows,
+        "exceptions": exceptions,
+        "window_form": forms.get("window_form") or WindowForm(location=location),
+        "exception_form": forms.get("exception_form") or ExceptionForm(location=location),
+        "slot_form": forms.get("slot_form") or SlotSettingsForm(instance=location),
+        "sufficiency_hours": hours,
+    }
+
+
+@require_GET
+@portal_view
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    """The calendar tab: week (default) or month, HTMX prev/next/today (partial), plain links."""
+    context = _calendar_context(request)
+    template = (
+        "calendars/calendar.html#calendar-body"
+        if request.htmx and not request.htmx.boosted
+        else "calendars/calendar.html"
+    )
+    return render(request, template, context)
+
+
+# --- the availability editor -----------------------------------------------------------------
+def _editable_location(request, location_id: int) -> Location:
+    location = Location.objects.visible_to(request.user).filter(pk=location_id).first()
+    if location is None:
+        raise Http404("No such location.")
+    require_role(request.user, location, EDIT_ROLES, "edit the availability")
+    return location
+
+
+def _editor_response(request, location: Location, *, error: str = "", status: int = 200, **forms) -> HttpResponse:
+    if request.htmx:
+        context = {"editor": _editor_context(location, **forms), "editor_error": error}
+        return render(request, "calendars/_availability.html", context, status=status)
+    if status == 200:
+        return redirect(f"{reverse('calendar')}#availability")
+    context = _calendar_context(request, editor_forms=forms, editor_error=error)
+    return render(request, "calendars/calendar.html", context, status=status)
+
+
+@require_POST
+@portal_view
+def window_add(request: HttpRequest, location_id: int) -> HttpResponse:
+    location = _editable_location(request, location_id)
+    form = WindowForm(request.POST, location=location)
+    if form.is_valid():
+        try:
+            services.availability_window_add(location=location, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "Availability window added.")
+            return _editor_response(request, location)
+    return _editor_response(request, location, status=400, window_form=form)
+
+
+@require_POST
+@portal_view
+def window_delete(request: HttpRequest, window_id: int) -> HttpResponse:
+    window = get_visible_or_404(request, AvailabilityWindow.objects.select_related("location"), pk=window_id)
+    services.availability_window_delete(window=window, actor=request.user)
+    messages.success(request, f"Window {window} removed.")
+    return _editor_response(request, window.location)
+
+
+@require_POST
+@portal_view
+def exception_add(request: HttpRequest, location_id: int) -> HttpResponse:
+    location = _editable_location(request, location_id)
+    form = ExceptionForm(request.POST, location=location)
+    if form.is_valid():
+        try:
+            services.availability_exception_add(location=location, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "Date exception added.")
+            return _editor_response(request, location)
+    return _editor_response(request, location, status=400, exception_form=form)
+
+
+@require_POST
+@portal_view
+def exception_delete(request: HttpRequest, exception_id: int) -> HttpResponse:
+    exception = get_visible_or_404(request, AvailabilityException.objects.select_related("location"), pk=exception_id)
+    services.availability_exception_delete(exception=exception, actor=request.user)
+    messages.success(request, "Date exception removed.")
+    return _editor_response(request, exception.location)
+
+
+@require_POST
+@portal_view
+def slot_settings(request: HttpRequest, location_id: int) -> HttpResponse:
+    location = _editable_location(request, location_id)
+    form = SlotSettingsForm(request.POST, instance=location)
+    if form.is_valid():
+        services.location_update_slot_settings(location=location, actor=request.user, **form.cleaned_data)
+        messages.success(request, "Appointment settings saved.")
+        return _editor_response(request, location)
+    location.refresh_from_db()
+    return _editor_response(request, location, status=400, slot_form=form)
+
+
+# --- appointments ------------------------------------------------------------------------------
+def _appointment(request, appointment_id: int) -> Appointment:
+    return get_visible_or_404(request, Appointment.objects.select_related("location", "lead"), pk=appointment_id)
+
+
+def _can_edit(request, appointment: Appointment) -> bool:
+    from accounts.scoping import role_for
+
+    return role_for(request.user, appointment.location) in EDIT_ROLES
+
+
+@require_GET
+@portal_view
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = _appointment(request, appointment_id)
+    context = {"appointment": appointment, "can_edit": _can_edit(request, appointment), "now": timezone.now()}
+    return render(request, "calendars/appointment_detail.html", context)
+
+
+def _appointment_action(request, appointment_id: int, action) -> HttpResponse:
+    """Fetch (404 for another tenant) → role (403) → the service → the card (HTMX) or a redirect."""
+    appointment = _appointment(request, appointment_id)
+    require_role(request.user, appointment.location, EDIT_ROLES, "change appointments")
+    status, error = 200, ""
+    try:
+        done = action(appointment)
+    except (ValidationError, Refused) as exc:
+        status, error = _refusal_status(exc), _error_text(exc)
+    if request.htmx:
+        context = {"appointment": appointment, "can_edit": True, "error": error, "now": timezone.now()}
+        context["show_location"] = request.POST.get("show_location") == "1"
+        return render(request, "calendars/_appointment.html", context, status=status)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(_next_url(request, appointment.get_absolute_url()))
+
+
+@require_POST
+@portal_view
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    def action(appointment):
+        form = CancelForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        services.appointment_cancel(appointment=appointment, actor=request.user, reason=reason)
+        return "Appointment cancelled."
+
+    return _appointment_action(request, appointment_id, action)
+
+
+@require_POST
+@portal_view
+def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    def action(appointment):
+        form = RescheduleForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError({"start": "Give the new date and time."})
+        start = form.local_start(appointment.location.zone)
+        services.appointment_reschedule(appointment=appointment, actor=request.user, start=start)
+        return "Appointment moved."
+
+    return _appointment_action(request, appointment_id, action)
+
+
+@require_POST
+@portal_view
+def appointment_status(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    def action(appointment):
+        services.appointment_set_status(
+            appointment=appointment, actor=request.user, status=request.POST.get("status", "")
+        )
+        return f"Appointment marked {appointment.get_status_display().lower()}."
+
+    return _appointment_action(request, appointment_id, action)
+
+
+# --- the iCalendar feed --------------------------------------------------------------------------
+@require_GET
+def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
+    """`/calendar/<secret>.ics`: the secret is the credential (no login); an old one is 404."""
+    location = selectors.location_by_calendar_secret(secret)
+    if location is None:
+        raise Http404("No such calendar.")
+    body = feeds.location_ics(location, selectors.feed_appointments(location))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="appointments.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- reports -------------------------------------------------------------------------------------
+def _report_month(request, locations) -> tuple[int, int]:
+    value = request.GET.get("month", "")
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        if 1 <= month <= 12 and 2000 <= year <= 2100:
+            return year, month
+    except ValueError:
+        pass
+    zone = locations[0].zone if locations else timezone.get_current_timezone()
+    today = timezone.now().astimezone(zone)
+    return today.year, today.month
+
+
+def _report_locations(request) -> list[Location]:
+    locations = list(current_locations(request).order_by("name"))
+    return locations
+
+
+@require_GET
+@portal_view
+def reports(request: HttpRequest) -> HttpResponse:
+    """Monthly appointment count (billing basis) per Location, call & recording lookup, leads by
+    status and source — owners, managers, viewers and brand users (read only)."""
+    locations = _report_locations(request)
+    year, month = _report_month(request, locations)
+    counts = selectors.monthly_appointment_counts(locations=locations, year=year, month=month)
+    context = {
+        "counts": counts,
+        "year": year,
+        "month": month,
+        "month_value": f"{year:04d}-{month:02d}",
+        "prev_month": f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}",
+        "next_month": f"{year + (month == 12):04d}-{month % 12 + 1:02d}",
+        "selected": request.GET.get("detail") == "1",
+    }
+    context.update(_leads_report(request, locations, year, month))
+    context.update(_call_lookup(request))
+    return render(request, "calendars/reports.html", context)
+
+
+def _leads_report(request, locations, year: int, month: int) -> dict:
+    try:
+        from leads.selectors import leads_by_status_and_source
+    except ImportError:  # the leads capability provides it
+        return {"leads_rows": None}
+    if not locations:
+        return {"leads_rows": []}
+    start, end = selectors.local_month_bounds(locations[0], year, month)
+    rows = leads_by_status_and_source(
+        locations_qs=Location.objects.filter(id__in=[loc.pk for loc in locations]), start=start, end=end
+    )
+    return {"leads_rows": rows, "leads_total": sum(row["count"] for row in rows)}
+
+
+def _call_lookup(request) -> dict:
+    keys = {name: request.GET.get(name, "").strip() for name in ("caller", "called", "at")}
+    if not any(keys.values()):
+        return {"lookup": keys, "calls": None}
+    try:
+        from leads.selectors import call_lookup
+    except ImportError:
+        return {"lookup": keys, "calls": None, "lookup_error": "Call lookup is not available yet."}
+    at = None
+    if keys["at"]:
+        try:
+            at = datetime.fromisoformat(keys["at"])
+        except ValueError:
+            return {"lookup": keys, "calls": None, "lookup_error": "Give the time of the call as date and time."}
+        if timezone.is_naive(at):
+            location = current_location(request)
+            at = at.replace(tzinfo=location.zone if location else timezone.get_current_timezone())
+    try:
+        calls = list(
+            call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)[:100]
+        )
+    except ValidationError as error:
+        return {"lookup": keys, "calls": None, "lookup_error": " ".join(error.messages)}
+    return {"lookup": keys, "calls": calls}
+
+
+@require_GET
+@portal_view
+def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
+    """The monthly count's rows as CSV: every counted appointment and answered conflict."""
+    locations = _report_locations(request)
+    year, month = _report_month(request, locations)
+    counts = selectors.monthly_appointment_counts(locations=locations, year=year, month=month)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="appointments-{year:04d}-{month:02d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "location",
+            "month",
+            "counted_as",
+            "id",
+            "lead",
+            "booked_or_answered_at_local",
+            "start_local",
+            "meeting_type",
+            "status",
+            "forced",
+        ]
+    )
+    for count in counts:
+        zone = count.location.zone
+        for a in count.appointments:
+            writer.writerow(
+                [
+                    count.location.name,
+                    count.label,
+                    "appointment",
+                    a.pk,
+                    _safe(str(a.lead)),
+                    a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    a.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    a.meeting_type,
+                    a.status,
+                    "yes" if a.forced else "no",
+                ]
+            )
+        for c in count.conflicts:
+            writer.writerow(
+                [
+                    count.location.name,
+                    count.label,
+                    "conflict_answered",
+                    c.pk,
+                    _safe(str(c.lead)),
+                    c.responded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    c.requested_start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    c.requested_meeting_type,
+                    c.status,
+                    "",
+                ]
+            )
+        writer.writerow([count.location.name, count.label, "total", "", "", "", "", "", "", count.total])
+    return response
+
+
+def _safe(value: str) -> str:
+    """Spreadsheet formula injection guard for user-typed text (names)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -1,0 +1,40 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import LeadFactory, week_of_windows
+
+
+@pytest.fixture
+def booking_location(tenant_a):
+    """Tenant A's Location, available every day 09:00–17:00 (New York), 60-minute slots."""
+    location = tenant_a.location
+    week_of_windows(location)
+    return location
+
+
+@pytest.fixture
+def lead(booking_location):
+    return LeadFactory(location=booking_location, address="12 Henry Street")
+
+
+def local(location, days: int, hour: int, minute: int = 0) -> dt.datetime:
+    """A local time `days` ahead of today in the Location's zone."""
+    today = timezone.now().astimezone(location.zone).date()
+    return dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour, minute), tzinfo=location.zone)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Records the notifications calendars asks the outbox for: [(recipient, kind, subject)]."""
+    calls = []
+    monkeypatch.setattr(
+        "calendars.services.notify_location",
+        lambda *, location, kind, subject, context, idempotency_key, **kw: calls.append(("location", kind, subject)),
+    )
+    monkeypatch.setattr(
+        "calendars.services.notify_lead",
+        lambda *, lead, kind, subject, context, idempotency_key, **kw: calls.append(("lead", kind, subject)),
+    )
+    return calls
