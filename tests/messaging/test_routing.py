@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +18,7 @@ EMAILS = ["office@example.test"]
 
 def local(zone: str, text: str) -> datetime:
     """A wall time in `zone`, handed to the function in UTC (the function must convert back)."""
-    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def decide(plan: str, zone: str, when: str, sms: bool = False, numbers=None, owners=(), **caller):
@@ -78,11 +78,29 @@ TABLE = [
     ("business_hours", NY, "2025-03-11 10:00", dict(), ("message", 5, [EMAIL])),
     # rules 1–3 come first
     ("twenty_four_seven", DENVER, "2025-03-11 10:00", dict(spam=True, emergency=True), ("message", 1, [EMAIL])),
-    ("twenty_four_seven", DENVER, "2025-03-11 10:00", dict(wants_message=True, emergency=True), ("message", 2, [EMAIL])),
+    (
+        "twenty_four_seven",
+        DENVER,
+        "2025-03-11 10:00",
+        dict(wants_message=True, emergency=True),
+        ("message", 2, [EMAIL]),
+    ),
     ("business_hours", NY, "2025-03-11 03:00", dict(caller_type="lead"), ("book", 3, [])),
     ("business_hours", NY, "2025-03-15 20:00", dict(caller_type="lead"), ("book", 3, [])),
-    ("business_hours", NY, "2025-03-11 10:00", dict(caller_type="lead", asks_for_by_name=True), ("transfer", 5, [BO, EMAIL])),
-    ("business_hours", NY, "2025-03-11 20:00", dict(caller_type="lead", asks_for_by_name=True), ("message", 4, [EMAIL])),
+    (
+        "business_hours",
+        NY,
+        "2025-03-11 10:00",
+        dict(caller_type="lead", asks_for_by_name=True),
+        ("transfer", 5, [BO, EMAIL]),
+    ),
+    (
+        "business_hours",
+        NY,
+        "2025-03-11 20:00",
+        dict(caller_type="lead", asks_for_by_name=True),
+        ("message", 4, [EMAIL]),
+    ),
     # rule 0: answering only, whatever happens
     ("answering_only", PHOENIX, "2025-03-11 10:00", dict(emergency=True), ("message", 0, [EMAIL])),
     ("answering_only", PHOENIX, "2025-03-11 10:00", dict(caller_type="lead"), ("message", 0, [EMAIL])),
@@ -162,7 +180,7 @@ def test_dst_nights_on_a_24_7_plan():
     assert decide("twenty_four_seven", DENVER, "2025-03-09 22:59", emergency=True).rule == 6
     assert decide("twenty_four_seven", DENVER, "2025-03-09 23:00", emergency=True).rule == 7
     # Sunday 2025-11-02 (fall back): 01:30 happens twice, both night; 09:00 MST is a weekend day.
-    first = datetime(2025, 11, 2, 7, 30, tzinfo=timezone.utc)  # 01:30 MDT
+    first = datetime(2025, 11, 2, 7, 30, tzinfo=UTC)  # 01:30 MDT
     second = first + timedelta(hours=1)  # 01:30 MST
     for at in (first, second):
         decision = route_call(plan="twenty_four_seven", time_zone=DENVER, at=at, emergency=True, **NUMBERS)
@@ -215,8 +233,13 @@ def test_all_three_missing_falls_back_to_the_owners_phones():
         "business_hours", NY, "2025-03-11 10:00", numbers=none, owners=["+15555550101", "+15555550102"], emergency=True
     )
     assert shape(decision) == ("transfer", 5, [("call", "owner"), ("call", "owner"), EMAIL, MGR])
-    assert [s["number"] for s in decision.as_dict()["steps"] if s["target"] == "owner"] == ["+15555550101", "+15555550102"]
-    decision = decide("twenty_four_seven", DENVER, "2025-03-11 20:00", numbers=none, owners=["+15555550101"], emergency=True)
+    assert [s["number"] for s in decision.as_dict()["steps"] if s["target"] == "owner"] == [
+        "+15555550101",
+        "+15555550102",
+    ]
+    decision = decide(
+        "twenty_four_seven", DENVER, "2025-03-11 20:00", numbers=none, owners=["+15555550101"], emergency=True
+    )
     assert shape(decision) == ("transfer", 6, [("call", "owner"), EMAIL])
     # nobody to call at all: a message
     decision = decide("twenty_four_seven", DENVER, "2025-03-11 20:00", numbers=none, emergency=True)
@@ -228,4 +251,8 @@ def test_call_center_manager_comes_from_settings(settings):
     decision = route_call(
         plan="business_hours", time_zone=NY, at=local(NY, "2025-03-11 10:00"), emergency=True, **NUMBERS
     )
-    assert decision.as_dict()["steps"][-1] == {"kind": "call", "target": "call_center_manager", "number": "+18885550123"}
+    assert decision.as_dict()["steps"][-1] == {
+        "kind": "call",
+        "target": "call_center_manager",
+        "number": "+18885550123",
+    }

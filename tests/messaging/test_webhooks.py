@@ -1,0 +1,137 @@
+"""Twilio webhooks: signatures, replays, STOP/START, redaction, broadcast replies, status callbacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from messaging.models import Notification, SmsMessage, SmsOptOut
+from messaging.webhooks import twilio_signature
+from tests.factories import LeadFactory, NotificationFactory
+
+pytestmark = pytest.mark.django_db
+SMS_URL = "/webhooks/twilio/sms/"
+STATUS_URL = "/webhooks/twilio/status/"
+
+
+def post(client, url, params, signature="valid"):
+    headers = {}
+    if signature == "valid":
+        headers["HTTP_X_TWILIO_SIGNATURE"] = twilio_signature(url, params)
+    elif signature:
+        headers["HTTP_X_TWILIO_SIGNATURE"] = signature
+    return client.post(url, params, **headers)
+
+
+def inbound(sid="SM1", body="Yes texting is better", from_="+13475550001", to="+17185550190"):
+    return {"MessageSid": sid, "From": from_, "To": to, "Body": body, "AccountSid": "AC123"}
+
+
+@pytest.fixture
+def lead(brooklyn):
+    return LeadFactory(location=brooklyn, phone="+13475550001")
+
+
+def test_valid_signature_threads_the_text_on_the_lead(client, lead):
+    response = post(client, SMS_URL, inbound())
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/xml")
+    message = SmsMessage.objects.get()
+    assert (message.lead, message.location, message.direction, message.body) == (
+        lead,
+        lead.location,
+        "inbound",
+        "Yes texting is better",
+    )
+
+
+@pytest.mark.parametrize("signature", [None, "wrong-signature"])
+def test_missing_or_wrong_signature_is_403(client, lead, signature):
+    response = post(client, SMS_URL, inbound(), signature=signature)
+    assert response.status_code == 403
+    assert SmsMessage.objects.count() == 0
+    response = post(client, STATUS_URL, {"MessageSid": "SMx", "MessageStatus": "delivered"}, signature=signature)
+    assert response.status_code == 403
+
+
+def test_signature_is_checked_against_public_base_url_not_the_request_host(client, lead, settings):
+    params = inbound()
+    signature = twilio_signature(SMS_URL, params)
+    settings.PUBLIC_BASE_URL = "https://portal.example.com"  # behind a TLS proxy: Twilio signed this URL
+    assert client.post(SMS_URL, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 403
+    assert post(client, SMS_URL, params).status_code == 200
+
+
+def test_a_replayed_message_sid_stores_no_new_row(client, lead):
+    assert post(client, SMS_URL, inbound(sid="SMreplay")).status_code == 200
+    assert post(client, SMS_URL, inbound(sid="SMreplay")).status_code == 200
+    assert SmsMessage.objects.filter(message_sid="SMreplay").count() == 1
+
+
+def test_card_numbers_are_redacted_before_storing_and_the_sender_is_told(client, lead):
+    body = "my card is 4111 1111 1111 1111 exp 12/27, and 4111-1111-1111-1112 is not one"
+    response = post(client, SMS_URL, inbound(body=body))
+    stored = SmsMessage.objects.get()
+    assert "4111 1111 1111 1111" not in stored.body and "[card number removed]" in stored.body
+    assert "4111-1111-1111-1112" in stored.body  # fails Luhn: not a card number
+    assert stored.redacted
+    assert b"never take card or other payment details by text" in response.content
+
+
+def test_stop_then_a_send_is_suppressed_without_provider_call(
+    client, lead, fake_twilio, django_capture_on_commit_callbacks
+):
+    from messaging.outbox import send_lead_sms
+
+    post(client, SMS_URL, inbound(sid="SMstop", body="STOP"))
+    lead.refresh_from_db()
+    assert lead.sms_opted_out and SmsOptOut.objects.get(number=lead.phone).opted_out
+    message = send_lead_sms(lead=lead, body="Are you still interested?")
+    assert message.notification.status == Notification.Status.SUPPRESSED
+    assert fake_twilio.stats()["create_calls"] == 0
+    post(client, SMS_URL, inbound(sid="SMstart", body="start"))
+    lead.refresh_from_db()
+    assert not lead.sms_opted_out
+    with django_capture_on_commit_callbacks(execute=True):
+        message = send_lead_sms(lead=lead, body="Welcome back")
+    message.notification.refresh_from_db()
+    assert message.notification.status == Notification.Status.SENT
+    assert fake_twilio.stats()["total"] == 1
+
+
+def test_the_broadcast_number_does_not_accept_replies(client, brooklyn, settings):
+    response = post(client, SMS_URL, inbound(to=settings.TWILIO_BROADCAST_SENDER, body="ok thanks"))
+    assert b"This number does not accept replies" in response.content
+    assert SmsMessage.objects.count() == 0
+
+
+def test_stop_and_start_to_the_broadcast_number_are_recorded_and_honoured(client, brooklyn, settings):
+    from messaging import delivery, sms
+
+    number = brooklyn.sms_distribution_list[0]
+    response = post(client, SMS_URL, inbound(from_=number, to=settings.TWILIO_BROADCAST_SENDER, body="Stop"))
+    assert b"does not accept replies" not in response.content
+    assert SmsOptOut.objects.get(number=number).opted_out
+    row = NotificationFactory(location=brooklyn, recipient=number)
+    assert delivery.notification_send(notification_id=row.pk) == "suppressed"
+    assert sms.outbox == []
+    post(client, SMS_URL, inbound(sid="SM2", from_=number, to=settings.TWILIO_BROADCAST_SENDER, body="START"))
+    assert not SmsOptOut.objects.get(number=number).opted_out
+
+
+@pytest.mark.parametrize("twilio_status", ["delivered", "undelivered", "failed"])
+def test_status_callback_updates_the_notification(client, tenant_a, twilio_status):
+    row = NotificationFactory(location=tenant_a.location, status="sent", provider_id="SMabc")
+    params = {"MessageSid": "SMabc", "MessageStatus": twilio_status, "ErrorCode": "30003"}
+    assert post(client, STATUS_URL, params).status_code == 204
+    row.refresh_from_db()
+    assert row.status == twilio_status
+
+
+def test_outbound_text_with_a_card_number_is_refused(lead):
+    from django.core.exceptions import ValidationError
+
+    from messaging.outbox import send_lead_sms
+
+    with pytest.raises(ValidationError) as error:
+        send_lead_sms(lead=lead, body="Your card 5555 5555 5555 4444 was charged")
+    assert "never take card" in str(error.value)
+    assert Notification.objects.count() == 0 and SmsMessage.objects.count() == 0
