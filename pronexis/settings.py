@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "calendars",
     "conflicts",
     "messaging",
+    "agents",
 ]
 
 MIDDLEWARE = [
