@@ -40,6 +40,7 @@ CAPABILITY_ROUTES = {
     "password_reset_confirm": "Django's signed reset token",
     "api_token_revoke": "a user's own tokens only (filtered by user): tests/accounts/test_tokens.py",
     "answer_link": "signed, expiring, single-use answer link: tests/conflicts/test_links.py",
+    "calendar_feed": "the Location's regenerable feed secret: tests/calendars/test_feed.py",
 }
 
 # URL prefixes that are not tenant pages: Django admin (staff), schema/docs, webhooks (signed).

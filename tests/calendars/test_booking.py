@@ -156,8 +156,9 @@ def test_overlapping_insert_in_raw_sql_fails_on_the_constraint(booking_location)
         connection.cursor() as cursor,
     ):
         cursor.execute(
-            'INSERT INTO calendars_appointment (location_id, lead_id, start, "end", meeting_type, address, status, forced,'
-            " cancel_reason, created_at, updated_at) VALUES (%s, %s, %s, %s, 'phone', '', 'booked', true, '', now(), now())",
+            'INSERT INTO calendars_appointment (location_id, lead_id, start, "end", meeting_type, address, status,'
+            " forced, cancel_reason, created_at, updated_at)"
+            " VALUES (%s, %s, %s, %s, 'phone', '', 'booked', true, '', now(), now())",
             [
                 booking_location.pk,
                 existing.lead_id,
@@ -219,3 +220,14 @@ def test_reminder_once_per_appointment(lead, booking_location, sent):
     send_appointment_reminders(now=now.isoformat())
     assert services.appointments_due_for_reminder(now=now) == []
     assert [k for _, k, _ in sent].count("client_reminder") == 1
+
+
+def test_a_race_past_the_check_is_refused_by_the_constraint(lead, booking_location, monkeypatch):
+    """If two bookings got past the in-transaction check, the exclusion constraint answers: 409."""
+    AppointmentFactory(
+        location=booking_location, start=local(booking_location, 3, 10), end=local(booking_location, 3, 11)
+    )
+    monkeypatch.setattr(services, "_overlapping", lambda *a, **k: False)
+    with pytest.raises(Refused, match="already booked"):
+        book(lead, local(booking_location, 3, 10, 30))
+    assert not Appointment.objects.filter(lead=lead).exists()

@@ -1,0 +1,214 @@
+"""GET /api/v1/locations/{id}/slots/, POST /api/v1/appointments/, POST …/cancel/."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from calendars.models import Appointment
+from conflicts.models import Conflict
+from tests.conftest import session_api, token_client
+from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory, SameDayRequestFactory, week_of_windows
+
+from .conftest import local
+
+pytestmark = pytest.mark.django_db
+
+
+def slots_url(location):
+    return f"/api/v1/locations/{location.pk}/slots/"
+
+
+def test_slots_for_every_offered_type_with_approval_flag(agent_api, booking_location):
+    start = local(booking_location, 0, 0)
+    response = agent_api.get(
+        slots_url(booking_location), {"start": start.isoformat(), "end": (start + dt.timedelta(days=3)).isoformat()}
+    )
+    assert response.status_code == 200
+    rows = response.json()
+    assert {r["meeting_type"] for r in rows} == set(booking_location.meeting_types)
+    assert set(rows[0]) == {"start", "end", "meeting_type", "needs_owner_approval"}
+    assert any(r["needs_owner_approval"] for r in rows) and not all(r["needs_owner_approval"] for r in rows)
+    phone = agent_api.get(
+        slots_url(booking_location), {"start": start.date().isoformat(), "meeting_type": "phone"}
+    ).json()
+    assert phone and {r["meeting_type"] for r in phone} == {"phone"}
+
+
+def test_slots_bad_input_is_400(agent_api, booking_location):
+    url = slots_url(booking_location)
+    assert (
+        agent_api.get(url, {"start": "2025-01-01", "end": "2025-04-01"})
+        .json()["end"][0]
+        .startswith("The range is at most 62")
+    )
+    assert agent_api.get(url, {"start": "tomorrow"}).status_code == 400
+    assert agent_api.get(url, {"start": "2025-01-02", "end": "2025-01-01"}).status_code == 400
+    assert "meeting_type" in agent_api.get(url, {"meeting_type": "video"}).json()
+
+
+def test_slots_roles(tenant_a, tenant_b, booking_location):
+    for role, expected in (("owner", 200), ("manager", 200), ("viewer", 403), ("brand", 403)):
+        assert session_api(tenant_a.user(role)).get(slots_url(booking_location)).status_code == expected, role
+    assert session_api(tenant_b.owner).get(slots_url(booking_location)).status_code == 404
+    owner_token = token_client(tenant_a.owner, "location")
+    assert owner_token.get(slots_url(booking_location)).status_code == 200
+
+
+# Slots API queries, fixed whatever the number of bookings: 1 token, 2 token last_used_at
+# (at most once a minute; warmed below), 3 location, 4 windows, 5 exceptions, 6 booked.
+SLOTS_API_QUERIES = 5
+
+
+@pytest.mark.parametrize("n", [1, 300])
+def test_slots_query_count_is_fixed(agent_api, booking_location, n, django_assert_num_queries):
+    start = local(booking_location, 2, 0)
+    lead = LeadFactory(location=booking_location)
+    Appointment.objects.bulk_create(
+        Appointment(
+            location=booking_location,
+            lead=lead,
+            start=start + dt.timedelta(minutes=30 * i),
+            end=start + dt.timedelta(minutes=30 * i + 20),
+            meeting_type="phone",
+        )
+        for i in range(n)
+    )
+    params = {"start": start.isoformat(), "end": (start + dt.timedelta(days=14)).isoformat()}
+    agent_api.get(slots_url(booking_location), params)  # token's last_used_at written once
+    with django_assert_num_queries(SLOTS_API_QUERIES):
+        response = agent_api.get(slots_url(booking_location), params)
+    assert response.status_code == 200
+    booked = [(a.start, a.end) for a in Appointment.objects.filter(location=booking_location)]
+    for row in response.json():
+        s, e = dt.datetime.fromisoformat(row["start"]), dt.datetime.fromisoformat(row["end"])
+        assert all(e <= bs or be <= s for bs, be in booked)
+
+
+def book_body(lead, start, hours=1, **extra):
+    return {
+        "lead": lead.pk,
+        "start": start.isoformat(),
+        "end": (start + dt.timedelta(hours=hours)).isoformat(),
+        "meeting_type": "client_home",
+        **extra,
+    }
+
+
+def test_agent_books_201(agent_api, lead, booking_location):
+    response = agent_api.post("/api/v1/appointments/", book_body(lead, local(booking_location, 3, 10)), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert {"id", "location", "lead", "start", "end", "meeting_type", "status", "forced"} <= set(body)
+    assert body["status"] == "booked" and body["forced"] is False and body["location"] == booking_location.pk
+
+
+def test_booking_errors(agent_api, lead, booking_location):
+    url = "/api/v1/appointments/"
+    assert agent_api.post(
+        url, {**book_body(lead, local(booking_location, 3, 10)), "color": "red"}, format="json"
+    ).json() == {"color": ["Unknown field."]}
+    outside = agent_api.post(url, book_body(lead, local(booking_location, 3, 19), force=True), format="json")
+    assert outside.status_code == 400 and "force" in outside.json()
+    pending = ConflictFactory(location=booking_location, lead=lead)
+    response = agent_api.post(
+        url, book_body(lead, local(booking_location, 3, 19), force=True, conflict=pending.pk), format="json"
+    )
+    assert response.status_code == 400 and "conflict" in response.json()
+    response = agent_api.post(url, book_body(lead, local(booking_location, 3, 19), conflict=999999), format="json")
+    assert response.status_code == 400
+    same_day = agent_api.post(url, book_body(lead, local(booking_location, 0, 23)), format="json")
+    assert same_day.status_code in (400, 409)  # in the past (400) or within 24 h (409)
+    soon = agent_api.post(
+        url,
+        book_body(lead, local(booking_location, 1, 16), call_at=local(booking_location, 0, 18).isoformat()),
+        format="json",
+    )
+    assert soon.status_code == 409 and "/api/v1/same-day-requests/" in soon.json()["detail"]
+
+
+def test_force_booking_with_approved_conflict(agent_api, lead, booking_location):
+    conflict = ConflictFactory(location=booking_location, lead=lead, status=Conflict.Status.APPROVED)
+    response = agent_api.post(
+        "/api/v1/appointments/",
+        book_body(lead, local(booking_location, 3, 19), force=True, conflict=conflict.pk),
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["forced"] is True
+
+
+def test_same_day_with_approved_request(agent_api, lead, booking_location):
+    start = local(booking_location, 1, 16)
+    call_at = start - dt.timedelta(hours=6)
+    SameDayRequestFactory(
+        location=booking_location,
+        lead=lead,
+        requested_start=start,
+        requested_end=start + dt.timedelta(hours=1),
+        status="approved",
+    )
+    response = agent_api.post(
+        "/api/v1/appointments/", book_body(lead, start, call_at=call_at.isoformat()), format="json"
+    )
+    assert response.status_code == 201
+
+
+def test_only_agents_book(tenant_a, lead, booking_location):
+    response = session_api(tenant_a.owner).post(
+        "/api/v1/appointments/", book_body(lead, local(booking_location, 3, 10)), format="json"
+    )
+    assert response.status_code == 403
+
+
+def test_other_tenants_lead_is_404(agent, tenant_b, booking_location):
+    brand_api = token_client(agent, "brand", brand=tenant_b.brand)
+    lead = LeadFactory(location=booking_location)
+    response = brand_api.post("/api/v1/appointments/", book_body(lead, local(booking_location, 3, 10)), format="json")
+    assert response.status_code in (403, 404)
+
+
+def test_cancel_api(tenant_a, agent_api, booking_location):
+    appointment = AppointmentFactory(location=booking_location)
+    assert (
+        session_api(tenant_a.viewer)
+        .post(f"/api/v1/appointments/{appointment.pk}/cancel/", {}, format="json")
+        .status_code
+        == 403
+    )
+    response = session_api(tenant_a.manager).post(
+        f"/api/v1/appointments/{appointment.pk}/cancel/", {"reason": "sick"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    again = agent_api.post(f"/api/v1/appointments/{appointment.pk}/cancel/", {}, format="json")
+    assert again.status_code == 409
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_bookings_of_one_slot(tenant_a, agent):
+    """20 threads, each its own connection, book the same hour: one 201, nineteen 409s."""
+    location = tenant_a.location
+    week_of_windows(location)
+    leads = LeadFactory.create_batch(20, location=location)
+    start = local(location, 3, 10)
+    clients = [token_client(agent, "agent") for _ in range(20)]
+    barrier = threading.Barrier(20)
+    results: list = [None] * 20
+
+    def run(i):
+        try:
+            barrier.wait()
+            response = clients[i].post("/api/v1/appointments/", book_body(leads[i], start), format="json")
+            results[i] = (response.status_code, response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(code for code, _ in results)
+    assert codes == [201] + [409] * 19, results
+    assert all("already booked" in body["detail"] for code, body in results if code == 409)
+    assert Appointment.objects.filter(location=location, status="booked").count() == 1
