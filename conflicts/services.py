@@ -43,6 +43,12 @@ def describe_time(moment: dt.datetime, location: Location) -> str:
 
 def describe_answer(item) -> str:
     """The answer an item already has, in words: shown when a second answer is refused."""
+    summary = answer_summary(item)
+    return summary if summary.startswith("This same-day") else f"Already answered: {summary}"
+
+
+def answer_summary(item) -> str:
+    """The answer in words: "it was approved by Olivia Owens, Tue Nov 25, 9:14 AM (…), via …"."""
     who = str(item.responded_by) if item.responded_by_id else "the Location's notification recipient"
     when = describe_time(item.responded_at, item.location) if item.responded_at else "earlier"
     if isinstance(item, Conflict) and item.decision == Conflict.Decision.ALTERNATE:
@@ -56,7 +62,7 @@ def describe_answer(item) -> str:
         decision = item.decision if isinstance(item, Conflict) else ""
         status = decision or ("approve" if item.status == "approved" else "decline")
         what = "it was approved" if status == "approve" else "it was declined"
-    return f"Already answered: {what} by {who}, {when}, via {item.get_response_channel_display()}."
+    return f"{what} by {who}, {when}, via {item.get_response_channel_display()}."
 
 
 def _check_answer_role(*, actor, location, channel: str, allow_agent_phone: bool = False) -> None:

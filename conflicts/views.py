@@ -78,7 +78,7 @@ def _detail(request, item, *, error: str = "", status: int = 200) -> HttpRespons
         "error": error,
         "meeting_types": MEETING_TYPE_CHOICES,
         "can_answer": role_for(request.user, item.location) in services.ANSWER_ROLES,
-        "answer": services.describe_answer(item.obj) if not item.is_pending and item.obj.responded_at else "",
+        "answer": services.answer_summary(item.obj) if not item.is_pending and item.obj.responded_at else "",
     }
     return render(request, "conflicts/detail.html", context, status=status)
 
@@ -122,7 +122,7 @@ def _answer(request, item, answer) -> HttpResponse:
             "item": item,
             "error": error,
             "meeting_types": MEETING_TYPE_CHOICES,
-            "answer": services.describe_answer(item.obj) if not item.is_pending and item.obj.responded_at else "",
+            "answer": services.answer_summary(item.obj) if not item.is_pending and item.obj.responded_at else "",
             "oob": request.POST.get("channel") != "calendar",
         }
         if context["oob"]:  # the Action Center's counters, updated out of band
@@ -222,5 +222,5 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
         context["error"] = " ".join(invalid.messages)
         return render(request, "conflicts/answer_link.html", context, status=400)
     item.obj.refresh_from_db()
-    context["done"] = services.describe_answer(item.obj).replace("Already answered: ", "Thank you — ")
+    context["done"] = "Thank you — " + services.answer_summary(item.obj)
     return render(request, "conflicts/answer_link.html", context)
