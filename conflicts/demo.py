@@ -1,0 +1,199 @@
+"""Demo conflicts and same-day requests for `manage.py seed_demo` (runs after calendars).
+
+For each demo Location that takes bookings (Brooklyn, Denver): pending conflicts of both kinds,
+answered ones (approved, alternate suggested) with their open callbacks, a closed one, a pending
+same-day request and a declined one waiting for its callback. Idempotent; bulk inserts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Callback, Conflict, SameDayRequest
+
+CLIENTS = [
+    ("Maria", "Lopez"),
+    ("James", "Okafor"),
+    ("Helen", "Park"),
+    ("Tomas", "Novak"),
+    ("Ruth", "Adeyemi"),
+    ("Paul", "Meyer"),
+    ("Irene", "Walsh"),
+    ("Sam", "Rivera"),
+]
+
+
+def _local(location, days: int, hour: int, minute: int = 0) -> datetime:
+    day = timezone.now().astimezone(location.zone).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour, minute), tzinfo=location.zone)
+
+
+@transaction.atomic
+def seed(demo) -> None:
+    from leads.models import Lead
+    from leads.services import lead_counts_add
+
+    locations = [demo.brooklyn, demo.denver]
+    if Conflict.objects.filter(location__in=locations).exists():
+        return
+    now = timezone.now()
+    agent = demo.users.get("agent")
+    owner = demo.users.get("owner")
+    for index, location in enumerate(locations):
+        types = location.meeting_types or ["phone"]
+        home = "client_home" if "client_home" in types else types[0]
+        other = next((t for t in ("phone", "video", "office") if t not in types), "office")
+        leads = Lead.objects.bulk_create(
+            Lead(
+                brand=location.brand,
+                location=location,
+                first_name=first,
+                last_name=last,
+                phone=f"+1347555{7000 + index * 100 + n:04d}",
+                email=f"{first.lower()}.{last.lower()}@client.example",
+                postal_code=location.postal_code,
+                source=Lead.Source.PHONE,
+                status=Lead.Status.IN_PROCESS,
+                created_at=now - timedelta(hours=30 - n),
+            )
+            for n, (first, last) in enumerate(CLIENTS)
+        )
+        lead_counts_add(leads)
+
+        def conflict(lead, kind, days, hour, meeting_type, age_hours, **extra):
+            start = _local(location, days, hour)
+            return Conflict(
+                location=location,
+                lead=lead,
+                kind=kind,
+                requested_start=start,
+                requested_end=start + timedelta(hours=1),
+                requested_meeting_type=meeting_type,
+                requested_address="48 Henry Street" if meeting_type == "client_home" else "",
+                caller_notes=extra.pop("caller_notes", ""),
+                raised_by=agent,
+                created_at=now - timedelta(hours=age_hours),
+                **extra,
+            )
+
+        answered = dict(responded_by=owner, responded_at=now - timedelta(hours=2))
+        conflicts = Conflict.objects.bulk_create(
+            [
+                conflict(leads[0], "schedule", 3, 19, home, 5, caller_notes="Works until 6 pm; evenings only."),
+                conflict(
+                    leads[1], "location", 4, 11, other, 2, caller_notes="Wants a meeting the Location does not offer."
+                ),
+                conflict(
+                    leads[2],
+                    "schedule",
+                    5,
+                    8,
+                    home,
+                    26,
+                    status="approved",
+                    decision="approve",
+                    response_channel="action_center",
+                    **answered,
+                ),  # fmt: skip
+                conflict(
+                    leads[3],
+                    "location",
+                    6,
+                    14,
+                    other,
+                    30,
+                    status="alternate_suggested",
+                    decision="alternate",
+                    alternate_start=_local(location, 7, 10),
+                    alternate_end=_local(location, 7, 11),
+                    alternate_meeting_type=types[0],
+                    owner_notes="Happy to meet at 10 instead.",
+                    response_channel="email_reply",
+                    **answered,
+                ),  # fmt: skip
+                conflict(
+                    leads[4],
+                    "schedule",
+                    2,
+                    20,
+                    home,
+                    50,
+                    status="closed",
+                    decision="decline",
+                    response_channel="email_link",
+                    closed_at=now - timedelta(hours=20),
+                    responded_by=None,
+                    responded_at=now - timedelta(hours=40),
+                ),  # fmt: skip
+            ]
+        )
+        start = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
+        requests = SameDayRequest.objects.bulk_create(
+            [
+                SameDayRequest(
+                    location=location,
+                    lead=leads[5],
+                    requested_start=start,
+                    requested_end=start + timedelta(hours=1),
+                    meeting_type=home,
+                    raised_by=agent,
+                    created_at=now - timedelta(minutes=25),
+                ),
+                SameDayRequest(
+                    location=location,
+                    lead=leads[6],
+                    requested_start=start + timedelta(hours=2),
+                    requested_end=start + timedelta(hours=3),
+                    meeting_type=home,
+                    raised_by=agent,
+                    created_at=now - timedelta(hours=1),
+                    status="declined",
+                    responded_by=owner,
+                    responded_at=now - timedelta(minutes=40),
+                    response_channel="phone",
+                ),
+            ]
+        )
+        Callback.objects.bulk_create(
+            [
+                Callback(
+                    location=location,
+                    lead=conflicts[2].lead,
+                    conflict=conflicts[2],
+                    reason="conflict_approved",
+                    instructions=f"The owner approved the requested time. Book it (forced with conflict #{conflicts[2].pk}).",
+                    created_at=conflicts[2].responded_at,
+                ),
+                Callback(
+                    location=location,
+                    lead=conflicts[3].lead,
+                    conflict=conflicts[3],
+                    reason="conflict_alternate",
+                    instructions="The owner suggests another time. Call the client back and offer it.",
+                    created_at=conflicts[3].responded_at,
+                ),
+                Callback(
+                    location=location,
+                    lead=conflicts[4].lead,
+                    conflict=conflicts[4],
+                    reason="conflict_declined",
+                    instructions="The owner declined. Tell the client.",
+                    status="closed",
+                    outcome="informed",
+                    closed_at=conflicts[4].closed_at,
+                    closed_by=agent,
+                    created_at=conflicts[4].responded_at,
+                ),
+                Callback(
+                    location=location,
+                    lead=requests[1].lead,
+                    same_day_request=requests[1],
+                    reason="same_day_declined",
+                    instructions="The owner declined the same-day time. Offer a later time.",
+                    created_at=requests[1].responded_at,
+                ),
+            ]
+        )
