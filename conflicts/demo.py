@@ -63,7 +63,7 @@ def seed(demo) -> None:
         )
         lead_counts_add(leads)
 
-        def conflict(lead, kind, days, hour, meeting_type, age_hours, **extra):
+        def conflict(lead, kind, days, hour, meeting_type, age_hours, location=location, **extra):
             start = _local(location, days, hour)
             return Conflict(
                 location=location,
@@ -164,7 +164,7 @@ def seed(demo) -> None:
                     lead=conflicts[2].lead,
                     conflict=conflicts[2],
                     reason="conflict_approved",
-                    instructions=f"The owner approved the requested time. Book it (forced with conflict #{conflicts[2].pk}).",
+                    instructions=f"The owner approved the requested time. Book it (conflict #{conflicts[2].pk}).",
                     created_at=conflicts[2].responded_at,
                 ),
                 Callback(
