@@ -41,14 +41,15 @@ def _next_hour(days: float = 3, hour: int = 15):
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):
-    """A booked appointment three days ahead (written directly: no rules, no notifications)."""
+    """A booked appointment from three days ahead, each an hour after the previous one (so two
+    of one Location never overlap) — written directly: no rules, no notifications."""
 
     class Meta:
         model = Appointment
 
     location = factory.SubFactory("tests.factories.LocationFactory")
     lead = factory.SubFactory("tests.support_leads.LeadFactory", location=factory.SelfAttribute("..location"))
-    start = factory.LazyFunction(_next_hour)
+    start = factory.Sequence(lambda n: _next_hour() + dt.timedelta(hours=n % 2000))
     end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=1))
     meeting_type = "client_home"
     status = Appointment.Status.BOOKED

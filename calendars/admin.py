@@ -1,0 +1,62 @@
+"""Django admin of the calendars capability (call-center staff)."""
+
+from django.contrib import admin
+
+from accounts.models import Location
+
+from .models import Appointment, AvailabilityException, AvailabilityWindow
+from .selectors import insufficient_locations
+
+
+@admin.register(AvailabilityWindow)
+class AvailabilityWindowAdmin(admin.ModelAdmin):
+    list_display = ["location", "weekday", "start_time", "end_time", "meeting_types"]
+    list_filter = ["weekday", "location__brand", "location"]
+    search_fields = ["location__name"]
+    autocomplete_fields = ["location"]
+
+
+@admin.register(AvailabilityException)
+class AvailabilityExceptionAdmin(admin.ModelAdmin):
+    list_display = ["location", "date", "kind", "start_time", "end_time", "note"]
+    list_filter = ["kind", "location__brand", "location"]
+    date_hierarchy = "date"
+    search_fields = ["location__name", "note"]
+    autocomplete_fields = ["location"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = ["start", "location", "lead", "meeting_type", "status", "forced", "created_at"]
+    list_filter = ["status", "forced", "meeting_type", "location__brand", "location"]
+    list_select_related = ["location", "lead"]
+    date_hierarchy = "start"
+    search_fields = ["lead__first_name", "lead__last_name", "lead__phone", "location__name"]
+    raw_id_fields = ["lead", "conflict", "same_day_request", "booked_by"]
+    readonly_fields = ["created_at", "updated_at", "cancelled_at", "reminder_sent_at"]
+
+
+class CalendarSufficiencyFilter(admin.SimpleListFilter):
+    """Per-appointment Locations with fewer bookable hours than CALENDAR_SUFFICIENT_HOURS in the
+    next 14 days (DESIGN.md "Calendar sufficiency")."""
+
+    title = "calendar sufficiency (next 14 days)"
+    parameter_name = "calendar"
+
+    def lookups(self, request, model_admin):
+        return [("insufficient", "Insufficient availability"), ("sufficient", "Sufficient or not per appointment")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("insufficient", "sufficient"):
+            return queryset
+        ids = [loc.pk for loc, _ in insufficient_locations(Location.objects.all())]
+        return queryset.filter(pk__in=ids) if self.value() == "insufficient" else queryset.exclude(pk__in=ids)
+
+
+def _add_sufficiency_filter() -> None:
+    location_admin = admin.site._registry.get(Location)
+    if location_admin is not None and CalendarSufficiencyFilter not in location_admin.list_filter:
+        location_admin.list_filter = [*location_admin.list_filter, CalendarSufficiencyFilter]
+
+
+_add_sufficiency_filter()

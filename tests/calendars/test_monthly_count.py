@@ -1,0 +1,113 @@
+"""The monthly appointment count (DESIGN.md "Calendars", seed 004) and the Reports page."""
+
+import csv
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+
+from calendars.selectors import monthly_appointment_count
+from conflicts.models import Conflict
+from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory, LocationFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+NY = ZoneInfo("America/New_York")
+
+
+def at(y, m, d, h=12, zone=NY):
+    return dt.datetime(y, m, d, h, tzinfo=zone)
+
+
+def test_monthly_count_definition(tenant_a):
+    location = tenant_a.location  # America/New_York
+    lead = LeadFactory(location=location)
+    test_lead = LeadFactory(location=location, test=True)
+    start = at(2025, 4, 20, 10)
+    counted = [
+        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 1, 0), start=start),  # local midnight, 1st
+        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 15), start=start + dt.timedelta(hours=1), forced=True),
+        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 31, 23), start=start + dt.timedelta(hours=2), status="cancelled"),
+        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 20), start=start + dt.timedelta(hours=3), status="completed"),
+    ]
+    # Not counted: booked in February / April (local), a test lead's, one from a conflict.
+    AppointmentFactory(location=location, lead=lead, created_at=at(2025, 2, 28, 23, NY), start=start + dt.timedelta(hours=4))
+    AppointmentFactory(location=location, lead=lead, created_at=at(2025, 4, 1, 0), start=start + dt.timedelta(hours=5))
+    AppointmentFactory(location=location, lead=test_lead, created_at=at(2025, 3, 10), start=start + dt.timedelta(hours=6))
+    approved = ConflictFactory(location=location, lead=lead, status=Conflict.Status.APPROVED, responded_at=at(2025, 3, 5))
+    AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 6), start=start + dt.timedelta(hours=7), conflict=approved, forced=True)
+    # Conflicts answered in March, any answer, each once; pending / answered in April / test not counted.
+    declined = ConflictFactory(location=location, lead=lead, status=Conflict.Status.DECLINED, responded_at=at(2025, 3, 9))
+    alternate = ConflictFactory(location=location, lead=lead, status=Conflict.Status.ALTERNATE_SUGGESTED, responded_at=at(2025, 3, 31, 23))
+    closed = ConflictFactory(location=location, lead=lead, status=Conflict.Status.CLOSED, responded_at=at(2025, 3, 12))
+    ConflictFactory(location=location, lead=lead, status=Conflict.Status.PENDING)
+    ConflictFactory(location=location, lead=lead, status=Conflict.Status.APPROVED, responded_at=at(2025, 4, 1, 0))
+    ConflictFactory(location=location, lead=test_lead, status=Conflict.Status.APPROVED, responded_at=at(2025, 3, 8))
+    # Another Location's rows never count here.
+    AppointmentFactory(created_at=at(2025, 3, 10))
+
+    count = monthly_appointment_count(location=location, year=2025, month=3)
+    assert sorted(a.pk for a in count.appointments) == sorted(a.pk for a in counted)
+    assert sorted(c.pk for c in count.conflicts) == sorted([approved.pk, declined.pk, alternate.pk, closed.pk])
+    assert (count.booked_count, count.forced_count, count.cancelled_count, count.conflicts_count) == (4, 1, 1, 4)
+    assert count.total == 8
+
+
+def test_local_month_differs_by_zone(tenant_a):
+    denver = LocationFactory(time_zone="America/Denver")
+    # 2025-04-01 05:30 UTC is still March 31 in Denver (23:30) but April 1 in New York (01:30).
+    moment = dt.datetime(2025, 4, 1, 5, 30, tzinfo=dt.UTC)
+    AppointmentFactory(location=tenant_a.location, created_at=moment)
+    AppointmentFactory(location=denver, created_at=moment)
+    assert monthly_appointment_count(location=tenant_a.location, year=2025, month=3).total == 0
+    assert monthly_appointment_count(location=tenant_a.location, year=2025, month=4).total == 1
+    assert monthly_appointment_count(location=denver, year=2025, month=3).total == 1
+
+
+def test_reports_page_and_csv(tenant_a, tenant_b):
+    location = tenant_a.location
+    AppointmentFactory(location=location, created_at=at(2025, 3, 10))
+    AppointmentFactory(location=location, created_at=at(2025, 3, 11), status="cancelled", cancel_reason="Moved")
+    ConflictFactory(location=location, status=Conflict.Status.DECLINED, responded_at=at(2025, 3, 12))
+    AppointmentFactory(location=tenant_b.location, created_at=at(2025, 3, 10))
+    for role in ("owner", "manager", "viewer", "brand"):
+        client = Client()
+        client.force_login(tenant_a.user(role))
+        response = client.get("/reports/", {"month": "2025-03"})
+        assert response.status_code == 200, role
+        body = response.content.decode()
+        assert location.name in body and tenant_b.location.name not in body
+        assert "<strong>3</strong>" in body  # 2 appointments + 1 conflict
+        assert "Moved" in body  # cancelled listed separately
+    client = Client()
+    client.force_login(tenant_a.owner)
+    response = client.get("/reports/appointments.csv", {"month": "2025-03"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["location", "month", "counted_as"]
+    assert [r[2] for r in rows[1:]] == ["appointment", "appointment", "conflict_answered", "total"]
+    assert rows[-1][-1] == "3"
+
+
+def test_reports_query_count_is_fixed_whatever_the_rows(tenant_a, django_assert_max_num_queries):
+    location = tenant_a.location
+    second = LocationFactory(brand=location.brand)
+    MembershipFactory(user=tenant_a.owner, location=second)
+    for loc in (location, second):
+        for day in range(1, 20):
+            AppointmentFactory(location=loc, created_at=at(2025, 3, day))
+    client = Client()
+    client.force_login(tenant_a.owner)
+    client.get("/reports/", {"month": "2025-03"})
+    with django_assert_max_num_queries(12):
+        assert client.get("/reports/", {"month": "2025-03"}).status_code == 200
+
+
+def test_reports_call_lookup_needs_two_keys(tenant_a):
+    client = Client()
+    client.force_login(tenant_a.owner)
+    response = client.get("/reports/", {"caller": "+12125550100"})
+    assert "at least two" in response.content.decode()
+    response = client.get("/reports/", {"caller": "+12125550100", "called": "+12125550101"})
+    assert response.status_code == 200 and "No call matches" in response.content.decode()
