@@ -25,25 +25,35 @@ def test_monthly_count_definition(tenant_a):
     lead = LeadFactory(location=location)
     test_lead = LeadFactory(location=location, test=True)
     start = at(2025, 4, 20, 10)
+    hour = iter(range(100))
+
+    def appt(created, who=lead, **kw):
+        when = start + dt.timedelta(hours=next(hour))
+        return AppointmentFactory(location=location, lead=who, created_at=created, start=when, **kw)
+
+    def conflict(status, responded=None, who=lead):
+        return ConflictFactory(location=location, lead=who, status=status, responded_at=responded)
+
+    S = Conflict.Status
     counted = [
-        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 1, 0), start=start),  # local midnight, 1st
-        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 15), start=start + dt.timedelta(hours=1), forced=True),
-        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 31, 23), start=start + dt.timedelta(hours=2), status="cancelled"),
-        AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 20), start=start + dt.timedelta(hours=3), status="completed"),
+        appt(at(2025, 3, 1, 0)),  # local midnight of the 1st
+        appt(at(2025, 3, 15), forced=True),
+        appt(at(2025, 3, 31, 23), status="cancelled"),
+        appt(at(2025, 3, 20), status="completed"),
     ]
     # Not counted: booked in February / April (local), a test lead's, one from a conflict.
-    AppointmentFactory(location=location, lead=lead, created_at=at(2025, 2, 28, 23, NY), start=start + dt.timedelta(hours=4))
-    AppointmentFactory(location=location, lead=lead, created_at=at(2025, 4, 1, 0), start=start + dt.timedelta(hours=5))
-    AppointmentFactory(location=location, lead=test_lead, created_at=at(2025, 3, 10), start=start + dt.timedelta(hours=6))
-    approved = ConflictFactory(location=location, lead=lead, status=Conflict.Status.APPROVED, responded_at=at(2025, 3, 5))
-    AppointmentFactory(location=location, lead=lead, created_at=at(2025, 3, 6), start=start + dt.timedelta(hours=7), conflict=approved, forced=True)
+    appt(at(2025, 2, 28, 23))
+    appt(at(2025, 4, 1, 0))
+    appt(at(2025, 3, 10), who=test_lead)
+    approved = conflict(S.APPROVED, at(2025, 3, 5))
+    appt(at(2025, 3, 6), conflict=approved, forced=True)
     # Conflicts answered in March, any answer, each once; pending / answered in April / test not counted.
-    declined = ConflictFactory(location=location, lead=lead, status=Conflict.Status.DECLINED, responded_at=at(2025, 3, 9))
-    alternate = ConflictFactory(location=location, lead=lead, status=Conflict.Status.ALTERNATE_SUGGESTED, responded_at=at(2025, 3, 31, 23))
-    closed = ConflictFactory(location=location, lead=lead, status=Conflict.Status.CLOSED, responded_at=at(2025, 3, 12))
-    ConflictFactory(location=location, lead=lead, status=Conflict.Status.PENDING)
-    ConflictFactory(location=location, lead=lead, status=Conflict.Status.APPROVED, responded_at=at(2025, 4, 1, 0))
-    ConflictFactory(location=location, lead=test_lead, status=Conflict.Status.APPROVED, responded_at=at(2025, 3, 8))
+    declined = conflict(S.DECLINED, at(2025, 3, 9))
+    alternate = conflict(S.ALTERNATE_SUGGESTED, at(2025, 3, 31, 23))
+    closed = conflict(S.CLOSED, at(2025, 3, 12))
+    conflict(S.PENDING)
+    conflict(S.APPROVED, at(2025, 4, 1, 0))
+    conflict(S.APPROVED, at(2025, 3, 8), who=test_lead)
     # Another Location's rows never count here.
     AppointmentFactory(created_at=at(2025, 3, 10))
 
