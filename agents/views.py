@@ -77,8 +77,8 @@ def _error_text(error: Exception) -> str:
 
 
 # --- finding the Location ------------------------------------------------------------------
-@require_GET
 @agent_view
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Find the Location for a call: the number called, a postal code, a brand or a name. A
     number called that matches one Location opens its card at once."""
@@ -105,8 +105,8 @@ def _routing(location: Location, form: CallFactsForm, now: dt.datetime):
     return route_call_for_location(location=location, at=now, **defaults)
 
 
-@require_GET
 @agent_view
+@require_GET
 def location_card(request: HttpRequest, location_id: int) -> HttpResponse:
     """The Location card; the routing part is re-rendered by HTMX as the agent ticks the facts."""
     location = _location(request, location_id)
@@ -139,8 +139,8 @@ def _lead_form(request, location: Location, data=None) -> LeadForm:
     return LeadForm(data, location=location, services=services)
 
 
-@require_http_methods(["GET", "POST"])
 @agent_view
+@require_http_methods(["GET", "POST"])
 def lead_create(request: HttpRequest, location_id: int) -> HttpResponse:
     """Create the caller's lead at this Location (leads' capture: duplicates, services, areas).
     An open duplicate is shown first; creating anyway records it as a duplicate."""
@@ -166,8 +166,8 @@ def lead_create(request: HttpRequest, location_id: int) -> HttpResponse:
     return redirect("agent_lead", lead.pk)
 
 
-@require_GET
 @agent_view
+@require_GET
 def lead_duplicate_check(request: HttpRequest, location_id: int) -> HttpResponse:
     """HTMX, as the phone (or e-mail) is typed: the open lead it would duplicate, if any."""
     location = _location(request, location_id)
@@ -234,8 +234,8 @@ def _workspace(request, lead: Lead, *, forms: dict | None = None, error: str = "
     return render(request, "agents/lead.html", context, status=status)
 
 
-@require_GET
 @agent_view
+@require_GET
 def lead_workspace(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _workspace(request, _lead(request, lead_id))
 
@@ -245,8 +245,8 @@ def _done(request, lead: Lead, text: str, anchor: str = "") -> HttpResponse:
     return redirect(reverse("agent_lead", args=[lead.pk]) + (f"#{anchor}" if anchor else ""))
 
 
-@require_POST
 @agent_view
+@require_POST
 def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
     """A status change through leads' transition table, as an agent."""
     lead = _lead(request, lead_id)
@@ -275,8 +275,8 @@ def _needs_location(request, lead: Lead):
     return None
 
 
-@require_POST
 @agent_view
+@require_POST
 def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Book a slot (or a time the owner approved) through calendars' appointment_book."""
     lead = _lead(request, lead_id)
@@ -299,8 +299,8 @@ def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _done(request, lead, f"Booked {local:%a %b %d, %H:%M} {lead.location.time_zone}{forced}.", "appointments")
 
 
-@require_POST
 @agent_view
+@require_POST
 def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Raise a schedule or location conflict (conflicts' conflict_raise)."""
     lead = _lead(request, lead_id)
@@ -319,8 +319,8 @@ def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _workspace(request, lead, forms={"conflict": form}, error="Check the conflict.", status=400)
 
 
-@require_POST
 @agent_view
+@require_POST
 def lead_same_day(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Ask the owner's approval for a start within 24 h (conflicts' same_day_raise)."""
     lead = _lead(request, lead_id)
@@ -339,8 +339,8 @@ def lead_same_day(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _workspace(request, lead, forms={"same_day": form}, error="Check the same-day request.", status=400)
 
 
-@require_POST
 @agent_view
+@require_POST
 def same_day_answer(request: HttpRequest, same_day_id: int) -> HttpResponse:
     """Record the answer the owner gave by phone (same_day_respond, channel `phone`)."""
     same_day = get_object_or_404(SameDayRequest.objects.visible_to(request.user).select_related("lead"), pk=same_day_id)
@@ -363,8 +363,8 @@ def same_day_answer(request: HttpRequest, same_day_id: int) -> HttpResponse:
     return _done(request, lead, "The owner's answer is recorded.", "conflicts")
 
 
-@require_POST
 @agent_view
+@require_POST
 def lead_sms(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Text the lead in its thread (messaging's send_lead_sms: STOP honoured, no card numbers)."""
     lead = _lead(request, lead_id)
@@ -389,8 +389,8 @@ def lead_sms(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 # --- office messages -------------------------------------------------------------------------
-@require_http_methods(["GET", "POST"])
 @agent_view
+@require_http_methods(["GET", "POST"])
 def message_create(request: HttpRequest, location_id: int) -> HttpResponse:
     """Take an office message (messaging's office_message_create; a lead's → owner_action)."""
     location = _location(request, location_id)
@@ -464,15 +464,15 @@ def _callbacks_page(request, *, error: str = "", status: int = 200) -> HttpRespo
     return render(request, "agents/callbacks.html", context, status=status)
 
 
-@require_GET
 @agent_view
+@require_GET
 def callback_queue(request: HttpRequest) -> HttpResponse:
     """What owners answered, oldest first, per Location (`?location=`) or across all."""
     return _callbacks_page(request)
 
 
-@require_POST
 @agent_view
+@require_POST
 def callback_close_view(request: HttpRequest, callback_id: int) -> HttpResponse:
     """Close a callback with its outcome (conflicts' callback_close closes the item too)."""
     callback = get_object_or_404(Callback.objects.visible_to(request.user), pk=callback_id)
@@ -508,15 +508,15 @@ def _calls_page(request, *, error: str = "", status: int = 200) -> HttpResponse:
     return render(request, "agents/calls.html", context, status=status)
 
 
-@require_GET
 @agent_view
+@require_GET
 def call_queue_page(request: HttpRequest) -> HttpResponse:
     """The contact sequence's call queue, due first, per Location or across all."""
     return _calls_page(request)
 
 
-@require_POST
 @agent_view
+@require_POST
 def call_outcome(request: HttpRequest, call_task_id: int) -> HttpResponse:
     """Record a call attempt's outcome (leads' call_task_record_outcome)."""
     task = get_object_or_404(CallTask.objects.visible_to(request.user).select_related("location"), pk=call_task_id)
