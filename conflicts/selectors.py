@@ -94,6 +94,10 @@ class PendingItem:
         return self.obj.get_absolute_url()
 
     @property
+    def meeting_type_choices(self) -> list[tuple[str, str]]:
+        return list(Location.MeetingType.choices)
+
+    @property
     def allows_alternate(self) -> bool:
         return self.kind == "conflict"
 

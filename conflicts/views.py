@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import portal_view
 from accounts.models import Location
@@ -145,11 +145,13 @@ def _channel(request, allowed) -> str:
 
 
 @portal_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
     """POST /conflicts/<id>/respond/: decision, notes, alternate (local date/time), meeting type."""
     conflict = get_visible_or_404(request, Conflict.objects.select_related("lead", "location"), pk=conflict_id)
     item = selectors.item_for(conflict)
+    if request.method == "GET":  # a link to the answer endpoint opens the item's page
+        return HttpResponseRedirect(item.detail_url)
 
     def answer():
         services.conflict_respond(
@@ -168,11 +170,13 @@ def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
 
 
 @portal_view
-@require_POST
+@require_http_methods(["GET", "POST"])
 def same_day_respond(request: HttpRequest, same_day_id: int) -> HttpResponse:
     """POST /same-day/<id>/respond/: decision (approve | decline), notes."""
     same_day = get_visible_or_404(request, SameDayRequest.objects.select_related("lead", "location"), pk=same_day_id)
     item = selectors.item_for(same_day)
+    if request.method == "GET":
+        return HttpResponseRedirect(item.detail_url)
 
     def answer():
         services.same_day_respond(

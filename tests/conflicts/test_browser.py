@@ -1,0 +1,149 @@
+"""Browser tests (Playwright + Debian Chromium): the Action Center answers in place, a link
+answers with one tap at 375 px, axe-core finds no serious violation on the dashboard."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from conflicts import links
+from conflicts.models import Conflict
+from tests.factories import PASSWORD, ConflictFactory, LeadFactory, SameDayRequestFactory
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between page actions are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def login(page, base, user):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard/")
+
+
+def demo_like(tenant):
+    now = timezone.now()
+    first = ConflictFactory(
+        location=tenant.location, lead=LeadFactory(location=tenant.location, first_name="Maria", last_name="Lopez"),
+        created_at=now - dt.timedelta(hours=3),
+    )  # fmt: skip
+    second = ConflictFactory(
+        location=tenant.location, kind="location", lead=LeadFactory(location=tenant.location, first_name="James", last_name="Okafor"),
+        created_at=now - dt.timedelta(hours=1),
+    )  # fmt: skip
+    SameDayRequestFactory(location=tenant.location)
+    return first, second
+
+
+def test_owner_answers_in_the_action_center_without_a_reload(browser, live_server, tenant_a):
+    first, second = demo_like(tenant_a)
+    page = browser.new_page()
+    login(page, live_server.url, tenant_a.owner)
+    page.evaluate("window.__marker = 'still here'")
+    assert page.inner_text("#count-total") == "3"
+
+    row = page.locator(f"#item-conflict-{first.pk}")
+    row.locator("textarea[name=notes]").first.fill("Book it, I will move my 7 pm")
+    row.get_by_role("button", name="Approve").click()
+    page.wait_for_selector(f"#answer-conflict-{first.pk}.answered")
+    assert page.inner_text("#count-total") == "2"
+    assert page.inner_text("#count-conflicts") == "1"
+    assert page.inner_text("#count-answered") == "1"
+
+    row = page.locator(f"#item-conflict-{second.pk}")
+    row.locator("summary").click()
+    day = (timezone.now() + dt.timedelta(days=6)).astimezone(tenant_a.location.zone).date()
+    row.locator("input[name=alternate_date]").fill(day.isoformat())
+    row.locator("input[name=alternate_time]").fill("10:30")
+    row.locator("select[name=alternate_meeting_type]").select_option("phone")
+    row.get_by_role("button", name="Suggest alternate").click()
+    page.wait_for_selector(f"#answer-conflict-{second.pk}.answered")
+    assert "Alternate suggested" in page.inner_text(f"#item-conflict-{second.pk}")
+    assert page.inner_text("#count-total") == "1" and page.inner_text("#count-conflicts") == "0"
+    assert page.evaluate("window.__marker") == "still here"  # no reload happened
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.response_channel, first.owner_notes) == (
+        "approved",
+        "action_center",
+        "Book it, I will move my 7 pm",
+    )
+    local = second.alternate_start.astimezone(tenant_a.location.zone)
+    assert (second.status, local.date(), local.hour, local.minute, second.alternate_meeting_type) == (
+        "alternate_suggested", day, 10, 30, "phone",
+    )  # fmt: skip
+
+
+def test_a_refused_answer_shows_its_reason_in_place(browser, live_server, tenant_a):
+    first, _ = demo_like(tenant_a)
+    page = browser.new_page()
+    login(page, live_server.url, tenant_a.owner)
+    Conflict.objects.filter(pk=first.pk).update(
+        status="declined", decision="decline", responded_at=timezone.now(), response_channel="email_reply"
+    )
+    page.locator(f"#item-conflict-{first.pk}").get_by_role("button", name="Approve").click()
+    page.wait_for_selector(f"#answer-conflict-{first.pk} .error")
+    assert "Already answered: it was declined" in page.inner_text(f"#answer-conflict-{first.pk}")
+
+
+def test_one_tap_decline_from_a_link_at_375px(browser, live_server, tenant_a):
+    conflict = ConflictFactory(location=tenant_a.location)
+    token = links.answer_token(kind="conflict", object_id=conflict.pk, decision="decline", channel="sms_link")
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    page.goto(f"{live_server.url}/answer/{token}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("button", name="Decline").click()
+    page.wait_for_selector("text=Thank you")
+    conflict.refresh_from_db()
+    assert conflict.status == "declined" and conflict.response_channel == "sms_link"
+    page.goto(f"{live_server.url}/answer/{token}/")
+    assert "already" in page.inner_text("main").lower()
+
+
+def test_dashboard_has_no_serious_accessibility_violations(browser, live_server, tenant_a):
+    demo_like(tenant_a)
+    page = browser.new_page(bypass_csp=True)  # lets the test inject axe-core; the page's own CSP is tested elsewhere
+    login(page, live_server.url, tenant_a.owner)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    serious = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_owner_answers_a_red_conflict_on_the_calendar_tab(browser, live_server, tenant_a):
+    conflict = ConflictFactory(location=tenant_a.location)
+    day = conflict.requested_start.astimezone(tenant_a.location.zone).date()
+    page = browser.new_page()
+    login(page, live_server.url, tenant_a.owner)
+    page.goto(f"{live_server.url}/calendar/?view=week&date={day.isoformat()}")
+    page.evaluate("window.__marker = 'calendar'")
+    box = page.locator(f"#answer-conflict-{conflict.pk}")
+    box.get_by_role("button", name="Decline").click()
+    page.wait_for_selector(f"#answer-conflict-{conflict.pk}.answered")
+    assert page.evaluate("window.__marker") == "calendar"
+    conflict.refresh_from_db()
+    assert conflict.status == "declined" and conflict.response_channel == "calendar"
