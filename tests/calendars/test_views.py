@@ -40,8 +40,13 @@ def test_week_view_shows_availability_appointments_and_zone(tenant_a, booking_lo
     body = response.content.decode()
     assert response.status_code == 200
     assert "Times in America/New_York" in body
-    assert "09:00–17:00" in body  # availability shading
+    assert '<p class="cal-avail">09:00–17:00' in body  # availability shading, local time
     assert f'id="appointment-{appointment.pk}"' in body and "forced" in body
+    assert '<span class="when">10:00–11:00</span>' in body  # the appointment in local time
+    partial = client_for(tenant_a.owner, booking_location).get(
+        "/calendar/", {"date": local(booking_location, 1, 10).date().isoformat()}, HTTP_HX_REQUEST="true"
+    )
+    assert '<span class="when">10:00–11:00</span>' in partial.content.decode()
     assert 'id="availability"' in body  # the owner's editor
 
 
@@ -239,3 +244,14 @@ def test_lead_appointments_partial(tenant_a, booking_location, rf):
     request.user = tenant_a.viewer
     html = render_to_string("calendars/_lead_appointments.html", {"lead": lead, "request": request})
     assert "Cancel appointment" not in html and str(lead) in html
+
+
+def test_notification_templates_show_local_time(tenant_a, booking_location):
+    from django.template.loader import render_to_string
+
+    appointment = AppointmentFactory(location=booking_location, start=local(booking_location, 2, 15))
+    context = {"appointment": appointment, "local_start": appointment.start.astimezone(booking_location.zone)}
+    for kind in ("booking", "forced_booking", "cancellation", "client_confirmation", "client_reminder"):
+        text = render_to_string(f"messaging/email/{kind}.txt", context)
+        assert "3:00 PM" in text.splitlines()[0] or "3:00 PM" in text, kind
+        assert "3:00 PM" in render_to_string(f"messaging/sms/{kind}.txt", context) or kind == "cancellation"
