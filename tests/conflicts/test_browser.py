@@ -47,7 +47,9 @@ def demo_like(tenant):
         created_at=now - dt.timedelta(hours=3),
     )  # fmt: skip
     second = ConflictFactory(
-        location=tenant.location, kind="location", lead=LeadFactory(location=tenant.location, first_name="James", last_name="Okafor"),
+        location=tenant.location,
+        kind="location",
+        lead=LeadFactory(location=tenant.location, first_name="James", last_name="Okafor"),
         created_at=now - dt.timedelta(hours=1),
     )  # fmt: skip
     SameDayRequestFactory(location=tenant.location)
