@@ -107,7 +107,7 @@ class CallbackOut(serializers.ModelSerializer):
 
 
 class ConflictCreateView(APIView):
-    class Input(StrictSerializer):
+    class ConflictCreateInput(StrictSerializer):
         lead = serializers.IntegerField()
         kind = serializers.ChoiceField(choices=Conflict.Kind.choices)
         requested_start = serializers.DateTimeField()
@@ -116,10 +116,10 @@ class ConflictCreateView(APIView):
         requested_address = serializers.CharField(required=False, allow_blank=True, default="")
         caller_notes = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=Input, responses={201: ConflictOut})
+    @extend_schema(request=ConflictCreateInput, responses={201: ConflictOut})
     def post(self, request):
         _require_agent(request.user)
-        data = self.Input(data=request.data)
+        data = self.ConflictCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lead = _lead(request.user, values.pop("lead"))
@@ -128,7 +128,7 @@ class ConflictCreateView(APIView):
 
 
 class ConflictRespondView(APIView):
-    class Input(StrictSerializer):
+    class ConflictRespondInput(StrictSerializer):
         decision = serializers.ChoiceField(choices=Conflict.Decision.choices)
         notes = serializers.CharField(required=False, allow_blank=True, default="")
         alternate_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -137,10 +137,10 @@ class ConflictRespondView(APIView):
             choices=MEETING_TYPES, required=False, allow_null=True, allow_blank=True, default=None
         )
 
-    @extend_schema(request=Input, responses={200: ConflictOut})
+    @extend_schema(request=ConflictRespondInput, responses={200: ConflictOut})
     def post(self, request, conflict_id: int):
         conflict = get_object_or_404(Conflict.objects.visible_to(request.user), pk=conflict_id)
-        data = self.Input(data=request.data)
+        data = self.ConflictRespondInput(data=request.data)
         data.is_valid(raise_exception=True)
         conflict = services.conflict_respond(
             conflict=conflict, actor=request.user, channel=Conflict.Channel.API, **data.validated_data
@@ -149,16 +149,16 @@ class ConflictRespondView(APIView):
 
 
 class SameDayCreateView(APIView):
-    class Input(StrictSerializer):
+    class SameDayCreateInput(StrictSerializer):
         lead = serializers.IntegerField()
         requested_start = serializers.DateTimeField()
         requested_end = serializers.DateTimeField()
         meeting_type = serializers.ChoiceField(choices=MEETING_TYPES)
 
-    @extend_schema(request=Input, responses={201: SameDayOut})
+    @extend_schema(request=SameDayCreateInput, responses={201: SameDayOut})
     def post(self, request):
         _require_agent(request.user)
-        data = self.Input(data=request.data)
+        data = self.SameDayCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lead = _lead(request.user, values.pop("lead"))
@@ -167,15 +167,15 @@ class SameDayCreateView(APIView):
 
 
 class SameDayRespondView(APIView):
-    class Input(StrictSerializer):
+    class SameDayRespondInput(StrictSerializer):
         decision = serializers.ChoiceField(choices=SameDayRequest.Decision.choices)
         notes = serializers.CharField(required=False, allow_blank=True, default="")
         channel = serializers.ChoiceField(choices=[("api", "API"), ("phone", "Phone")], required=False, default="api")
 
-    @extend_schema(request=Input, responses={200: SameDayOut})
+    @extend_schema(request=SameDayRespondInput, responses={200: SameDayOut})
     def post(self, request, same_day_id: int):
         same_day = get_object_or_404(SameDayRequest.objects.visible_to(request.user), pk=same_day_id)
-        data = self.Input(data=request.data)
+        data = self.SameDayRespondInput(data=request.data)
         data.is_valid(raise_exception=True)
         same_day = services.same_day_respond(request=same_day, actor=request.user, **data.validated_data)
         return Response(SameDayOut(same_day).data)
@@ -200,15 +200,15 @@ class CallbackListView(APIView):
 
 
 class CallbackCloseView(APIView):
-    class Input(StrictSerializer):
+    class CallbackCloseInput(StrictSerializer):
         outcome = serializers.ChoiceField(choices=Callback.Outcome.choices)
         notes = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=Input, responses={200: CallbackOut})
+    @extend_schema(request=CallbackCloseInput, responses={200: CallbackOut})
     def post(self, request, callback_id: int):
         _require_agent(request.user)
         callback = get_object_or_404(Callback.objects.visible_to(request.user), pk=callback_id)
-        data = self.Input(data=request.data)
+        data = self.CallbackCloseInput(data=request.data)
         data.is_valid(raise_exception=True)
         callback = services.callback_close(callback=callback, actor=request.user, **data.validated_data)
         return Response(CallbackOut(callback).data)

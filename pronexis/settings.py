@@ -226,6 +226,17 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"TokenAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}
     },
     "SECURITY": [{"TokenAuth": []}],
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingTypeEnum": "accounts.models.Location.MeetingType",
+        "ConflictStatusEnum": "conflicts.models.Conflict.Status",
+        "SameDayRequestStatusEnum": "conflicts.models.SameDayRequest.Status",
+        "CallbackStatusEnum": "conflicts.models.Callback.Status",
+        "CallbackOutcomeEnum": "conflicts.models.Callback.Outcome",
+        "ConflictDecisionEnum": "conflicts.models.Conflict.Decision",
+        "SameDayDecisionEnum": "conflicts.models.SameDayRequest.Decision",
+        "LeadStatusEnum": "leads.models.Lead.Status",
+        "CallTaskOutcomeEnum": "leads.models.CallTask.Outcome",
+    },
 }
 
 # --- Security headers ---------------------------------------------------------------------
