@@ -8,6 +8,7 @@
   → the message list (Twilio's page shape, one page).
 - Test controls (JSON): `POST /_fake/errors {"count": 3, "status": 429}` makes the next 3
   creates fail (status 429/503, or `"code": 21610`/`21211` → 400 with that Twilio code);
+  `{"count": 1, "hang": 30}` makes the next create record the message and answer 30 s late;
   `GET /_fake/stats` → totals and counts per (To, Body) with the duplicates; `POST /_fake/reset`.
 Used in-process too: `server = FakeTwilio.start()`, `server.url`, `server.inject(...)`,
 `server.stats()`, `server.stop()`.
@@ -44,12 +45,16 @@ class State:
         with self.lock:
             self.messages: list[dict] = []
             self.errors: list[dict] = []  # queue of injected failures for the next creates
+            self.hangs: list[float] = []  # the next creates record the message, then stall this long
             self.create_calls = 0
             self.list_calls = 0
 
-    def inject(self, *, count: int = 1, status: int = 429, code: int | None = None):
+    def inject(self, *, count: int = 1, status: int = 429, code: int | None = None, hang: float = 0.0):
         with self.lock:
-            self.errors.extend({"status": status, "code": code} for _ in range(count))
+            if hang:  # accepted by "Twilio" but the answer never comes in time: a crash window
+                self.hangs.extend(hang for _ in range(count))
+            else:
+                self.errors.extend({"status": status, "code": code} for _ in range(count))
 
     def stats(self) -> dict:
         with self.lock:
@@ -96,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_fake/stats":
             return self._json(200, self.state.stats())
         if url.path == "/_fake/messages":
-            with self.state.lock:
+            with self.state.lock:  # with the fake's own bookkeeping (`_stalled`: answer held back)
                 return self._json(200, {"messages": list(self.state.messages)})
         if url.path.endswith("/Messages.json"):
             return self._list(url)
@@ -108,7 +113,10 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_fake/errors":
             spec = json.loads(raw or b"{}")
             self.state.inject(
-                count=int(spec.get("count", 1)), status=int(spec.get("status", 429)), code=spec.get("code")
+                count=int(spec.get("count", 1)),
+                status=int(spec.get("status", 429)),
+                code=spec.get("code"),
+                hang=float(spec.get("hang", 0)),
             )
             return self._json(200, {"ok": True})
         if url.path == "/_fake/reset":
@@ -163,6 +171,10 @@ class Handler(BaseHTTPRequestHandler):
         }
         with self.state.lock:
             self.state.messages.append(message)
+            hang = self.state.hangs.pop(0) if self.state.hangs else 0
+            message["_stalled"] = bool(hang)
+        if hang:
+            time.sleep(hang)
         return self._json(201, {k: v for k, v in message.items() if not k.startswith("_")})
 
     def _list(self, url):
