@@ -1,0 +1,77 @@
+"""Browser test (Playwright + Debian Chromium): the calendar tab at 375 px — HTMX next/today
+without a reload, an appointment cancelled in place, the availability editor refusing an
+overlap in place; axe-core finds no serious violation."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tests.factories import PASSWORD, AppointmentFactory, LeadFactory, week_of_windows
+
+from .conftest import local
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def test_calendar_at_375px(browser, live_server, tenant_a):
+    location = tenant_a.location
+    week_of_windows(location)
+    lead = LeadFactory(location=location, first_name="Maria", last_name="Lopez", status="converted")
+    start = local(location, 1, 10)
+    appointment = AppointmentFactory(location=location, lead=lead, start=start, end=start + dt.timedelta(hours=1))
+    page = browser.new_page(viewport={"width": 375, "height": 800}, bypass_csp=True)  # to inject axe-core
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", tenant_a.owner.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/calendar/?date={start.date().isoformat()}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.evaluate("window.__marker = 'still here'")
+
+    page.click("a[rel=next]")
+    page.wait_for_url("**/calendar/?view=week&date=*")
+    assert page.evaluate("window.__marker") == "still here"  # HTMX swap, no reload
+    page.get_by_role("link", name="Today").click()
+    card = page.locator(f"#appointment-{appointment.pk}")
+    card.wait_for()
+    assert "10:00–11:00" in card.inner_text()
+
+    card.locator("summary").click()
+    card.locator("input[name=reason]").fill("Client called")
+    card.get_by_role("button", name="Cancel appointment").click()
+    page.wait_for_selector(f"#appointment-{appointment.pk}.status-cancelled")
+    assert page.evaluate("window.__marker") == "still here"
+
+    editor = page.locator("#availability")
+    editor.locator("select[name=window-weekday]").select_option("0")
+    editor.locator("input[name=window-start_time]").fill("16:00")
+    editor.locator("input[name=window-end_time]").fill("18:00")
+    editor.get_by_role("button", name="Add window").click()
+    page.wait_for_selector("#availability .errorlist")
+    assert "overlaps" in page.inner_text("#availability")
+
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    details = [
+        (v["id"], [n["target"] for n in v["nodes"]][:5])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], details
