@@ -570,6 +570,13 @@ def contact_sequence_run_due(*, limit: int = 500) -> int:
     return ran
 
 
+def lead_record_contact(*, lead: Lead, at=None) -> None:
+    """A recorded contact (a call reached, a text answered) stops the contact sequence (DESIGN.md
+    "Automated contact sequence"); the first contact is the one kept."""
+    Lead.objects.filter(pk=lead.pk, contacted_at__isnull=True).update(contacted_at=at or timezone.now())
+    Lead.objects.filter(pk=lead.pk).update(contact_next_run_at=None)
+
+
 def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, agent) -> CallTask:
     """An agent's call attempt (DESIGN.md): no_answer continues the sequence, reached stops it,
     bad_number → bad_lead (fake_contact_info), callback_at schedules a call and keeps in_process."""
@@ -605,7 +612,7 @@ def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, 
                     note="Bad number on a call attempt.",
                 )
         else:  # reached, or reached and asked for a callback: a contact stops the sequence
-            Lead.objects.filter(pk=lead.pk).update(contacted_at=now, contact_next_run_at=None)
+            lead_record_contact(lead=lead, at=now)
             if outcome == CallTask.Outcome.CALLBACK_AT:
                 if lead.status in (S.NOT_CONVERTED, S.OWNER_ACTION):
                     lead_set_status(lead=lead, status=S.IN_PROCESS, actor=agent, actor_kind="agent", note="Callback")

@@ -71,6 +71,7 @@ def sms_inbound_receive(*, message_sid: str, from_number: str, to_number: str, b
       sender of a card number is told payment details are never taken by text.
     """
     from leads.models import Lead
+    from leads.services import lead_record_contact
 
     from_number, to_number = _normalize(from_number), _normalize(to_number)
     keyword = keyword_of(body)
@@ -100,6 +101,8 @@ def sms_inbound_receive(*, message_sid: str, from_number: str, to_number: str, b
                 message_sid=message_sid,
                 redacted=redacted,
             )
+            if lead is not None and not keyword:
+                lead_record_contact(lead=lead)  # a reply is a contact: the sequence stops
     except IntegrityError:  # a replayed MessageSid: stored already
         return None
     return PAYMENT_REFUSAL if redacted else None

@@ -43,6 +43,21 @@ def test_valid_signature_threads_the_text_on_the_lead(client, lead):
     )
 
 
+def test_a_reply_from_the_lead_is_a_contact_that_stops_the_sequence(client, lead):
+    from django.utils import timezone
+
+    lead.__class__.objects.filter(pk=lead.pk).update(contact_next_run_at=timezone.now())
+    post(client, SMS_URL, inbound())
+    lead.refresh_from_db()
+    assert lead.contacted_at is not None and lead.contact_next_run_at is None
+
+
+def test_stop_is_not_a_contact(client, lead):
+    post(client, SMS_URL, inbound(body="STOP"))
+    lead.refresh_from_db()
+    assert lead.contacted_at is None
+
+
 @pytest.mark.parametrize("signature", [None, "wrong-signature"])
 def test_missing_or_wrong_signature_is_403(client, lead, signature):
     response = post(client, SMS_URL, inbound(), signature=signature)
