@@ -298,3 +298,13 @@ def daily_chart(*, locations_qs, zone, days: int = 90, now: dt.datetime | None =
     return DailyChart(
         days=span, leads=[leads.get(d, 0) for d in span], appointments=[appointments.get(d, 0) for d in span]
     )
+
+
+def lead_requests(*, lead) -> dict:
+    """The lead page's conflicts and same-day requests, newest first (two queries)."""
+    return {
+        "lead_conflicts": list(lead.conflicts.select_related("responded_by").order_by("-created_at", "-id")),
+        "lead_same_day_requests": list(
+            lead.same_day_requests.select_related("responded_by").order_by("-created_at", "-id")
+        ),
+    }

@@ -118,3 +118,25 @@ def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dic
 
 def sms_thread(*, lead) -> QuerySet:
     return SmsMessage.objects.filter(lead=lead).select_related("notification").order_by("created_at", "id")
+
+
+def lead_messaging(*, lead, limit: int = 50) -> dict:
+    """The lead page's messaging section (three queries): office messages about the lead, its
+    SMS thread, and the deliveries of every notification about the lead or its appointments,
+    conflicts, same-day requests and messages."""
+    from django.db.models import Subquery
+
+    messages = list(OfficeMessage.objects.filter(lead=lead).order_by("-created_at", "-id")[:limit])
+    texts = list(sms_thread(lead=lead).reverse()[:limit])[::-1]
+    about_lead = Q()
+    subjects = {
+        ("leads", "lead"): [lead.pk],
+        ("calendars", "appointment"): Subquery(lead.appointments.values("id")),
+        ("conflicts", "conflict"): Subquery(lead.conflicts.values("id")),
+        ("conflicts", "samedayrequest"): Subquery(lead.same_day_requests.values("id")),
+        ("messaging", "officemessage"): Subquery(OfficeMessage.objects.filter(lead=lead).values("id")),
+    }
+    for (app_label, model), ids in subjects.items():
+        about_lead |= Q(subject_type__app_label=app_label, subject_type__model=model, subject_id__in=ids)
+    deliveries = list(Notification.objects.filter(about_lead).order_by("-created_at", "-id")[:limit])
+    return {"office_messages": messages, "sms_messages": texts, "deliveries": deliveries}
