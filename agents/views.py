@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import agent_view
 from accounts.models import Location
@@ -89,8 +90,9 @@ def home(request: HttpRequest) -> HttpResponse:
         matches = selectors.location_search(
             user=request.user, q=form.cleaned_data["q"], brand_id=brand.pk if brand else None
         )
-        if len(matches) == 1 and matches[0].matched == "number" and not request.htmx:
-            return redirect("agent_location", matches[0].location.pk)
+        if len(matches) == 1 and matches[0].matched == "number":
+            url = reverse("agent_location", args=[matches[0].location.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = "agents/home.html#results" if request.htmx else "agents/home.html"
     return render(request, template, {"form": form, "matches": matches})
 
