@@ -144,7 +144,10 @@ def insufficient_locations(locations, *, now: datetime | None = None) -> list[tu
 # --- appointments -----------------------------------------------------------------------------
 def appointments_for_lead(lead) -> list[Appointment]:
     """A lead's appointments, newest start first — one query (the lead page's partial)."""
-    return list(Appointment.objects.filter(lead=lead).select_related("location").order_by("-start", "-id"))
+    appointments = list(Appointment.objects.filter(lead=lead).select_related("location").order_by("-start", "-id"))
+    for appointment in appointments:
+        appointment.lead = lead  # the page already has it: no query per row
+    return appointments
 
 
 def location_by_calendar_secret(secret: str) -> Location | None:
