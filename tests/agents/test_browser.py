@@ -187,3 +187,35 @@ def test_saturday_request_raises_a_conflict_the_owner_sees_in_the_action_center(
     item = owner.locator(f"#item-conflict-{conflict.pk}")
     assert item.is_visible()
     assert "Sam Weekend" in item.inner_text() and "Only free on Saturdays." in item.inner_text()
+
+
+def test_console_pages_pass_axe(browser, live_server, agent, tenant_a, bookable):
+    """axe-core on the console's pages (serious and critical violations)."""
+    import pathlib
+
+    from tests.factories import CallbackFactory, CallTaskFactory, ConflictFactory
+
+    lead = Lead.objects.create(brand=bookable.brand, location=bookable, first_name="Ada", phone="+13475550142")
+    CallbackFactory(conflict=ConflictFactory(location=bookable, lead=lead, status="approved", owner_notes="Side door."))
+    CallTaskFactory(lead=lead)
+    axe = pathlib.Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
+    context = browser.new_context(bypass_csp=True, viewport={"width": 375, "height": 800})
+    context.add_cookies(_session_cookie(live_server, agent))
+    page = context.new_page()
+    for path in (
+        "/agent/?q=Location",
+        f"/agent/locations/{bookable.pk}/",
+        f"/agent/leads/{lead.pk}/",
+        f"/agent/locations/{bookable.pk}/messages/new/",
+        "/agent/callbacks/",
+        "/agent/calls/",
+    ):
+        page.goto(live_server.url + path)
+        page.add_script_tag(path=str(axe))
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".filter(v => ['serious', 'critical'].includes(v.impact))"
+            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+        )
+        assert violations == [], (path, violations)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path

@@ -108,3 +108,18 @@ def test_refused_transition_and_missing_reason(console, tenant_a):
     assert response.status_code == 400 and "reason is required" in response.context["error"]
     lead.refresh_from_db()
     assert lead.status == "in_process"
+
+
+def test_brand_only_and_answering_only_leads_render(console, tenant_a):
+    from tests.factories import LocationFactory
+
+    brand_only = LeadFactory(location=None, brand=tenant_a.brand, status="services_unavailable", reason="no_area")
+    response = console.get(f"/agent/leads/{brand_only.pk}/")
+    assert response.status_code == 200 and response.context["location"] is None
+    phoenix = LocationFactory(plan="answering_only", time_zone="America/Phoenix")
+    lead = LeadFactory(location=phoenix)
+    response = console.get(f"/agent/leads/{lead.pk}/")
+    assert response.status_code == 200 and response.context["slots"] == []
+    assert b"Slots and booking" not in response.content
+    response = console.post(f"/agent/leads/{brand_only.pk}/book/", {"start": "2030-03-04T10:00", "minutes": 60})
+    assert response.status_code == 400
