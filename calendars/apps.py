@@ -6,8 +6,6 @@ class CalendarsConfig(AppConfig):
 
     def ready(self):
         # The lead page's "Appointments" section (cancel, reschedule, completed, no-show).
-        try:
-            from leads.sections import register_lead_section
-        except ImportError:  # pragma: no cover - the leads capability provides the registry
-            return
+        from leads.sections import register_lead_section
+
         register_lead_section("calendars/_lead_appointments.html", order=10)

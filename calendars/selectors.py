@@ -314,9 +314,7 @@ def calendar_availability(*, locations: list[Location], start: datetime, end: da
 
 
 def pending_for_calendar(*, locations_qs, start: datetime, end: datetime) -> list:
-    """Pending conflicts and same-day requests from the conflicts capability, if it provides them."""
-    try:
-        from conflicts.selectors import pending_for_calendar as conflicts_pending
-    except ImportError:  # until the conflicts capability provides its selector
-        return []
+    """Pending conflicts and same-day requests (the conflicts capability), shown in red."""
+    from conflicts.selectors import pending_for_calendar as conflicts_pending
+
     return list(conflicts_pending(locations_qs=locations_qs, start=start, end=end))

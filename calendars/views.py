@@ -455,10 +455,8 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 def _leads_report(request, locations, year: int, month: int) -> dict:
-    try:
-        from leads.selectors import leads_by_status_and_source
-    except ImportError:  # the leads capability provides it
-        return {"leads_rows": None}
+    from leads.selectors import leads_by_status_and_source
+
     if not locations:
         return {"leads_rows": []}
     start, end = selectors.local_month_bounds(locations[0], year, month)
@@ -472,10 +470,8 @@ def _call_lookup(request) -> dict:
     keys = {name: request.GET.get(name, "").strip() for name in ("caller", "called", "at")}
     if not any(keys.values()):
         return {"lookup": keys, "calls": None}
-    try:
-        from leads.selectors import call_lookup
-    except ImportError:
-        return {"lookup": keys, "calls": None, "lookup_error": "Call lookup is not available yet."}
+    from leads.selectors import call_lookup
+
     at = None
     if keys["at"]:
         try:
