@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -187,7 +187,18 @@ class OldestFirst(CursorPagination):
 
 
 class CallbackListView(APIView):
-    @extend_schema(responses={200: CallbackOut(many=True)})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "CallbackPage",
+                {
+                    "next": serializers.CharField(allow_null=True),
+                    "previous": serializers.CharField(allow_null=True),
+                    "results": CallbackOut(many=True),
+                },
+            )
+        }
+    )
     def get(self, request):
         _require_agent(request.user)
         location = request.query_params.get("location")

@@ -142,6 +142,7 @@ class LeadCaptureIn(StrictSerializer):
 
 class LeadOut(serializers.ModelSerializer):
     service = serializers.CharField(source="service_name", read_only=True)
+    email = serializers.CharField(read_only=True, help_text="E-mail address; empty when none was given.")
 
     class Meta:
         model = Lead
@@ -218,6 +219,8 @@ class CallOut(serializers.ModelSerializer):
 
 
 class CallTaskLeadOut(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True, help_text="E-mail address; empty when none was given.")
+
     class Meta:
         model = Lead
         fields = ["id", "first_name", "last_name", "phone", "email", "status", "source", "service_name"]
@@ -227,6 +230,7 @@ class CallTaskLeadOut(serializers.ModelSerializer):
 class CallTaskOut(serializers.ModelSerializer):
     lead = CallTaskLeadOut(read_only=True)
     location_time_zone = serializers.CharField(source="location.time_zone", read_only=True)
+    outcome = serializers.ChoiceField(choices=CallTask.Outcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CallTask

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -115,7 +115,18 @@ class LeadSmsThread(AgentAPIView):
 
         return get_object_or_404(Lead.objects.visible_to(request.user).select_related("location"), pk=lead_id)
 
-    @extend_schema(responses={200: SmsMessageOut(many=True)})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "LeadSmsThreadOut",
+                {
+                    "lead": serializers.IntegerField(),
+                    "opted_out": serializers.BooleanField(),
+                    "results": SmsMessageOut(many=True),
+                },
+            )
+        }
+    )
     def get(self, request, lead_id: int):
         lead = self._lead(request, lead_id)
         thread = selectors.sms_thread(lead=lead)

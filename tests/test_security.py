@@ -124,3 +124,129 @@ def test_every_webhook_refuses_unsigned_requests(client):
     for route in routes:
         response = client.post("/" + route, {"From": "+12125550100", "Body": "hello"})
         assert response.status_code in (400, 401, 403), f"/{route} → {response.status_code}"
+
+
+# --- inline code, error pages, CSRF, forged webhook signatures --------------------------------
+_SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
+_NONCE = re.compile(r"'nonce-([^']+)'")
+_INLINE_HANDLER = re.compile(r"<[^>]+\s(on[a-z]+)\s*=", re.I)
+_STYLE_ATTR = re.compile(r"<[^>]+\sstyle\s*=", re.I)
+
+
+@pytest.fixture
+def object_pages(tenant_a):
+    """A page for each kind of tenant object an owner opens (lead, appointment, conflict,
+    same-day request, office message, Location settings)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import (
+        AppointmentFactory,
+        ConflictFactory,
+        LeadFactory,
+        OfficeMessageFactory,
+        SameDayRequestFactory,
+    )
+
+    location = tenant_a.location
+    lead = LeadFactory(location=location)
+    start = timezone.now() + timedelta(days=2)
+    appointment = AppointmentFactory(location=location, lead=lead, start=start, end=start + timedelta(hours=1))
+    return [
+        f"/leads/{lead.pk}/",
+        f"/calendar/appointments/{appointment.pk}/",
+        f"/conflicts/{ConflictFactory(location=location).pk}/",
+        f"/same-day/{SameDayRequestFactory(location=location).pk}/",
+        f"/messages/{OfficeMessageFactory(location=location).pk}/",
+        f"/settings/{location.pk}/",
+        "/calendar/?view=month",
+    ]
+
+
+@pytest.mark.django_db
+def test_every_page_runs_only_nonced_scripts_and_no_inline_handlers_or_styles(client, tenant_a, object_pages):
+    """The CSP blocks inline code without the request's nonce: every inline <script> carries it,
+    every script file is same-origin, and
+    no page relies on on*= handlers or style="" attributes (both blocked by the policy)."""
+    client.force_login(tenant_a.owner)
+    checked = 0
+    for url in ["/" + route for route in _portal_pages()] + object_pages:
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        checked += 1
+        html = response.content.decode()
+        nonce = _NONCE.search(response["Content-Security-Policy"]).group(1)
+        for attrs in _SCRIPT.findall(html):
+            src = re.search(r'src="([^"]*)"', attrs)
+            if src:  # allowed by 'self' only: same origin, no CDN
+                assert src.group(1).startswith("/") and not src.group(1).startswith("//"), f"{url}: {src.group(1)}"
+            else:
+                assert f'nonce="{nonce}"' in attrs, f"{url}: inline <script{attrs}> has no nonce"
+        assert not _INLINE_HANDLER.search(html), f"{url}: inline handler {_INLINE_HANDLER.search(html).group(1)}"
+        assert not _STYLE_ATTR.search(html), f"{url}: style attribute"
+        assert "javascript:" not in html.lower(), url
+    assert checked >= 15, checked
+
+
+@pytest.mark.django_db
+def test_error_pages_and_htmx_fragments_send_security_headers(client, tenant_a):
+    client.force_login(tenant_a.owner)
+    responses = {
+        "404": client.get("/leads/999999999/"),
+        "403 agent console": client.get("/agent/"),
+        "htmx fragment": client.get("/calendar/?view=week", HTTP_HX_REQUEST="true"),
+        "login page": __import__("django.test").test.Client().get("/accounts/login/"),
+    }
+    assert responses["404"].status_code == 404 and responses["403 agent console"].status_code == 403
+    for name, response in responses.items():
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"], name
+        assert "'unsafe-eval'" not in response["Content-Security-Policy"], name
+        assert response["X-Content-Type-Options"] == "nosniff", name
+        assert response["X-Frame-Options"] == "DENY", name
+
+
+@pytest.mark.django_db
+def test_every_portal_post_refuses_a_missing_csrf_token(tenant_a):
+    """Logged in, every portal route (not the API, not the signed webhooks) refuses a POST
+    without the CSRF token before its view runs."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(tenant_a.owner)
+    routes = [r for r in _routes(with_params=True) if not r.startswith(("api/", "webhooks/", "admin/", "static/"))]
+    assert len(routes) > 30
+    for route in routes:
+        status = client.post("/" + route, {"decision": "approve"}).status_code
+        assert status in (403, 405), f"POST /{route} without CSRF → {status}"
+
+
+@pytest.mark.django_db
+def test_session_authenticated_api_writes_need_csrf(tenant_a):
+    """The portal's own API calls (session auth) are CSRF-checked; only tokens skip it."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(tenant_a.owner)
+    for route in ("/api/v1/leads/", "/api/v1/messages/", "/api/v1/appointments/", "/api/v1/conflicts/"):
+        response = client.post(route, {}, format="json")
+        assert response.status_code == 403 and "CSRF" in response.json()["detail"], route
+
+
+@pytest.mark.django_db
+def test_webhooks_refuse_forged_signatures(client):
+    body = {"From": "+12125550100", "To": "+18885550199", "Body": "STOP", "MessageSid": "SM" + "0" * 32}
+    for route in ("/webhooks/twilio/sms/", "/webhooks/twilio/status/"):
+        response = client.post(route, body, HTTP_X_TWILIO_SIGNATURE="Zm9yZ2VkIHNpZ25hdHVyZQ==")
+        assert response.status_code == 403, route
+    forged = client.post(
+        "/webhooks/email/inbound/",
+        {
+            "sender": "owner@example.test",
+            "body-plain": "approve",
+            "timestamp": "1",
+            "token": "t",
+            "signature": "0" * 64,
+        },
+        HTTP_AUTHORIZATION="Basic ZGV2LWluYm91bmQ6d3Jvbmc=",  # dev-inbound:wrong
+    )
+    assert forged.status_code in (400, 401, 403)

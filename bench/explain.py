@@ -1,0 +1,82 @@
+"""Where a page's time goes: its SQL queries, slowest first, with EXPLAIN ANALYZE (a script).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pronexis_bench .venv/bin/python bench/explain.py [tenant] [page...]
+
+tenant: 100k (default) or 10k; pages: names from bench/pages.py's plan (dashboard, leads,
+deep, detail, calendar, inbox, slots) — all by default. Runs each page once through Django's
+test client as the tenant's owner (after one warm-up call), prints every query's time, and
+the plan of the slowest ones (`--plans N`, default 2).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pronexis_bench")
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+os.environ["DEBUG"] = "0"
+os.environ["SECURE_SSL_REDIRECT"] = "false"
+os.environ["BENCH_FLOOR"] = "1"
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.pages import tenant_facts
+
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    plans = int(next((a.split("=")[1] for a in sys.argv[1:] if a.startswith("--plans=")), "2"))
+    label = args.pop(0) if args and args[0] in ("100k", "10k") else "100k"
+    facts = tenant_facts(f"bench-{label}@example.test")
+    loc = facts["location"]
+    today = loc.local_now().date()
+    pages = {
+        "floor": "/bench/floor/",
+        "dashboard": "/dashboard/",
+        "leads": "/leads/",
+        "deep": f"/leads/?after={facts['deep_cursor']}",
+        "detail": f"/leads/{facts['detail']}/",
+        "calendar": "/calendar/",
+        "inbox": "/messages/",
+        "slots": f"/api/v1/locations/{loc.pk}/slots/?start={today}&end={today + timedelta(days=60)}",
+    }
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=f"bench-{label}@example.test"))
+    for name in args or pages:
+        url = pages[name]
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url)
+            total = (time.perf_counter() - started) * 1000
+        sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        print(
+            f"\n## {name} {url} → {response.status_code}: {total:.1f} ms, {len(queries)} queries, {sql_ms:.1f} ms SQL"
+        )
+        ranked = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
+        for q in ranked:
+            print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:220]}")
+        for q in ranked[:plans]:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + q["sql"])
+                print("\n  " + q["sql"][:2000] + "\n")
+                print("\n".join("    " + row[0] for row in cursor.fetchall()))
+
+
+if __name__ == "__main__":
+    main()
