@@ -6,6 +6,7 @@ lookup); every write calls the owning capability's service — the console adds 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -57,6 +58,7 @@ from .forms import (
 )
 
 QUEUE_LIMIT = 100
+SLOT_ROWS = 40
 STATUS_LABELS = dict(Lead.Status.choices)
 REASON_LABELS = dict(Lead.Reason.choices)
 
@@ -179,6 +181,23 @@ def lead_duplicate_check(request: HttpRequest, location_id: int) -> HttpResponse
     return render(request, "agents/_duplicate.html", {"duplicate": duplicate, "location": location})
 
 
+@dataclass
+class SlotRow:
+    """Free slots starting at one time: one booking button per meeting type."""
+
+    start: dt.datetime
+    needs_owner_approval: bool
+    meeting_types: list[str]
+
+
+def _slot_rows(slots) -> list[SlotRow]:
+    rows: dict[dt.datetime, SlotRow] = {}
+    for slot in sorted(slots, key=lambda s: (s.start, s.meeting_type)):
+        row = rows.setdefault(slot.start, SlotRow(slot.start, slot.needs_owner_approval, []))
+        row.meeting_types.append(slot.meeting_type)
+    return list(rows.values())
+
+
 def _workspace(request, lead: Lead, *, forms: dict | None = None, error: str = "", status: int = 200):
     """The lead workspace page; a failed action re-renders it with its form and the reason."""
     location = lead.location
@@ -211,11 +230,13 @@ def _workspace(request, lead: Lead, *, forms: dict | None = None, error: str = "
             elif not slot_form.is_bound:
                 start = dt.datetime.combine(local_now.date(), dt.time(0), tzinfo=location.zone)
                 slots = slots_for_location(location=location, start=start, end=start + dt.timedelta(days=7))
+        rows = _slot_rows(slots)
         context.update(
             local_now=local_now,
             slot_form=slot_form,
-            slots=slots[:60],
-            more_slots=len(slots) > 60,
+            slots=slots,
+            slot_rows=rows[:SLOT_ROWS],
+            more_slots=len(rows) > SLOT_ROWS,
             book_form=forms.get("book") or BookForm(location=location, approvals=workspace.approvals),
             conflict_form=forms.get("conflict") or ConflictForm(location=location),
             same_day_form=forms.get("same_day") or SameDayForm(location=location),
