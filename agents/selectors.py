@@ -144,20 +144,17 @@ def lead_workspace(*, lead) -> LeadWorkspace:
     queries (status changes, calls, call attempts, appointments, conflicts, same-day requests,
     SMS thread, opt-out) whatever the number of rows."""
     from calendars.selectors import appointments_for_lead
-    from conflicts.models import Conflict, SameDayRequest
+    from conflicts.selectors import lead_requests
     from leads.selectors import lead_timeline
     from messaging.selectors import sms_thread
     from messaging.services import number_opted_out
 
+    requests = lead_requests(lead=lead)
     return LeadWorkspace(
         timeline=lead_timeline(lead=lead),
         appointments=appointments_for_lead(lead),
-        conflicts=list(
-            Conflict.objects.filter(lead=lead).select_related("responded_by").order_by("-created_at", "-id")
-        ),
-        same_day_requests=list(
-            SameDayRequest.objects.filter(lead=lead).select_related("responded_by").order_by("-created_at", "-id")
-        ),
+        conflicts=requests["lead_conflicts"],
+        same_day_requests=requests["lead_same_day_requests"],
         sms=list(sms_thread(lead=lead)),
         sms_opted_out=bool(lead.sms_opted_out or (lead.phone and number_opted_out(lead.phone))),
     )
