@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pronexis_bench .venv/bin/python bench/explain.py [tenant] [page...]
 
-tenant: 100k (default) or 10k; pages: names from bench/pages.py's plan (dashboard, leads,
+tenant: 100k (default) or 10k; `--switched` sets the header switcher to the Location first; pages: names from bench/pages.py's plan (dashboard, leads,
 deep, detail, calendar, inbox, slots) — all by default. Runs each page once through Django's
 test client as the tenant's owner (after one warm-up call), prints every query's time, and
 the plan of the slowest ones (`--plans N`, default 2).
@@ -57,6 +57,12 @@ def main() -> None:
 
     client = Client()
     client.force_login(User.objects.get(email=f"bench-{label}@example.test"))
+    if "--switched" in sys.argv:  # the header switcher set to the tenant's Location
+        from accounts.scoping import SESSION_KEY
+
+        session = client.session
+        session[SESSION_KEY] = loc.pk
+        session.save()
     for name in args or pages:
         url = pages[name]
         client.get(url)

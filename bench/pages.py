@@ -1,6 +1,6 @@
 """Page benchmark under gunicorn on the scale database (a script, not a test; issue #8).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pronexis_bench .venv/bin/python bench/pages.py [rounds]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pronexis_bench .venv/bin/python bench/pages.py [rounds] [--switched]
 
 Needs the data of bench/seed_scale.py. Starts gunicorn (2 workers, `pronexis.wsgi`, DEBUG=0,
 settings `bench.settings` with BENCH_FLOOR=1 so `/bench/floor/` exists; Celery tasks go to
@@ -48,7 +48,11 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
-ROUNDS = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 30
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")] if __name__ == "__main__" else []
+ROUNDS = int(ARGS[0]) if ARGS else 30
+# --switched: the owner picks their Location in the header switcher first (session choice), so
+# every page is scoped with `location_id = <id>` on top of the membership subquery.
+SWITCHED = __name__ == "__main__" and "--switched" in sys.argv
 WARMUP = 3
 DEEP_STEPS = 1000
 SERVER_TIMING = re.compile(r"total;dur=([\d.]+)")
@@ -140,6 +144,17 @@ def login(email: str) -> requests.Session:
     return session
 
 
+def switch_to(session: requests.Session, location_id: int) -> None:
+    token = session.cookies["csrftoken"]
+    response = session.post(
+        f"{BASE}/switch-location/",
+        data={"location": location_id, "csrfmiddlewaretoken": token, "next": "/dashboard/"},
+        headers={"Referer": f"{BASE}/dashboard/"},
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, response.status_code
+
+
 def check_cursor(session: requests.Session, facts: dict) -> None:
     """The view's own next link from page 1 equals the cursor built the view's way."""
     page = session.get(f"{BASE}/leads/").text
@@ -215,6 +230,8 @@ def main() -> None:
     try:
         for label, facts in tenants.items():
             session = login(f"bench-{label}@example.test")
+            if SWITCHED:
+                switch_to(session, facts["location"].pk)
             check_cursor(session, facts)
             results[label] = measure(plan(facts, session, token))
             print(f"measured the {label} tenant ({facts['leads']:,} leads)", file=sys.stderr)
@@ -223,7 +240,8 @@ def main() -> None:
         server.wait(timeout=30)
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
 
-    print(f"\n{ROUNDS} rounds after {WARMUP} warm-up rounds; times in ms; ratio = median / floor median (server)\n")
+    mode = "switcher set to the Location" if SWITCHED else "switcher on “All my locations” (the default)"
+    print(f"\n{ROUNDS} rounds after {WARMUP} warm-up rounds, {mode}; times in ms; ratio = median / floor median\n")
     for label, samples in results.items():
         floor_server = statistics.median(samples["floor"][0])
         floor_client = statistics.median(samples["floor"][1])

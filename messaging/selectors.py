@@ -128,7 +128,6 @@ def lead_messaging(*, lead, limit: int = 50) -> dict:
 
     messages = list(OfficeMessage.objects.filter(lead=lead).order_by("-created_at", "-id")[:limit])
     texts = list(sms_thread(lead=lead).reverse()[:limit])[::-1]
-    about_lead = Q()
     subjects = {
         ("leads", "lead"): [lead.pk],
         ("calendars", "appointment"): Subquery(lead.appointments.values("id")),
@@ -136,7 +135,11 @@ def lead_messaging(*, lead, limit: int = 50) -> dict:
         ("conflicts", "samedayrequest"): Subquery(lead.same_day_requests.values("id")),
         ("messaging", "officemessage"): Subquery(OfficeMessage.objects.filter(lead=lead).values("id")),
     }
-    for (app_label, model), ids in subjects.items():
-        about_lead |= Q(subject_type__app_label=app_label, subject_type__model=model, subject_id__in=ids)
-    deliveries = list(Notification.objects.filter(about_lead).order_by("-created_at", "-id")[:limit])
+    # One UNION ALL arm per subject type (not one OR): each arm is an index scan on
+    # notification_subject; the OR form made PostgreSQL scan the whole outbox (bench/README.md).
+    arms = [
+        Notification.objects.filter(subject_type__app_label=app_label, subject_type__model=model, subject_id__in=ids)
+        for (app_label, model), ids in subjects.items()
+    ]
+    deliveries = list(arms[0].union(*arms[1:], all=True).order_by("-created_at", "-id")[:limit])
     return {"office_messages": messages, "sms_messages": texts, "deliveries": deliveries}
