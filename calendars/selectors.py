@@ -225,7 +225,8 @@ def monthly_appointment_counts(*, locations, year: int, month: int) -> list[Mont
     """The monthly count of several Locations, each in its own local month — three queries
     (locations, appointments, conflicts) whatever the number of Locations or rows.
 
-    Test leads are left out of both parts: a test is never billed.
+    Test leads are left out of both parts: a test is never billed — captured with `test: true`
+    or moved to `test_lead` later (by staff, the owner or a manager).
     """
     from conflicts.models import Conflict
 
@@ -240,6 +241,7 @@ def monthly_appointment_counts(*, locations, year: int, month: int) -> list[Mont
     counts = {loc.pk: MonthlyCount(location=loc, year=year, month=month) for loc in locations}
     appointments = (
         Appointment.objects.filter(appointment_q, conflict__isnull=True, lead__test=False)
+        .exclude(lead__status="test_lead")
         .select_related("lead")
         .order_by("created_at", "id")
     )
@@ -247,6 +249,7 @@ def monthly_appointment_counts(*, locations, year: int, month: int) -> list[Mont
         counts[appointment.location_id].appointments.append(appointment)
     conflicts = (
         Conflict.objects.filter(conflict_q, responded_at__isnull=False, lead__test=False)
+        .exclude(lead__status="test_lead")
         .select_related("lead")
         .order_by("responded_at", "id")
     )

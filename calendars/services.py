@@ -213,14 +213,17 @@ def appointment_book(
         raise ValidationError({"lead": "This lead belongs to no Location; it cannot be booked."})
     if not location.takes_bookings:
         raise Refused(f"{location.name} is on the answering service only and takes no bookings.")
-    if meeting_type not in location.meeting_types:
+    if conflict is not None:
+        _check_conflict(conflict, lead)
+    # A meeting place the Location does not offer only with an approved location conflict asking
+    # for it (seed 004: the owner approved that place); booked forced, outside availability.
+    approved_type = conflict is not None and meeting_type == conflict.requested_meeting_type
+    if meeting_type not in location.meeting_types and not approved_type:
         raise ValidationError({"meeting_type": f"{location.name} does not offer “{meeting_type}” meetings."})
     if end <= start:
         raise ValidationError({"end": "The appointment must end after it starts."})
     if start < now:
         raise ValidationError({"start": "The appointment cannot start in the past."})
-    if conflict is not None:
-        _check_conflict(conflict, lead)
     if (
         same_day_request is not None
         and _approved_same_day_request(lead=lead, start=start, end=end, given=same_day_request) is None

@@ -459,10 +459,9 @@ def _leads_report(request, locations, year: int, month: int) -> dict:
 
     if not locations:
         return {"leads_rows": []}
-    start, end = selectors.local_month_bounds(locations[0], year, month)
-    rows = leads_by_status_and_source(
-        locations_qs=Location.objects.filter(id__in=[loc.pk for loc in locations]), start=start, end=end
-    )
+    # Each Location in its own local month (DESIGN.md "Several locations").
+    months = [(loc.pk, *selectors.local_month_bounds(loc, year, month)) for loc in locations]
+    rows = leads_by_status_and_source(months=months)
     return {"leads_rows": rows, "leads_total": sum(row["count"] for row in rows)}
 
 

@@ -234,6 +234,19 @@ def _record(*, lead: Lead, from_status: str, status: str, reason: str, actor, ac
     return change
 
 
+def _check_same_day_handover(lead: Lead, *, status: str, actor_kind: str, reason: str) -> None:
+    """Seed 000 / DESIGN.md "Same-day requests": for a lead with a same-day request the call
+    center cannot hand the lead to the owner (transfer, message) without a booking — the owner
+    approves (booked) or declines (the lead books later or refuses → not_converted)."""
+    if status != S.OWNER_ACTION or actor_kind not in ("agent", "system") or reason == R.BOOKED_DIRECTLY:
+        return
+    if lead.same_day_requests.exists() and not lead.appointments.filter(status="booked").exists():
+        raise Refused(
+            "This lead has a same-day request: the agent cannot hand it to the owner without a booking. "
+            "Book it (booked later) or record that the lead refused (not_converted)."
+        )
+
+
 def lead_set_status(
     *, lead: Lead, status: str, reason: str = "", actor=None, actor_kind: str, note: str = ""
 ) -> LeadStatusChange:
@@ -247,6 +260,7 @@ def lead_set_status(
     with transaction.atomic():
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
         transition_check(from_status=locked.status, to_status=status, actor_kind=actor_kind, reason=reason)
+        _check_same_day_handover(locked, status=status, actor_kind=actor_kind, reason=reason)
         from_status = locked.status
         fields = {"status": status, "reason": reason, "updated_at": timezone.now()}
         if status != S.IN_PROCESS:
