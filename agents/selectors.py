@@ -127,9 +127,15 @@ class LeadWorkspace:
 
     @property
     def approvals(self) -> list[tuple[str, object, str]]:
-        """The owner's approvals a booking may use: approved conflicts and same-day requests."""
+        """The owner's approvals a booking may use: approved conflicts, conflicts with the owner's
+        alternate (for that alternate) and approved same-day requests."""
         found = [
             (f"conflict:{c.pk}", c, f"Approved conflict #{c.pk}") for c in self.conflicts if c.status == "approved"
+        ]
+        found += [
+            (f"conflict:{c.pk}", c, f"Owner's alternate, conflict #{c.pk}")
+            for c in self.conflicts
+            if c.status == "alternate_suggested" and c.alternate_start
         ]
         found += [
             (f"same_day:{r.pk}", r, f"Approved same-day request #{r.pk}")

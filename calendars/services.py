@@ -139,13 +139,39 @@ def _approved_same_day_request(*, lead, start: datetime, end: datetime, given=No
     )
 
 
-def _check_conflict(conflict, lead) -> None:
+def _conflict_approves(conflict) -> tuple[datetime, datetime, str] | None:
+    """The (start, end, meeting type) the owner agreed to in a conflict (seed 004): the requested
+    one when approved, their own alternate when they suggested one; None otherwise."""
     from conflicts.models import Conflict
 
+    if conflict.status == Conflict.Status.APPROVED:
+        return conflict.requested_start, conflict.requested_end, conflict.requested_meeting_type
+    if conflict.status == Conflict.Status.ALTERNATE_SUGGESTED and conflict.alternate_start:
+        return (
+            conflict.alternate_start,
+            conflict.alternate_end or conflict.alternate_start + (conflict.requested_end - conflict.requested_start),
+            conflict.alternate_meeting_type or conflict.requested_meeting_type,
+        )
+    return None
+
+
+def _check_conflict(conflict, lead, *, start: datetime, end: datetime, meeting_type: str) -> None:
+    """A booking from a conflict is the time and meeting type the owner agreed to, nothing else."""
     if conflict.lead_id != lead.pk:
         raise ValidationError({"conflict": "That conflict is about another lead."})
-    if conflict.status != Conflict.Status.APPROVED:
+    agreed = _conflict_approves(conflict)
+    if agreed is None:
         raise ValidationError({"conflict": f"That conflict is {conflict.get_status_display().lower()}, not approved."})
+    agreed_start, agreed_end, agreed_type = agreed
+    if not (agreed_start <= start and end <= agreed_end) or meeting_type != agreed_type:
+        zone = lead.location.zone
+        raise ValidationError(
+            {
+                "conflict": f"The owner agreed to {agreed_start.astimezone(zone):%a %b %d, %H:%M}–"
+                f"{agreed_end.astimezone(zone):%H:%M} ({agreed_type}) in this conflict, not to this time "
+                "or meeting type."
+            }
+        )
 
 
 def _address_for(lead, location: Location, meeting_type: str, address: str) -> str:
@@ -197,8 +223,9 @@ def appointment_book(
 
     - `answering_only` Locations take no bookings (Refused).
     - Inside availability, or force booked outside it only with the owner's approval: `conflict`
-      an approved conflict of the lead, or an approved same-day request (books by itself, forced
-      when needed) — otherwise 400 (ValidationError).
+      a conflict of the lead whose owner agreed to this time and meeting type (approved: the
+      requested one; alternate suggested: their alternate), or an approved same-day request
+      (books by itself, forced when needed) — otherwise 400 (ValidationError).
     - A start within 24 h of the call (`call_at`, default now) needs an approved same-day request
       of the lead covering it (seed 000) — otherwise Refused pointing to the same-day API.
     - No overlap with another booked appointment, forced or not: check under a lock on the
@@ -214,11 +241,10 @@ def appointment_book(
     if not location.takes_bookings:
         raise Refused(f"{location.name} is on the answering service only and takes no bookings.")
     if conflict is not None:
-        _check_conflict(conflict, lead)
-    # A meeting place the Location does not offer only with an approved location conflict asking
-    # for it (seed 004: the owner approved that place); booked forced, outside availability.
-    approved_type = conflict is not None and meeting_type == conflict.requested_meeting_type
-    if meeting_type not in location.meeting_types and not approved_type:
+        _check_conflict(conflict, lead, start=start, end=end, meeting_type=meeting_type)
+    # A meeting place the Location does not offer only with a conflict whose owner agreed to it
+    # (seed 004: a location conflict); booked forced, outside availability.
+    if meeting_type not in location.meeting_types and conflict is None:
         raise ValidationError({"meeting_type": f"{location.name} does not offer “{meeting_type}” meetings."})
     if end <= start:
         raise ValidationError({"end": "The appointment must end after it starts."})

@@ -129,7 +129,12 @@ def test_booking_errors(agent_api, lead, booking_location):
 
 
 def test_force_booking_with_approved_conflict(agent_api, lead, booking_location):
-    conflict = ConflictFactory(location=booking_location, lead=lead, status=Conflict.Status.APPROVED)
+    conflict = ConflictFactory(
+        location=booking_location,
+        lead=lead,
+        status=Conflict.Status.APPROVED,
+        requested_start=local(booking_location, 3, 19),
+    )
     response = agent_api.post(
         "/api/v1/appointments/",
         book_body(lead, local(booking_location, 3, 19), force=True, conflict=conflict.pk),

@@ -124,8 +124,11 @@ def test_force_with_another_leads_conflict_is_400(lead, booking_location):
 
 
 def test_force_with_approved_conflict_books_flagged_and_notifies(lead, booking_location, sent):
-    conflict = ConflictFactory(location=booking_location, lead=lead, status=Conflict.Status.APPROVED)
-    appointment = book(lead, local(booking_location, 3, 19), force=True, conflict=conflict)
+    evening = local(booking_location, 3, 19)
+    conflict = ConflictFactory(
+        location=booking_location, lead=lead, status=Conflict.Status.APPROVED, requested_start=evening
+    )
+    appointment = book(lead, evening, force=True, conflict=conflict)
     assert appointment.forced and appointment.conflict == conflict
     assert ("location", "forced_booking", appointment) in sent
 
@@ -133,9 +136,12 @@ def test_force_with_approved_conflict_books_flagged_and_notifies(lead, booking_l
 def test_forced_bookings_still_may_not_overlap(lead, booking_location):
     book(lead, local(booking_location, 3, 16))
     other = LeadFactory(location=booking_location)
-    conflict = ConflictFactory(location=booking_location, lead=other, status=Conflict.Status.APPROVED)
+    half_past = local(booking_location, 3, 16, 30)
+    conflict = ConflictFactory(
+        location=booking_location, lead=other, status=Conflict.Status.APPROVED, requested_start=half_past
+    )
     with pytest.raises(Refused):
-        book(other, local(booking_location, 3, 16, 30), force=True, conflict=conflict)
+        book(other, half_past, force=True, conflict=conflict)
 
 
 def test_meeting_type_not_offered_and_bad_times_are_400(lead, booking_location):

@@ -72,3 +72,77 @@ def test_an_approved_location_conflict_books_a_meeting_type_not_offered(lead, bo
         appointment_book(
             lead=lead, start=local(booking_location, 4, 10), end=local(booking_location, 4, 11), meeting_type="video"
         )
+
+
+def test_an_approved_conflict_forces_only_the_time_the_owner_approved(lead, booking_location):
+    """DESIGN.md: force booked outside availability only with the owner's approval — the
+    approval is for the conflict's requested time and meeting type, not for any time."""
+    evening = local(booking_location, 3, 19)
+    conflict = ConflictFactory(
+        location=booking_location,
+        lead=lead,
+        requested_start=evening,
+        requested_end=evening + dt.timedelta(hours=1),
+        status=Conflict.Status.APPROVED,
+    )
+    hour = dt.timedelta(hours=1)
+    with pytest.raises(ValidationError) as other_day:
+        appointment_book(
+            lead=lead, start=evening + dt.timedelta(days=1), end=evening + dt.timedelta(days=1) + hour,
+            meeting_type="client_home", force=True, conflict=conflict,
+        )  # fmt: skip
+    assert "conflict" in other_day.value.message_dict
+    with pytest.raises(ValidationError):
+        appointment_book(
+            lead=lead, start=evening, end=evening + hour, meeting_type="office", force=True, conflict=conflict
+        )
+    appointment = appointment_book(
+        lead=lead, start=evening, end=evening + hour, meeting_type="client_home", force=True, conflict=conflict
+    )
+    assert appointment.forced and appointment.conflict == conflict
+
+
+def test_the_owners_alternate_is_booked_from_its_conflict_and_counted_once(lead, booking_location):
+    """Seed 004: alternate → the agent offers it; booked, it comes from the conflict (the owner
+    suggested it, forced when outside availability) and the month counts the conflict only."""
+    evening = local(booking_location, 3, 19)
+    alternate = local(booking_location, 4, 20)
+    conflict = ConflictFactory(
+        location=booking_location,
+        lead=lead,
+        requested_start=evening,
+        requested_end=evening + dt.timedelta(hours=1),
+        status=Conflict.Status.ALTERNATE_SUGGESTED,
+        decision="alternate",
+        alternate_start=alternate,
+        alternate_end=alternate + dt.timedelta(hours=1),
+        alternate_meeting_type="phone",
+        responded_at=dt.datetime.now(dt.UTC),
+    )
+    with pytest.raises(ValidationError):  # the requested time was not approved
+        appointment_book(
+            lead=lead, start=evening, end=evening + dt.timedelta(hours=1), meeting_type="client_home",
+            force=True, conflict=conflict,
+        )  # fmt: skip
+    appointment = appointment_book(
+        lead=lead, start=alternate, end=alternate + dt.timedelta(hours=1), meeting_type="phone",
+        force=True, conflict=conflict,
+    )  # fmt: skip
+    assert appointment.forced and appointment.conflict == conflict
+    now = appointment.created_at.astimezone(booking_location.zone)
+    count = monthly_appointment_count(location=booking_location, year=now.year, month=now.month)
+    assert (count.booked_count, count.conflicts_count) == (0, 1)
+
+
+def test_the_agent_workspace_offers_the_owners_alternate_as_an_approval(lead, booking_location):
+    from agents.selectors import lead_workspace
+
+    alternate = local(booking_location, 4, 20)
+    conflict = ConflictFactory(
+        location=booking_location,
+        lead=lead,
+        status=Conflict.Status.ALTERNATE_SUGGESTED,
+        alternate_start=alternate,
+        alternate_end=alternate + dt.timedelta(hours=1),
+    )
+    assert [obj for _key, obj, _label in lead_workspace(lead=lead).approvals] == [conflict]
