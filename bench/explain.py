@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pronexis_bench .venv/bin/python bench/explain.py [tenant] [page...]
 
-tenant: 100k (default) or 10k; `--switched` sets the header switcher to the Location first; pages: names from bench/pages.py's plan (dashboard, leads,
+tenant: 100k (default) or 10k; `--switched` sets the header switcher to the Location first;
+pages: names from bench/pages.py's plan (dashboard, leads,
 deep, detail, calendar, inbox, slots) — all by default. Runs each page once through Django's
 test client as the tenant's owner (after one warm-up call), prints every query's time, and
 the plan of the slowest ones (`--plans N`, default 2).
