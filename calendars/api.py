@@ -116,7 +116,20 @@ class BookIn(StrictSerializer):
     call_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-@extend_schema(request=BookIn, responses={201: AppointmentOut})
+class AppointmentCreatedOut(AppointmentOut):
+    """The booked appointment plus the request's own `force` and `call_at`, echoed: DESIGN.md
+    "REST API" — a create answers with the fields sent."""
+
+    force = serializers.BooleanField(read_only=True, help_text="As sent: the agent asked for a forced booking.")
+    call_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="As sent: the time of the call the 24-hour rule counted from."
+    )
+
+    class Meta(AppointmentOut.Meta):
+        fields = [*AppointmentOut.Meta.fields, "force", "call_at"]
+
+
+@extend_schema(request=BookIn, responses={201: AppointmentCreatedOut})
 @api_view(["POST"])
 def appointment_create(request):
     """Agents book (201); 400 outside availability without an approved conflict; 409 on overlap
@@ -151,7 +164,8 @@ def appointment_create(request):
         same_day_request=same_day_request,
         call_at=values["call_at"],
     )
-    return Response(AppointmentOut(appointment).data, status=status.HTTP_201_CREATED)
+    appointment.force, appointment.call_at = values["force"], values["call_at"]
+    return Response(AppointmentCreatedOut(appointment).data, status=status.HTTP_201_CREATED)
 
 
 class CancelIn(StrictSerializer):

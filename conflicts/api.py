@@ -26,6 +26,16 @@ def _require_agent(user) -> None:
         raise PermissionDenied("Only call-center agents may do this.")
 
 
+def _require_answer_role(user, location, *, agent_phone: bool = False) -> None:
+    """A role that may not answer gets 403 before its input is looked at (the service checks the
+    channel precisely: an agent only records an answer given by phone)."""
+    from accounts.scoping import role_for
+
+    roles = services.ANSWER_ROLES + (services.AGENT_ROLES if agent_phone else ())
+    if role_for(user, location) not in roles:
+        raise PermissionDenied("Your role may not answer conflicts or same-day requests.")
+
+
 def _lead(user, lead_id):
     from leads.models import Lead
 
@@ -139,7 +149,10 @@ class ConflictRespondView(APIView):
 
     @extend_schema(request=ConflictRespondInput, responses={200: ConflictOut})
     def post(self, request, conflict_id: int):
-        conflict = get_object_or_404(Conflict.objects.visible_to(request.user), pk=conflict_id)
+        conflict = get_object_or_404(
+            Conflict.objects.visible_to(request.user).select_related("location"), pk=conflict_id
+        )
+        _require_answer_role(request.user, conflict.location)
         data = self.ConflictRespondInput(data=request.data)
         data.is_valid(raise_exception=True)
         conflict = services.conflict_respond(
@@ -174,7 +187,10 @@ class SameDayRespondView(APIView):
 
     @extend_schema(request=SameDayRespondInput, responses={200: SameDayOut})
     def post(self, request, same_day_id: int):
-        same_day = get_object_or_404(SameDayRequest.objects.visible_to(request.user), pk=same_day_id)
+        same_day = get_object_or_404(
+            SameDayRequest.objects.visible_to(request.user).select_related("location"), pk=same_day_id
+        )
+        _require_answer_role(request.user, same_day.location, agent_phone=True)
         data = self.SameDayRespondInput(data=request.data)
         data.is_valid(raise_exception=True)
         same_day = services.same_day_respond(request=same_day, actor=request.user, **data.validated_data)

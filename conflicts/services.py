@@ -225,13 +225,14 @@ def conflict_respond(
     availability).
     """
     now = now or timezone.now()
+    # A role that may not answer is told so (403) whatever it sent (DESIGN.md "REST API").
+    _check_answer_role(actor=actor, location=conflict.location, channel=channel)
     if decision not in Conflict.Decision.values:
         raise ValidationError({"decision": "Choose approve, decline or alternate."})
     if channel not in Conflict.Channel.values:
         raise ValidationError({"channel": f"Unknown channel “{channel}”."})
     with transaction.atomic():
         locked = Conflict.objects.select_for_update(of=("self",)).select_related("location", "lead").get(pk=conflict.pk)
-        _check_answer_role(actor=actor, location=locked.location, channel=channel)
         if locked.status != Conflict.Status.PENDING:
             raise Refused(describe_answer(locked))
         if decision == Conflict.Decision.ALTERNATE:
@@ -336,6 +337,8 @@ def same_day_respond(
     from calendars.services import appointment_book
 
     now = now or timezone.now()
+    # A role that may not answer is told so (403) whatever it sent (DESIGN.md "REST API").
+    _check_answer_role(actor=actor, location=request.location, channel=channel, allow_agent_phone=True)
     if decision not in SameDayRequest.Decision.values:
         raise ValidationError({"decision": "Choose approve or decline."})
     if channel not in SameDayRequest.Channel.values:
@@ -344,7 +347,6 @@ def same_day_respond(
         locked = (
             SameDayRequest.objects.select_for_update(of=("self",)).select_related("location", "lead").get(pk=request.pk)
         )
-        _check_answer_role(actor=actor, location=locked.location, channel=channel, allow_agent_phone=True)
         if locked.status != SameDayRequest.Status.PENDING:
             raise Refused(describe_answer(locked))
         if locked.requested_start <= now:
