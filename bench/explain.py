@@ -1,6 +1,7 @@
 """Where a page's time goes: its SQL queries, slowest first, with EXPLAIN ANALYZE (a script).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pronexis_bench .venv/bin/python bench/explain.py [tenant] [page...]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pronexis_bench \
+        .venv/bin/python bench/explain.py [tenant] [page...]
 
 tenant: 100k (default) or 10k; `--switched` sets the header switcher to the Location first;
 pages: names from bench/pages.py's plan (dashboard, leads,
