@@ -8,6 +8,7 @@ calls `conflict_respond` / `same_day_respond`; none of them writes these rows it
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -493,7 +494,8 @@ def conflict_reply_received(*, recipients: list[str], sender: str, body: str, no
         requested_start=conflict.requested_start,
         requested_meeting_type=conflict.requested_meeting_type,
     )
-    key = f"conflict:{conflict.pk}:reply:{sender}:{hash(body) & 0xFFFFFFFF:x}"
+    # A stable digest (Python's str hash differs per process): a redelivered reply answers once.
+    key = f"conflict:{conflict.pk}:reply:{sender}:{hashlib.sha256(body.encode()).hexdigest()[:16]}"
     if parsed is None:
         notify_email(
             to=sender,
