@@ -189,7 +189,16 @@ class BookForm(LocationForm):
     def __init__(self, *args, approvals: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["minutes"].initial = self.location.slot_minutes
-        self.fields["meeting_type"].choices = _offered_types(self.location)
+        # Plus a meeting place the owner agreed to in a location conflict (seed 004), even one
+        # the Location does not offer.
+        agreed = {
+            getattr(obj, "alternate_meeting_type", "") or getattr(obj, "requested_meeting_type", "")
+            for _key, obj, _label in approvals
+            if isinstance(obj, Conflict)
+        }
+        self.fields["meeting_type"].choices = [
+            (value, label) for value, label in MEETING_TYPES if value in self.location.meeting_types or value in agreed
+        ]
         self.approvals = {key: obj for key, obj, _label in approvals}
         self.fields["approval"].choices = [("", "None: a time inside availability")] + [
             (key, label) for key, _obj, label in approvals
