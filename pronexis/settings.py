@@ -236,6 +236,7 @@ SPECTACULAR_SETTINGS = {
         "SameDayDecisionEnum": "conflicts.models.SameDayRequest.Decision",
         "LeadStatusEnum": "leads.models.Lead.Status",
         "CallTaskOutcomeEnum": "leads.models.CallTask.Outcome",
+        "AppointmentStatusEnum": "calendars.models.Appointment.Status",
     },
 }
 
