@@ -1,5 +1,4 @@
-from .models import Location
-from .scoping import current_location
+from .scoping import current_location, switcher_locations
 
 
 def portal(request):
@@ -7,10 +6,7 @@ def portal(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
 
-    def switcher_locations():
-        return list(Location.objects.visible_to(request.user).only("id", "name", "time_zone")[:200])
-
     return {
         "current_location": lambda: current_location(request),
-        "switcher_locations": switcher_locations,
+        "switcher_locations": lambda: switcher_locations(request)[:200],
     }

@@ -7,11 +7,11 @@ import secrets
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .fields import PhoneNumberField
@@ -77,9 +77,28 @@ class User(AbstractBaseUser, PermissionsMixin):
         token = getattr(self, "api_token", None)
         if token is not None:
             return token.scope == ApiToken.Scope.AGENT
-        cached = getattr(self, "_is_agent", None)
+        return self._access()[0]
+
+    @property
+    def has_brand_access(self) -> bool:
+        """Brand leadership of at least one brand (sees its Locations and brand-only leads)."""
+        if getattr(self, "api_token", None) is not None:
+            return False
+        return self._access()[1]
+
+    def _access(self) -> tuple[bool, bool]:
+        """(is agent, has brand memberships) in one query, cached on this user object (a request's)."""
+        cached = self.__dict__.get("_access_cache")
         if cached is None:
-            cached = self._is_agent = self.groups.filter(name=AGENTS_GROUP).exists()
+            agent = Group.objects.filter(name=AGENTS_GROUP, user=OuterRef("pk"))
+            brands = BrandMembership.objects.filter(user=OuterRef("pk"))
+            cached = tuple(
+                User.objects.filter(pk=self.pk)
+                .values_list(Exists(agent), Exists(brands))
+                .first()
+                or (False, False)
+            )
+            self.__dict__["_access_cache"] = cached
         return cached
 
 

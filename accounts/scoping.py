@@ -44,7 +44,22 @@ def visible_location_ids(user) -> QuerySet:
         return Membership.objects.filter(user=user, role="owner").values("location_id")
     if user.is_staff or user.is_agent:
         return Location.objects.values("id")
+    if not user.has_brand_access:  # the common case: a plain subquery PostgreSQL turns into a semi-join
+        return Membership.objects.filter(user=user).values("location_id")
     return Location.objects.filter(Q(memberships__user=user) | Q(brand__brand_memberships__user=user)).values("id")
+
+
+def sees_brand_only_rows(user) -> bool:
+    """Whether rows that belong to a brand only (leads no Location took) can be visible at all —
+    so the common owner query carries no OR that would stop PostgreSQL from using an index."""
+    from .models import ApiToken
+
+    if not user.is_authenticated:
+        return False
+    token = _token(user)
+    if token is not None:
+        return token.scope in (ApiToken.Scope.AGENT, ApiToken.Scope.BRAND)
+    return user.is_staff or user.is_agent or user.has_brand_access
 
 
 def visible_brand_ids(user) -> QuerySet:
@@ -132,20 +147,53 @@ def current_location_id(request) -> int | None:
     return session.get(SESSION_KEY) if session is not None else None
 
 
+def switcher_locations(request) -> list:
+    """The Locations of the header switcher (id, name, zone), one query per request, shared with
+    `scope_to_current` so narrowing to them costs nothing more on a full page."""
+    from .models import Location
+
+    if not hasattr(request, "_switcher_locations"):
+        request._switcher_locations = list(
+            Location.objects.visible_to(request.user).only("id", "name", "time_zone").order_by("name")
+        )
+    return request._switcher_locations
+
+
+def member_location_ids(request) -> list[int] | None:
+    """A plain member's Location ids (no brand access, not staff or agent, not a token), or None.
+
+    Scoping by these literal ids instead of the membership subquery lets PostgreSQL read one
+    Location's rows in index order (ORDER BY … LIMIT stops after a page): see bench/README.md.
+    """
+    user = request.user
+    if not user.is_authenticated or user.is_staff or _token(user) is not None or sees_brand_only_rows(user):
+        return None
+    return [location.pk for location in switcher_locations(request)]
+
+
 def current_locations(request) -> QuerySet:
     """The Locations the header switcher selects: one, or all the user may see."""
     from .models import Location
 
-    locations = Location.objects.visible_to(request.user)
     current = current_location_id(request)
-    return locations.filter(id=current) if current else locations
+    if current:
+        return Location.objects.visible_to(request.user).filter(id=current)
+    ids = member_location_ids(request)
+    if ids is not None:
+        return Location.objects.filter(id__in=ids)
+    return Location.objects.visible_to(request.user)
 
 
 def scope_to_current(queryset: QuerySet, request) -> QuerySet:
     """A tenant queryset limited to what the user sees and to the switcher's choice."""
     scoped = queryset.visible_to(request.user)
     current = current_location_id(request)
-    return scoped.filter(location_id=current) if current else scoped
+    if current:
+        return scoped.filter(location_id=current)
+    ids = member_location_ids(request)
+    if ids is None:
+        return scoped
+    return scoped.filter(location_id=ids[0]) if len(ids) == 1 else scoped.filter(location_id__in=ids)
 
 
 def current_location(request):

@@ -22,12 +22,12 @@ from accounts.models import TenantQuerySet
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user) -> LeadQuerySet:
         """Leads of the user's visible Locations plus brand-only leads (no Location) of their brands."""
-        from accounts.scoping import visible_brand_ids, visible_location_ids
+        from accounts.scoping import sees_brand_only_rows, visible_brand_ids, visible_location_ids
 
-        return self.filter(
-            Q(location_id__in=visible_location_ids(user))
-            | Q(location__isnull=True, brand_id__in=visible_brand_ids(user))
-        )
+        visible = Q(location_id__in=visible_location_ids(user))
+        if sees_brand_only_rows(user):
+            visible |= Q(location__isnull=True, brand_id__in=visible_brand_ids(user))
+        return self.filter(visible)
 
     def editable_by(self, user, roles=("owner", "manager")) -> LeadQuerySet:
         from accounts.scoping import location_ids_with_role
