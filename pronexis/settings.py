@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "leads.models.Lead.Status",
         "CallTaskOutcomeEnum": "leads.models.CallTask.Outcome",
         "AppointmentStatusEnum": "calendars.models.Appointment.Status",
+        "AppointmentStatusEnum": "calendars.models.Appointment.Status",
     },
 }
 
