@@ -237,7 +237,6 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "leads.models.Lead.Status",
         "CallTaskOutcomeEnum": "leads.models.CallTask.Outcome",
         "AppointmentStatusEnum": "calendars.models.Appointment.Status",
-        "AppointmentStatusEnum": "calendars.models.Appointment.Status",
     },
 }
 
