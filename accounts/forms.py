@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from .models import Location, Role
-from .normalize import normalize_phone
+from .normalize import format_phone, normalize_phone
 
 
 class LinesField(forms.CharField):
@@ -62,6 +62,21 @@ class LocationSettingsForm(forms.ModelForm):
             "sms_distribution_list",
             "lead_sms_enabled",
         ]
+        widgets = {
+            name: forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+            for name in ("back_office", "after_hours", "mobile")
+        }
+
+    PHONE_FIELDS = ("back_office", "after_hours", "mobile")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown as people read them, (212) 555-0123; saved in E.164 whatever the owner types.
+        for name in self.PHONE_FIELDS:
+            if self.initial.get(name):
+                self.initial[name] = format_phone(self.initial[name])
+        if self.initial.get("sms_distribution_list"):
+            self.initial["sms_distribution_list"] = [format_phone(n) for n in self.initial["sms_distribution_list"]]
 
     def clean(self):
         cleaned = super().clean()

@@ -90,7 +90,11 @@ def seed(demo) -> None:
                 pool = cancelled if status == "cancelled" and cancelled else converted
                 lead = rng.choice(pool)
                 meeting_type = rng.choice(types)
-                booked_at = min(start - timedelta(days=rng.randint(2, 10)), now)
+                # Booked 2–10 days ahead, and never all "now": future ones spread over the last two
+                # weeks, so the dashboard's month and 90-day chart show no spike on the seeding day.
+                booked_at = min(
+                    start - timedelta(days=rng.randint(2, 10)), now - timedelta(hours=rng.randint(2, 24 * 14))
+                )
                 rows.append(
                     Appointment(
                         location=location,

@@ -26,9 +26,31 @@ CLIENTS = [
 ]
 
 
+# Per Location (by its place in `seed`'s list): the client's home address, the area code of the
+# clients' phones, and the schedule conflict's hour and notes — outside that Location's demo
+# availability (calendars/demo.py: Brooklyn 9–17, Denver from 8) but at a sensible local time.
+PLACES = [
+    dict(address="48 Henry Street, Brooklyn", area_code="347", early_hour=8, schedule_hour=19,
+         notes="Works until 6 pm; evenings only."),
+    dict(address="1420 Ogden Street, Denver", area_code="720", early_hour=7, schedule_hour=7,
+         notes="Starts work at 8:30 am; early mornings only."),
+]  # fmt: skip
+
+
 def _local(location, days: int, hour: int, minute: int = 0) -> datetime:
     day = timezone.now().astimezone(location.zone).date() + timedelta(days=days)
     return datetime.combine(day, time(hour, minute), tzinfo=location.zone)
+
+
+def _same_day_start(location, now: datetime) -> datetime:
+    """A same-day request's time in local business hours: two hours from now, not before 10:00;
+    after 17:00 (demo seeded in the evening or at night) tomorrow at 10:00 — within 24 hours."""
+    local_now = now.astimezone(location.zone)
+    start = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    opening = datetime.combine(local_now.date(), time(10), tzinfo=location.zone)
+    if start.hour >= 17 or start.date() != local_now.date():
+        return opening + timedelta(days=1)
+    return max(start, opening)
 
 
 @transaction.atomic
@@ -43,6 +65,8 @@ def seed(demo) -> None:
     agent = demo.users.get("agent")
     owner = demo.users.get("owner")
     for index, location in enumerate(locations):
+        place = PLACES[index % len(PLACES)]
+        clients = CLIENTS[index * 2 :] + CLIENTS[: index * 2]  # other names waiting at the other Location
         types = location.meeting_types or ["phone"]
         home = "client_home" if "client_home" in types else types[0]
         other = next((t for t in ("phone", "video", "office") if t not in types), "office")
@@ -52,18 +76,18 @@ def seed(demo) -> None:
                 location=location,
                 first_name=first,
                 last_name=last,
-                phone=f"+1347555{7000 + index * 100 + n:04d}",
+                phone=f"+1{place['area_code']}555{7000 + index * 100 + n:04d}",
                 email=f"{first.lower()}.{last.lower()}@client.example",
                 postal_code=location.postal_code,
                 source=Lead.Source.PHONE,
                 status=Lead.Status.IN_PROCESS,
                 created_at=now - timedelta(hours=30 - n),
             )
-            for n, (first, last) in enumerate(CLIENTS)
+            for n, (first, last) in enumerate(clients)
         )
         lead_counts_add(leads)
 
-        def conflict(lead, kind, days, hour, meeting_type, age_hours, location=location, **extra):
+        def conflict(lead, kind, days, hour, meeting_type, age_hours, location=location, place=place, **extra):
             start = _local(location, days, hour)
             return Conflict(
                 location=location,
@@ -72,7 +96,7 @@ def seed(demo) -> None:
                 requested_start=start,
                 requested_end=start + timedelta(hours=1),
                 requested_meeting_type=meeting_type,
-                requested_address="48 Henry Street" if meeting_type == "client_home" else "",
+                requested_address=place["address"] if meeting_type == "client_home" else "",
                 caller_notes=extra.pop("caller_notes", ""),
                 raised_by=agent,
                 created_at=now - timedelta(hours=age_hours),
@@ -82,7 +106,7 @@ def seed(demo) -> None:
         answered = dict(responded_by=owner, responded_at=now - timedelta(hours=2))
         conflicts = Conflict.objects.bulk_create(
             [
-                conflict(leads[0], "schedule", 3, 19, home, 5, caller_notes="Works until 6 pm; evenings only."),
+                conflict(leads[0], "schedule", 3, place["schedule_hour"], home, 5, caller_notes=place["notes"]),
                 conflict(
                     leads[1], "location", 4, 11, other, 2, caller_notes="Wants a meeting the Location does not offer."
                 ),
@@ -90,7 +114,7 @@ def seed(demo) -> None:
                     leads[2],
                     "schedule",
                     5,
-                    8,
+                    place["early_hour"],
                     home,
                     26,
                     status="approved",
@@ -130,7 +154,7 @@ def seed(demo) -> None:
                 ),  # fmt: skip
             ]
         )
-        start = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=3)
+        start = _same_day_start(location, now)
         requests = SameDayRequest.objects.bulk_create(
             [
                 SameDayRequest(

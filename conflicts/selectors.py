@@ -8,16 +8,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, DateField, DateTimeField, F, Func, Q, Value
+from django.db.models import Count, DateField, DateTimeField, Exists, F, Func, OuterRef, Q, Value
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Location
+from accounts.models import Location, Membership
 
 from .models import Callback, Conflict, SameDayRequest
 
 MEETING_TYPES = dict(Location.MeetingType.choices)
+ANSWER_ROLES = ("owner", "manager")  # as services.ANSWER_ROLES
 ACTION_CENTER_LIMIT = 500
 
 
@@ -101,23 +102,36 @@ class PendingItem:
     def allows_alternate(self) -> bool:
         return self.kind == "conflict"
 
+    @property
+    def can_answer(self) -> bool:
+        """Whether the viewing user may answer (set by `pending_items(user=...)`; True when not annotated)."""
+        return getattr(self.obj, "answerable", True)
+
 
 def item_for(obj) -> PendingItem:
     return PendingItem("conflict" if isinstance(obj, Conflict) else "same_day", obj)
 
 
-def pending_items(*, locations_qs, limit: int = ACTION_CENTER_LIMIT) -> list[PendingItem]:
-    """Pending conflicts and same-day requests, oldest first — two queries."""
+def pending_items(*, locations_qs, limit: int = ACTION_CENTER_LIMIT, user=None) -> list[PendingItem]:
+    """Pending conflicts and same-day requests, oldest first — two queries. With `user`, each
+    row is annotated `answerable` (the user is an owner or manager of its Location) in the same
+    query, so viewers and brand users are not shown answer buttons they cannot use."""
     conflicts = (
         Conflict.objects.filter(location__in=locations_qs, status=Conflict.Status.PENDING)
         .select_related("lead", "location")
-        .order_by("created_at", "id")[:limit]
+        .order_by("created_at", "id")
     )
     requests = (
         SameDayRequest.objects.filter(location__in=locations_qs, status=SameDayRequest.Status.PENDING)
         .select_related("lead", "location")
-        .order_by("created_at", "id")[:limit]
+        .order_by("created_at", "id")
     )
+    if user is not None:
+        answerable = Exists(
+            Membership.objects.filter(user_id=user.pk, role__in=ANSWER_ROLES, location_id=OuterRef("location_id"))
+        )
+        conflicts, requests = conflicts.annotate(answerable=answerable), requests.annotate(answerable=answerable)
+    conflicts, requests = conflicts[:limit], requests[:limit]
     items = [PendingItem("conflict", c) for c in conflicts] + [PendingItem("same_day", r) for r in requests]
     items.sort(key=lambda item: (item.created_at, item.kind, item.pk))
     return items

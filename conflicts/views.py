@@ -35,7 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     locations_qs = current_locations(request)
     location = current_location(request)
-    items = selectors.pending_items(locations_qs=locations_qs)
+    items = selectors.pending_items(locations_qs=locations_qs, user=request.user)
     zone = location.zone if location else timezone.get_current_timezone()
     context = {
         "items": items,

@@ -3,7 +3,7 @@ and not, read and unread), their deliveries (a few failed), SMS threads on a few
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -99,6 +99,17 @@ MESSAGES = [
 ]
 
 
+def _business_time(location, moment: datetime) -> datetime:
+    """`moment` moved back into the Location's local office hours (8:00–18:59), so a message about
+    "the 9 am visit" is not shown as taken at 1:33 AM whatever hour the demo is seeded."""
+    local = moment.astimezone(location.zone)
+    if local.hour >= 19:
+        return datetime.combine(local.date(), time(18, local.minute), tzinfo=location.zone)
+    if local.hour < 8:
+        return datetime.combine(local.date() - timedelta(days=1), time(17, local.minute), tzinfo=location.zone)
+    return local
+
+
 def seed(demo) -> None:
     if OfficeMessage.objects.filter(location__in=demo.locations).exists():
         return
@@ -116,7 +127,7 @@ def seed(demo) -> None:
             urgent=urgent,
             body=body,
             taken_by=agent,
-            created_at=now - timedelta(hours=hours),
+            created_at=_business_time(locations[key], now - timedelta(hours=hours)),
         )
         for key, caller, number, category, urgent, hours, _, body in MESSAGES
     )
@@ -191,7 +202,7 @@ def _seed_threads(demo, now) -> None:
     leads = list(Lead.objects.filter(location=demo.brooklyn).exclude(phone="").order_by("created_at")[:3])
     texts = []
     for index, lead in enumerate(leads):
-        start = now - timedelta(hours=6 - index)
+        start = _business_time(demo.brooklyn, now - timedelta(hours=6 - index))
         name = lead.first_name or "there"
         thread = [
             (
