@@ -66,7 +66,7 @@ def answer_summary(item) -> str:
     return f"{what} by {who}, {when}, via {item.get_response_channel_display()}."
 
 
-def _check_answer_role(*, actor, location, channel: str, allow_agent_phone: bool = False) -> None:
+def check_answer_role(*, actor, location, channel: str, allow_agent_phone: bool = False) -> None:
     """Owners and managers answer; a signed link or Reply-To answers without a session; agents
     record a phone answer (same-day only). Viewers and everybody else: PermissionDenied (403)."""
     if actor is None:
@@ -227,7 +227,7 @@ def conflict_respond(
     """
     now = now or timezone.now()
     # A role that may not answer is told so (403) whatever it sent (DESIGN.md "REST API").
-    _check_answer_role(actor=actor, location=conflict.location, channel=channel)
+    check_answer_role(actor=actor, location=conflict.location, channel=channel)
     if decision not in Conflict.Decision.values:
         raise ValidationError({"decision": "Choose approve, decline or alternate."})
     if channel not in Conflict.Channel.values:
@@ -339,7 +339,7 @@ def same_day_respond(
 
     now = now or timezone.now()
     # A role that may not answer is told so (403) whatever it sent (DESIGN.md "REST API").
-    _check_answer_role(actor=actor, location=request.location, channel=channel, allow_agent_phone=True)
+    check_answer_role(actor=actor, location=request.location, channel=channel, allow_agent_phone=True)
     if decision not in SameDayRequest.Decision.values:
         raise ValidationError({"decision": "Choose approve or decline."})
     if channel not in SameDayRequest.Channel.values:

@@ -154,6 +154,9 @@ def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
         return HttpResponseRedirect(item.detail_url)
 
     def answer():
+        channel = _channel(request, ("action_center", "calendar"))
+        # The role first: a viewer learns nothing from the validation of an alternate time.
+        services.check_answer_role(actor=request.user, location=conflict.location, channel=channel)
         services.conflict_respond(
             conflict=conflict,
             actor=request.user,
@@ -163,7 +166,7 @@ def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
             if request.POST.get("decision") == "alternate"
             else None,
             alternate_meeting_type=request.POST.get("alternate_meeting_type") or None,
-            channel=_channel(request, ("action_center", "calendar")),
+            channel=channel,
         )
 
     return _answer(request, item, answer)

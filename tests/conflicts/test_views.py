@@ -145,6 +145,15 @@ def test_refusals_show_their_reason_in_place(tenant_a):
     assert Conflict.objects.get(pk=conflict.pk).status == "declined"
 
 
+def test_a_viewer_gets_403_before_the_alternate_is_validated(tenant_a):
+    conflict = ConflictFactory(location=tenant_a.location)
+    response = login(tenant_a.viewer).post(
+        f"/conflicts/{conflict.pk}/respond/", {"decision": "alternate", "alternate_start": "not a time"}, **HTMX
+    )
+    assert response.status_code == 403
+    assert Conflict.objects.get(pk=conflict.pk).status == "pending"
+
+
 def test_plain_post_redirects_back_and_errors_render_a_page(tenant_a):
     conflict = ConflictFactory(location=tenant_a.location)
     same_day = SameDayRequestFactory(location=tenant_a.location)
