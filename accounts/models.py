@@ -86,17 +86,24 @@ class User(AbstractBaseUser, PermissionsMixin):
             return False
         return self._access()[1]
 
-    def _access(self) -> tuple[bool, bool]:
-        """(is agent, has brand memberships) in one query, cached on this user object (a request's)."""
+    @property
+    def owns_a_location(self) -> bool:
+        """Owner of at least one Location: the Settings page is theirs (the nav shows it)."""
+        return self._access()[2]
+
+    def _access(self) -> tuple[bool, bool, bool]:
+        """(is agent, has brand memberships, owns a Location) in one query, cached on this user
+        object (a request's)."""
         cached = self.__dict__.get("_access_cache")
         if cached is None:
             agent = Group.objects.filter(name=AGENTS_GROUP, user=OuterRef("pk"))
             brands = BrandMembership.objects.filter(user=OuterRef("pk"))
+            owner = Membership.objects.filter(user=OuterRef("pk"), role=Role.OWNER)
             cached = tuple(
                 User.objects.filter(pk=self.pk)
-                .values_list(Exists(agent), Exists(brands))
+                .values_list(Exists(agent), Exists(brands), Exists(owner))
                 .first()
-                or (False, False)
+                or (False, False, False)
             )
             self.__dict__["_access_cache"] = cached
         return cached

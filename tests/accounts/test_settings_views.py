@@ -108,3 +108,10 @@ def test_link_to_another_of_my_locations_switches_to_it(client, tenant_a):
     client.post(reverse("switch_location"), {"location": tenant_a.location.pk})
     assert client.get(reverse("location_settings", args=[second.pk])).status_code == 200
     assert client.session[SESSION_KEY] == second.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role, shown", [("owner", True), ("manager", False), ("viewer", False), ("brand", False)])
+def test_settings_is_in_the_nav_for_owners_only(client, tenant_a, role, shown):
+    client.force_login(tenant_a.user(role))
+    assert ('href="/settings/"' in client.get("/dashboard/").content.decode()) is shown
