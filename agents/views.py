@@ -298,6 +298,24 @@ def _needs_location(request, lead: Lead):
     return None
 
 
+def _form_action(request, lead: Lead, *, key: str, form, action, invalid: str) -> HttpResponse:
+    """One workspace form: the owning service runs only on valid input; field errors answer 400
+    with the form, a rule's refusal 409 with its reason, success goes back to the workspace.
+    `action(form)` calls the service and returns (done message, anchor)."""
+    if form.is_valid():
+        try:
+            text, anchor = action(form)
+        except Refused as error:
+            form.add_error(None, str(error))
+            return _workspace(request, lead, forms={key: form}, error=str(error), status=409)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            invalid = _error_text(error)
+        else:
+            return _done(request, lead, text, anchor)
+    return _workspace(request, lead, forms={key: form}, error=invalid, status=400)
+
+
 @agent_view
 @require_POST
 def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
@@ -306,20 +324,15 @@ def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
     if refused := _needs_location(request, lead):
         return refused
     approvals = selectors.lead_workspace(lead=lead).approvals
-    form = BookForm(request.POST, location=lead.location, approvals=approvals)
-    if not form.is_valid():
-        return _workspace(request, lead, forms={"book": form}, error="Check the booking.", status=400)
-    try:
+
+    def book(form):
         appointment = appointment_book(lead=lead, booked_by=request.user, **form.booking())
-    except Refused as error:
-        form.add_error(None, str(error))
-        return _workspace(request, lead, forms={"book": form}, error=str(error), status=409)
-    except ValidationError as error:
-        form.add_service_errors(error)
-        return _workspace(request, lead, forms={"book": form}, error=_error_text(error), status=400)
-    local = appointment.start.astimezone(lead.location.zone)
-    forced = " (force booked with the owner's approval)" if appointment.forced else ""
-    return _done(request, lead, f"Booked {local:%a %b %d, %H:%M} {lead.location.time_zone}{forced}.", "appointments")
+        local = appointment.start.astimezone(lead.location.zone)
+        forced = " (force booked with the owner's approval)" if appointment.forced else ""
+        return f"Booked {local:%a %b %d, %H:%M} {lead.location.time_zone}{forced}.", "appointments"
+
+    form = BookForm(request.POST, location=lead.location, approvals=approvals)
+    return _form_action(request, lead, key="book", form=form, action=book, invalid="Check the booking.")
 
 
 @agent_view
@@ -329,17 +342,13 @@ def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(request, lead_id)
     if refused := _needs_location(request, lead):
         return refused
+
+    def raise_conflict(form):
+        conflict = conflict_raise(lead=lead, raised_by=request.user, **form.conflict())
+        return f"Conflict #{conflict.pk} raised: the owner is asked.", "conflicts"
+
     form = ConflictForm(request.POST, location=lead.location)
-    if form.is_valid():
-        try:
-            conflict = conflict_raise(lead=lead, raised_by=request.user, **form.conflict())
-        except Refused as error:
-            return _workspace(request, lead, forms={"conflict": form}, error=str(error), status=409)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            return _done(request, lead, f"Conflict #{conflict.pk} raised: the owner is asked.", "conflicts")
-    return _workspace(request, lead, forms={"conflict": form}, error="Check the conflict.", status=400)
+    return _form_action(request, lead, key="conflict", form=form, action=raise_conflict, invalid="Check the conflict.")
 
 
 @agent_view
@@ -349,17 +358,13 @@ def lead_same_day(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = _lead(request, lead_id)
     if refused := _needs_location(request, lead):
         return refused
+
+    def ask(form):
+        same_day = same_day_raise(lead=lead, raised_by=request.user, **form.request())
+        return f"Same-day request #{same_day.pk} sent to the owner.", "conflicts"
+
     form = SameDayForm(request.POST, location=lead.location)
-    if form.is_valid():
-        try:
-            same_day = same_day_raise(lead=lead, raised_by=request.user, **form.request())
-        except Refused as error:
-            return _workspace(request, lead, forms={"same_day": form}, error=str(error), status=409)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            return _done(request, lead, f"Same-day request #{same_day.pk} sent to the owner.", "conflicts")
-    return _workspace(request, lead, forms={"same_day": form}, error="Check the same-day request.", status=400)
+    return _form_action(request, lead, key="same_day", form=form, action=ask, invalid="Check the same-day request.")
 
 
 @agent_view
