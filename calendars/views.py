@@ -257,21 +257,28 @@ def _editor_response(request, location: Location, *, error: str = "", status: in
     return render(request, "calendars/calendar.html", context, status=status)
 
 
+def _editor_add(request, location, form, add, added: str, form_name: str) -> HttpResponse:
+    """An availability editor form: the service validates the rules (overlaps, inverted times)."""
+    if form.is_valid():
+        try:
+            add(location=location, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, added)
+            return _editor_response(request, location)
+    return _editor_response(request, location, status=400, **{form_name: form})
+
+
 @require_POST
 @portal_view
 def window_add(request: HttpRequest, location_id: int) -> HttpResponse:
     location = _editable_location(request, location_id)
     form = WindowForm(request.POST, location=location)
-    if form.is_valid():
-        try:
-            services.availability_window_add(location=location, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            messages.success(request, "Availability window added.")
-            return _editor_response(request, location)
-    return _editor_response(request, location, status=400, window_form=form)
+    return _editor_add(
+        request, location, form, services.availability_window_add, "Availability window added.", "window_form"
+    )
 
 
 @require_POST
@@ -288,16 +295,9 @@ def window_delete(request: HttpRequest, window_id: int) -> HttpResponse:
 def exception_add(request: HttpRequest, location_id: int) -> HttpResponse:
     location = _editable_location(request, location_id)
     form = ExceptionForm(request.POST, location=location)
-    if form.is_valid():
-        try:
-            services.availability_exception_add(location=location, actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            messages.success(request, "Date exception added.")
-            return _editor_response(request, location)
-    return _editor_response(request, location, status=400, exception_form=form)
+    return _editor_add(
+        request, location, form, services.availability_exception_add, "Date exception added.", "exception_form"
+    )
 
 
 @require_POST
