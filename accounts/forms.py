@@ -42,7 +42,34 @@ def _clean_email(value: str) -> str:
     return value.lower()
 
 
+# The zones of the Locations we serve first, then every IANA zone.
+COMMON_TIME_ZONES = [
+    ("America/New_York", "Eastern time — America/New_York"),
+    ("America/Chicago", "Central time — America/Chicago"),
+    ("America/Denver", "Mountain time — America/Denver"),
+    ("America/Phoenix", "Arizona (no DST) — America/Phoenix"),
+    ("America/Los_Angeles", "Pacific time — America/Los_Angeles"),
+    ("America/Anchorage", "Alaska — America/Anchorage"),
+    ("Pacific/Honolulu", "Hawaii — Pacific/Honolulu"),
+    ("America/Halifax", "Atlantic time — America/Halifax"),
+    ("America/Toronto", "Eastern time — America/Toronto"),
+    ("America/Vancouver", "Pacific time — America/Vancouver"),
+]
+
+
+def _time_zone_choices():
+    import zoneinfo
+
+    common = {zone for zone, _ in COMMON_TIME_ZONES}
+    others = sorted(zone for zone in zoneinfo.available_timezones() if zone not in common and "/" in zone)
+    return [("Common", COMMON_TIME_ZONES), ("All time zones", [(zone, zone) for zone in others])]
+
+
 class LocationSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=_time_zone_choices,
+        error_messages={"invalid_choice": "“%(value)s” is not an IANA time zone (for example America/New_York)."},
+    )
     notification_emails = LinesField(item_clean=_clean_email, help_text="One address per line.")
     sms_distribution_list = LinesField(item_clean=normalize_phone, help_text="One mobile number per line.")
 
