@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Func, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 SESSION_KEY = "current_location_id"
@@ -209,3 +210,61 @@ def current_location(request):
                 request.session.pop(SESSION_KEY, None)
         request._current_location = location
     return request._current_location
+
+
+def newest_per_location(queryset: QuerySet, request, *, limit: int, order_by=("-created_at", "-id")) -> QuerySet:
+    """`scope_to_current(queryset)` for a newest-first page of at most `limit` rows, written so
+    PostgreSQL reads each Location's rows in index order even on "All my locations".
+
+    With one Location in scope the scoped queryset is returned as is (`location_id = <id>`
+    already gives an index-ordered plan). With several, it adds `pk IN (…)` over each visible
+    Location's own top `limit` (`unnest(ARRAY(SELECT id … WHERE location_id = l.id ORDER BY …
+    LIMIT n))`, one index scan per Location) plus, for users who see brand-only rows, the same
+    per brand over the rows with no Location. The global top `limit` is always among those, so
+    `.order_by(*order_by)[:limit]` on the result returns exactly the rows of the plain query —
+    cursor pages included, as long as the cursor is filtered into `queryset` first. Scoping
+    stays on the outer query (visible_to) as the safety net. No extra query: the Locations are
+    the switcher's (literal ids for a plain member) or the visible-Locations subquery.
+    See bench/README.md § 6.
+    """
+    from django.db.models import F, IntegerField, OuterRef
+
+    from .models import Brand, Location
+
+    scoped = scope_to_current(queryset, request)
+    if current_location_id(request):
+        return scoped
+    ids = member_location_ids(request)
+    if ids is not None and len(ids) <= 1:
+        return scoped
+    base = queryset.model._default_manager.all()
+    base.query = queryset.query.chain()  # the caller's filters (status, dates, cursor…), unscoped
+
+    def unnest(arm):
+        return Func(
+            ArraySubquery(arm.order_by(*order_by).values("pk")[:limit]), function="unnest", output_field=IntegerField()
+        )
+
+    locations = Location.objects.filter(id__in=ids) if ids is not None else current_locations(request).order_by()
+    candidates = locations.annotate(row_id=unnest(base.filter(location_id=OuterRef("id")))).values("row_id")
+    if ids is None and _has_brand_only_rows(queryset.model) and sees_brand_only_rows(request.user):
+        brands = Brand.objects.filter(id__in=visible_brand_ids(request.user))
+        brand_only = brands.annotate(row_id=unnest(base.filter(location__isnull=True, brand_id=OuterRef("id")))).values(
+            "row_id"
+        )
+        candidates = candidates.union(brand_only, all=True)
+    # `pk = ANY(ARRAY(…))`, not `pk IN (…)`: the array is computed once (an InitPlan) and drives
+    # a primary-key index scan; with IN the planner may join the Locations' rows first instead.
+    return scoped.filter(_PkInArray(F("pk"), ArraySubquery(candidates)))
+
+
+def _has_brand_only_rows(model) -> bool:
+    """Rows with a brand and no Location (leads no area took) exist for this model."""
+    fields = {field.name: field for field in model._meta.get_fields()}
+    return "brand" in fields and fields["location"].null
+
+
+class _PkInArray(Func):
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()

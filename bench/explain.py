@@ -4,6 +4,9 @@
         .venv/bin/python bench/explain.py [tenant] [page...]
 
 tenant: 100k (default) or 10k; `--switched` sets the header switcher to the Location first;
+`--user=EMAIL` logs in as that user instead (e.g. bench/bench_users.py's `bench-brand@example.test`
+or `bench-3loc@example.test`, on "All my locations"): the deep page is then 1,000 steps into
+the leads that user sees (or their last page);
 pages: names from bench/pages.py's plan (dashboard, leads,
 deep, detail, calendar, inbox, slots) — all by default. Runs each page once through Django's
 test client as the tenant's owner (after one warm-up call), prints every query's time, and
@@ -29,6 +32,17 @@ os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ["BENCH_FLOOR"] = "1"
 
 
+def user_deep_cursor(email: str, steps: int = 1000) -> str:
+    """The cursor after `steps` pages of the leads `email` sees (their last page if fewer)."""
+    from accounts.models import User
+    from leads.models import Lead
+    from leads.views import PAGE_SIZE, _encode_cursor
+
+    leads = Lead.objects.visible_to(User.objects.get(email=email)).order_by("-created_at", "-id")
+    position = min(steps * PAGE_SIZE, (leads.count() - 1) // PAGE_SIZE * PAGE_SIZE)
+    return _encode_cursor(leads[position - 1])
+
+
 def main() -> None:
     import django
 
@@ -44,6 +58,9 @@ def main() -> None:
     label = args.pop(0) if args and args[0] in ("100k", "10k") else "100k"
     facts = tenant_facts(f"bench-{label}@example.test")
     loc = facts["location"]
+    email = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--user=")), f"bench-{label}@example.test")
+    if "--user=" in " ".join(sys.argv):
+        facts["deep_cursor"] = user_deep_cursor(email)
     today = loc.local_now().date()
     pages = {
         "floor": "/bench/floor/",
@@ -58,7 +75,7 @@ def main() -> None:
     from accounts.models import User
 
     client = Client()
-    client.force_login(User.objects.get(email=f"bench-{label}@example.test"))
+    client.force_login(User.objects.get(email=email))
     if "--switched" in sys.argv:  # the header switcher set to the tenant's Location
         from accounts.scoping import SESSION_KEY
 

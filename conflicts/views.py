@@ -17,7 +17,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import portal_view
 from accounts.models import Location
-from accounts.scoping import current_location, current_locations, get_visible_or_404, role_for, scope_to_current
+from accounts.scoping import (
+    current_location,
+    current_locations,
+    get_visible_or_404,
+    newest_per_location,
+    role_for,
+)
 from pronexis.errors import Refused
 
 from . import links, selectors, services
@@ -43,11 +49,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "month": selectors.month_at_a_glance(locations_qs=locations_qs),
         "chart": selectors.daily_chart(locations_qs=locations_qs, zone=zone),
         "chart_zone": location.time_zone if location else "each Location's own zone",
+        # Each Location's newest rows in index order, merged (bench/README.md § 6).
         "recent_leads": list(
-            scope_to_current(Lead.objects, request).select_related("location").order_by("-created_at")[:5]
+            newest_per_location(Lead.objects.all(), request, limit=5)
+            .select_related("location")
+            .order_by("-created_at", "-id")[:5]
         ),
         "recent_messages": list(
-            scope_to_current(OfficeMessage.objects, request).select_related("location").order_by("-created_at")[:5]
+            newest_per_location(OfficeMessage.objects.all(), request, limit=5)
+            .select_related("location")
+            .order_by("-created_at", "-id")[:5]
         ),
         "meeting_types": MEETING_TYPE_CHOICES,
         "now": timezone.now(),

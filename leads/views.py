@@ -16,7 +16,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import portal_view
 from accounts.normalize import format_phone
-from accounts.scoping import current_location, get_visible_or_404, role_for, scope_to_current
+from accounts.scoping import (
+    current_location,
+    get_visible_or_404,
+    newest_per_location,
+    role_for,
+    scope_to_current,
+)
 from pronexis.errors import Refused
 
 from . import sections, selectors, services
@@ -46,10 +52,11 @@ def _decode_cursor(value: str) -> tuple[datetime, int] | None:
         return None
 
 
-def _filtered_leads(request: HttpRequest):
-    """The list's queryset: scoped (visible + switcher), status tab, search, source, dates."""
+def _filtered_leads(request: HttpRequest, *, scoped: bool = True):
+    """The list's queryset: scoped (visible + switcher; `scoped=False` leaves that to the
+    caller), status tab, search, source, dates."""
     form = LeadFilterForm(request.GET or None)
-    leads = scope_to_current(Lead.objects.all(), request)
+    leads = scope_to_current(Lead.objects.all(), request) if scoped else Lead.objects.all()
     status = request.GET.get("status", "")
     if status in Lead.Status.values:
         leads = leads.filter(status=status)
@@ -74,12 +81,16 @@ def _filtered_leads(request: HttpRequest):
 def lead_list(request: HttpRequest) -> HttpResponse:
     """Queries, whatever the number of leads: session, user, switcher Location (when chosen),
     status counters, one page of leads (+1 to know there is a next page), switcher list."""
-    leads, form, status = _filtered_leads(request)
+    leads, form, status = _filtered_leads(request, scoped=False)
     cursor = _decode_cursor(request.GET.get("after", ""))
     if cursor:
         created_at, pk = cursor
         # Keyset: (created_at, id) < cursor; the created_at bound keeps it on the index range.
         leads = leads.filter(Q(created_at__lt=created_at) | Q(id__lt=pk), created_at__lte=created_at)
+    if form.is_valid() and form.cleaned_data["q"]:
+        leads = scope_to_current(leads, request)  # search: the trigram indexes drive the plan
+    else:  # each Location's newest rows in index order, merged (bench/README.md § 6)
+        leads = newest_per_location(leads, request, limit=PAGE_SIZE + 1)
     page = list(leads.select_related("location").order_by("-created_at", "-id")[: PAGE_SIZE + 1])
     has_next = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]

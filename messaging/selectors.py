@@ -58,8 +58,13 @@ def message_inbox(
     search: str = "",
     cursor: str = "",
     limit: int = PAGE_SIZE,
+    scope=None,
 ) -> Page:
-    """The Messages inbox: one query (messages + their Location, lead and per-user read state)."""
+    """The Messages inbox: one query (messages + their Location, lead and per-user read state).
+
+    `scope(queryset, limit)`, when given, scopes the filtered page (`messages` is then unscoped):
+    the view passes `accounts.scoping.newest_per_location`, so "All my locations" reads each
+    Location's newest messages in index order (bench/README.md § 6)."""
     queryset = with_read_state(messages, user).select_related("location", "lead")
     if category:
         queryset = queryset.filter(category=category)
@@ -75,6 +80,8 @@ def message_inbox(
     if position:
         created_at, pk = position
         queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
+    if scope is not None:
+        queryset = scope(queryset, limit + 1)
     rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
     next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].pk) if len(rows) > limit else None
     return Page(items=rows[:limit], next_cursor=next_cursor)

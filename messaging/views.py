@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import portal_view
 from accounts.models import Location
-from accounts.scoping import current_location, get_visible_or_404, scope_to_current
+from accounts.scoping import current_location, get_visible_or_404, newest_per_location, scope_to_current
 
 from . import selectors, services
 from .delivery import notification_record_status
@@ -26,13 +26,21 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     messages = scope_to_current(OfficeMessage.objects.all(), request)
+    search = filters.get("q") or ""
+
+    def scope(queryset, limit):
+        if search:  # the trigram indexes drive the plan
+            return scope_to_current(queryset, request)
+        return newest_per_location(queryset, request, limit=limit)
+
     page = selectors.message_inbox(
-        messages=messages,
+        messages=OfficeMessage.objects.all(),
+        scope=scope,
         user=request.user,
         category=filters.get("category") or "",
         urgent=bool(filters.get("urgent")),
         unread=bool(filters.get("unread")),
-        search=filters.get("q") or "",
+        search=search,
         cursor=request.GET.get("cursor", ""),
     )
     query = request.GET.copy()
