@@ -1,5 +1,6 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 
 
 def healthz(request):
@@ -7,3 +8,9 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the static icon (resolved
+    per request, so the manifest of collected static files is only needed when it is asked for)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
