@@ -12,6 +12,7 @@ text up in the provider's message list: the reconciliation of rows whose fate is
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import threading
@@ -175,4 +176,16 @@ def _classify(error) -> SmsError:
 
 
 def get_backend(path: str | None = None) -> BaseSmsBackend:
-    return import_string(path or settings.SMS_BACKEND)()
+    backend_class = import_string(path or settings.SMS_BACKEND)
+    if issubclass(backend_class, TwilioBackend):
+        # One client per process and configuration: its HTTP session keeps the connection to
+        # Twilio alive between sends (a new client per text cost a TLS handshake each).
+        return _twilio_backend(
+            backend_class, settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_API_BASE_URL
+        )
+    return backend_class()
+
+
+@functools.lru_cache(maxsize=8)
+def _twilio_backend(backend_class, account_sid, auth_token, base_url) -> BaseSmsBackend:
+    return backend_class()
