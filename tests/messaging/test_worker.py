@@ -53,14 +53,12 @@ def fake_stats(url: str) -> dict:
 
 
 def database_url() -> str:
-    from urllib.parse import quote
+    """The settings' DATABASE_URL pointed at the test database (TCP, or the embedded server's
+    socket given as `?host=`), so the worker subprocess sees the rows this test writes."""
+    from urllib.parse import urlsplit, urlunsplit
 
-    db = django_settings.DATABASES["default"]
-    auth = quote(db["USER"] or "postgres") + (f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else "")
-    host = db["HOST"] or "127.0.0.1"
-    if host.startswith("/"):  # a Unix socket (the embedded server)
-        return f"postgres://{auth}@{quote(host, safe='')}:{db['PORT'] or 5432}/{db['NAME']}"
-    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = urlsplit(django_settings.DATABASE_URL)
+    return urlunsplit(url._replace(path="/" + django_settings.DATABASES["default"]["NAME"]))
 
 
 @pytest.fixture
