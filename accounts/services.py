@@ -90,6 +90,12 @@ def invitation_accept(*, token: str, password: str | None, full_name: str = "", 
     return user
 
 
+def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
+    """An owner withdraws a pending invitation; its link then says so."""
+    require_role(actor, invitation.location, ["owner"], "change the team")
+    Invitation.objects.filter(pk=invitation.pk, accepted_at=None).update(revoked_at=timezone.now())
+
+
 def membership_remove(*, location: Location, actor: User, membership: Membership) -> None:
     require_role(actor, location, ["owner"], "change the team")
     if membership.user_id == actor.id:

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -76,8 +75,8 @@ def _settings_context(request, location, **extra) -> dict:
     return {
         "location": location,
         "owned_locations": Location.objects.editable_by(request.user),
-        "team": Membership.objects.filter(location=location).select_related("user"),
-        "invitations": Invitation.objects.filter(location=location, accepted_at=None, revoked_at=None),
+        "team": location.memberships.select_related("user"),
+        "invitations": location.invitations.filter(accepted_at=None, revoked_at=None),
         "tokens": ApiToken.objects.filter(user=request.user, scope=ApiToken.Scope.LOCATION).active(),
         "invitation_form": extra.pop("invitation_form", InvitationForm()),
         "token_form": extra.pop("token_form", ApiTokenForm()),
@@ -107,8 +106,7 @@ def invitation_create(request: HttpRequest, location_id: int) -> HttpResponse:
 @portal_view
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=invitation_id)
-    require_role(request.user, invitation.location, ["owner"], "change the team")
-    Invitation.objects.filter(pk=invitation.pk, accepted_at=None).update(revoked_at=timezone.now())
+    services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"Invitation to {invitation.email} withdrawn.")
     return redirect("location_settings", location_id=invitation.location_id)
 

@@ -209,8 +209,8 @@ def _editor_context(location: Location, **forms) -> dict:
     """The availability editor of one Location: windows, upcoming exceptions, three forms and
     the bookable hours of the next 14 days — two queries."""
     today = timezone.now().astimezone(location.zone).date()
-    windows = list(AvailabilityWindow.objects.filter(location=location))
-    exceptions = list(AvailabilityException.objects.filter(location=location, date__gte=today)[:100])
+    windows = list(location.availability_windows.all())
+    exceptions = list(location.availability_exceptions.filter(date__gte=today)[:100])
     hours = None
     if location.billing == Location.Billing.PER_APPOINTMENT and location.takes_bookings:
         hours = selectors.hours_next_14_days(location, windows=windows, exceptions=exceptions)

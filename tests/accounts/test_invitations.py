@@ -94,3 +94,17 @@ def test_only_owners_invite(client, tenant_a, role):
 def test_inviting_a_current_member_gets_a_message(client, tenant_a):
     response = _invite(client, tenant_a, email=tenant_a.viewer.email)
     assert response.status_code == 400 and "already on this Location" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_owner_withdraws_an_invitation_and_its_link_says_so(client, tenant_a):
+    invitation, link = services.invitation_create(
+        location=tenant_a.location, invited_by=tenant_a.owner, email="maybe@example.test", role="viewer"
+    )
+    client.force_login(tenant_a.manager)
+    assert client.post(f"/settings/invitations/{invitation.pk}/revoke/").status_code == 403
+    client.force_login(tenant_a.owner)
+    assert client.post(f"/settings/invitations/{invitation.pk}/revoke/").status_code == 302
+    client.logout()
+    response = client.get(link[link.index("/accounts/") :])
+    assert response.status_code == 410 and "withdrawn" in response.content.decode()
