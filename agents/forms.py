@@ -13,7 +13,7 @@ from accounts.models import Brand, Location
 from accounts.normalize import normalize_phone, normalize_postal_code
 from conflicts.models import Callback, Conflict, SameDayRequest
 from leads.models import CallTask
-from messaging.forms import CALLER_SITUATIONS
+from messaging.forms import CallerFactsForm
 from messaging.models import OfficeMessage
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -71,36 +71,17 @@ class LocationSearchForm(forms.Form):
         self.fields["brand"].queryset = brands
 
 
-class CallFactsForm(LocationForm):
+class CallFactsForm(LocationForm, CallerFactsForm):
     """The caller's situation as the agent ticks it, and when (default now)."""
 
     at = LocalDateTimeField(label="At (the Location's local time)")
-    caller_type = forms.ChoiceField(label="Who is calling", choices=CALLER_SITUATIONS, initial="lead")
-    asks_for_by_name = forms.BooleanField(label="Asks for the owner or an employee by name", required=False)
-    not_urgent = forms.BooleanField(label="Not urgent", required=False)
-    wants_message = forms.BooleanField(label="Wants to leave a message", required=False)
-    emergency = forms.BooleanField(label="Emergency (as the brand defines it)", required=False)
-    needed_within_24h = forms.BooleanField(label="Needs information within 24 hours", required=False)
-    employee_scheduling = forms.BooleanField(label="Employee scheduling issue", required=False)
-    spam = forms.BooleanField(label="Spam or telemarketer", required=False)
 
-    FACTS = (
-        "caller_type",
-        "asks_for_by_name",
-        "not_urgent",
-        "wants_message",
-        "emergency",
-        "needed_within_24h",
-        "employee_scheduling",
-        "spam",
-    )
+    field_order = ["at"]
 
     def __init__(self, *args, now: dt.datetime, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["at"].initial = local_input(now, self.location)
-
-    def facts(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.FACTS}
+        self.fields["caller_type"].initial = "lead"
 
 
 # --- leads ---------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def _routing(location: Location, form: CallFactsForm, now: dt.datetime):
     if form.is_bound:
         if not form.is_valid():
             return None
-        return route_call_for_location(location=location, at=form.cleaned_data["at"], **form.facts())
+        return route_call_for_location(location=location, at=form.cleaned_data["at"], **form.caller_facts())
     defaults = {name: form.fields[name].initial or False for name in CallFactsForm.FACTS}
     return route_call_for_location(location=location, at=now, **defaults)
 

@@ -24,10 +24,10 @@ class InboxFilterForm(forms.Form):
     unread = forms.BooleanField(label="Unread only", required=False)
 
 
-class RoutingForm(forms.Form):
-    location = forms.ModelChoiceField(queryset=None, label="Location", empty_label=None)
-    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label="Time (the Location's local time)", widget=forms.TimeInput(attrs={"type": "time"}))
+class CallerFactsForm(forms.Form):
+    """The caller's situation, as DESIGN.md's call-routing contract names it. Shared by the
+    owners' /routing/ simulator and the agents' Location card."""
+
     caller_type = forms.ChoiceField(label="Who is calling", choices=CALLER_SITUATIONS)
     asks_for_by_name = forms.BooleanField(label="Asks for the owner or an employee by name", required=False)
     not_urgent = forms.BooleanField(label="The agent judges it not urgent", required=False)
@@ -48,6 +48,17 @@ class RoutingForm(forms.Form):
         "spam",
     )
 
+    def caller_facts(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.FACTS}
+
+
+class RoutingForm(CallerFactsForm):
+    location = forms.ModelChoiceField(queryset=None, label="Location", empty_label=None)
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label="Time (the Location's local time)", widget=forms.TimeInput(attrs={"type": "time"}))
+
+    field_order = ["location", "day", "time"]
+
     def __init__(self, *args, locations, initial_location=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
@@ -64,6 +75,3 @@ class RoutingForm(forms.Form):
         naive = datetime.combine(self.cleaned_data["day"], self.cleaned_data["time"])
         aware = naive.replace(tzinfo=location.zone)
         return aware
-
-    def caller_facts(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.FACTS}
