@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import zoneinfo
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.conf import settings
 from rest_framework.test import APIClient
 
@@ -61,6 +64,19 @@ def _sms_locmem(settings):
     sms.outbox.clear()
     yield
     sms.outbox.clear()
+
+
+# A Wednesday noon in New York, far from midnight and from a DST change: tests whose rule
+# depends on the time of day (business hours, the 24 h rule, quiet hours) pin the clock here.
+WEDNESDAY_NOON = dt.datetime(2030, 3, 6, 12, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+
+
+@pytest.fixture
+def clock():
+    """The clock pinned at WEDNESDAY_NOON (request it before any fixture that writes rows);
+    `clock.shift(...)` / `clock.move_to(...)` move it."""
+    with time_machine.travel(WEDNESDAY_NOON, tick=False) as traveller:
+        yield traveller
 
 
 @dataclass

@@ -645,7 +645,8 @@ def test_book_same_day_with_an_approved_request(agent_api, booking):
     assert response.json()["status"] == "booked"
 
 
-def test_book_call_at_sets_the_24h_reference(agent_api, booking):
+def test_book_call_at_sets_the_24h_reference(clock, agent_api, booking):
+    # now + 20 h must fall outside 09:00–17:00 New York: noon + 20 h = 08:00 next day.
     lead = LeadFactory(location=booking)
     start = from_now(hours=20)
     conflict = ConflictFactory(
