@@ -113,7 +113,13 @@ class BookIn(StrictSerializer):
     force = serializers.BooleanField(required=False, default=False)
     conflict = serializers.IntegerField(required=False, allow_null=True, default=None)
     same_day_request = serializers.IntegerField(required=False, allow_null=True, default=None)
-    call_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    call_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The lead's call the 24-hour rule counts from (default now): not before the lead, not in the "
+        "future, and when older than 15 minutes within 15 minutes of a call record of the lead's phone.",
+    )
 
 
 class AppointmentCreatedOut(AppointmentOut):

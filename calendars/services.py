@@ -24,6 +24,8 @@ from .selectors import availability_for
 EDIT_ROLES = ("owner", "manager", "staff")
 SAME_DAY_API = "/api/v1/same-day-requests/"
 OVERLAP_MESSAGE = "Another appointment is already booked at that time; pick another slot."
+# A call_at this recent is the call in progress; an older one must match a call record.
+CALL_AT_GRACE = timedelta(minutes=15)
 
 
 # --- availability ----------------------------------------------------------------------------
@@ -174,6 +176,28 @@ def _check_conflict(conflict, lead, *, start: datetime, end: datetime, meeting_t
         )
 
 
+def _check_call_at(lead, call_at: datetime, now: datetime) -> None:
+    """`call_at` moves the 24-hour reference of seed 000 ("24 hours or less from the time of the
+    phone call"), so it must name a real call of this lead: not before the lead existed, not in
+    the future, and — when more than 15 minutes ago — within 15 minutes of a call record of the
+    lead's phone (DESIGN.md "Rules tightened"). Otherwise the same-day rule could be skipped."""
+    from leads.selectors import lead_call_near
+
+    if call_at > now:
+        raise ValidationError({"call_at": "The call cannot be in the future: give the time of the lead's call."})
+    if call_at < lead.created_at:
+        raise ValidationError(
+            {"call_at": "The call is before the lead existed: give the time of a call of this lead (seed 000)."}
+        )
+    if now - call_at > CALL_AT_GRACE and not lead_call_near(lead=lead, at=call_at, window=CALL_AT_GRACE):
+        raise ValidationError(
+            {
+                "call_at": "No call of this lead's phone is recorded within 15 minutes of this time: the 24-hour "
+                "rule counts from a real call (seed 000). Record the call first, or leave call_at out."
+            }
+        )
+
+
 def _address_for(lead, location: Location, meeting_type: str, address: str) -> str:
     if address:
         return address
@@ -228,12 +252,15 @@ def appointment_book(
       (books by itself, forced when needed) — otherwise 400 (ValidationError).
     - A start within 24 h of the call (`call_at`, default now) needs an approved same-day request
       of the lead covering it (seed 000) — otherwise Refused pointing to the same-day API.
+      `call_at` must name a real call of the lead (`_check_call_at`) — otherwise 400.
     - No overlap with another booked appointment, forced or not: check under a lock on the
       Location row, backed by the exclusion constraint (Refused → 409).
     - The lead becomes `converted`; the owner is notified (booking / forced_booking) and the
       client gets a confirmation, after commit.
     """
     now = now or timezone.now()
+    if call_at is not None:
+        _check_call_at(lead, call_at, now)
     call_at = call_at or now
     location = lead.location
     if location is None:

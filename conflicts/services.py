@@ -367,8 +367,7 @@ def same_day_respond(
                 end=locked.requested_end,
                 meeting_type=locked.meeting_type,
                 booked_by=actor if channel == "phone" else None,
-                same_day_request=locked,
-                call_at=locked.created_at,
+                same_day_request=locked,  # the owner's approval: the 24-hour rule is met by it
                 now=now,
             )
             reason = Callback.Reason.SAME_DAY_APPROVED

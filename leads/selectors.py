@@ -55,6 +55,12 @@ def lead_calls(*, lead: Lead) -> QuerySet:
     return CallRecord.objects.filter(match).select_related("agent").order_by("-started_at", "-id")
 
 
+def lead_call_near(*, lead: Lead, at: datetime, window: timedelta = LOOKUP_WINDOW) -> bool:
+    """A call record of the lead (linked, or from its phone to its Location) started within
+    `window` of `at`: `call_at` names a real call (DESIGN.md "Rules tightened")."""
+    return lead_calls(lead=lead).filter(started_at__range=(at - window, at + window)).exists()
+
+
 def lead_timeline(*, lead: Lead) -> list[dict]:
     """Status changes and calls, newest first, as dicts {kind, at, obj} for the detail page."""
     changes = LeadStatusChange.objects.filter(lead=lead).select_related("actor")

@@ -647,7 +647,10 @@ def test_book_same_day_with_an_approved_request(agent_api, booking):
 
 def test_book_call_at_sets_the_24h_reference(clock, agent_api, booking):
     # now + 20 h must fall outside 09:00–17:00 New York: noon + 20 h = 08:00 next day.
-    lead = LeadFactory(location=booking)
+    # call_at names a real call of the lead (DESIGN.md "Rules tightened"): captured 6 h ago,
+    # called 5 h ago.
+    lead = LeadFactory(location=booking, created_at=timezone.now() - dt.timedelta(hours=6))
+    CallRecordFactory(location=booking, caller_number=lead.phone, started_at=timezone.now() - dt.timedelta(hours=5))
     start = from_now(hours=20)
     conflict = ConflictFactory(
         location=booking,

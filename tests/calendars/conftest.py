@@ -16,7 +16,10 @@ def booking_location(tenant_a):
 
 @pytest.fixture
 def lead(booking_location):
-    return LeadFactory(location=booking_location, address="12 Henry Street")
+    """A lead captured two days ago, so a `call_at` in the tests' recent past is after it."""
+    return LeadFactory(
+        location=booking_location, address="12 Henry Street", created_at=timezone.now() - dt.timedelta(days=2)
+    )
 
 
 def local(location, days: int, hour: int, minute: int = 0) -> dt.datetime:

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from calendars.models import Appointment
 from conflicts.models import Conflict
@@ -120,9 +121,11 @@ def test_booking_errors(agent_api, lead, booking_location):
     assert response.status_code == 400
     same_day = agent_api.post(url, book_body(lead, local(booking_location, 0, 23)), format="json")
     assert same_day.status_code in (400, 409)  # in the past (400) or within 24 h (409)
+    # A call a few minutes ago (the call in progress) is the 24-hour reference.
+    call_at = timezone.now() - dt.timedelta(minutes=5)
     soon = agent_api.post(
         url,
-        book_body(lead, local(booking_location, 1, 16), call_at=local(booking_location, 0, 18).isoformat()),
+        book_body(lead, call_at + dt.timedelta(hours=3), call_at=call_at.isoformat()),
         format="json",
     )
     assert soon.status_code == 409 and "/api/v1/same-day-requests/" in soon.json()["detail"]
@@ -145,7 +148,7 @@ def test_force_booking_with_approved_conflict(agent_api, lead, booking_location)
 
 def test_same_day_with_approved_request(agent_api, lead, booking_location):
     start = local(booking_location, 1, 16)
-    call_at = start - dt.timedelta(hours=6)
+    call_at = timezone.now() - dt.timedelta(minutes=5)  # the call in progress (call_at cannot be ahead)
     SameDayRequestFactory(
         location=booking_location,
         lead=lead,

@@ -11,7 +11,13 @@ from calendars.models import Appointment
 from calendars.tasks import send_appointment_reminders
 from conflicts.models import Conflict, SameDayRequest
 from pronexis.errors import Refused
-from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory, SameDayRequestFactory
+from tests.factories import (
+    AppointmentFactory,
+    CallRecordFactory,
+    ConflictFactory,
+    LeadFactory,
+    SameDayRequestFactory,
+)
 
 from .conftest import local
 
@@ -68,7 +74,9 @@ def test_start_within_24_hours_needs_an_approved_same_day_request(lead, booking_
 
 def test_24_hours_are_counted_from_the_call(lead, booking_location):
     start = local(booking_location, 3, 9)
-    assert book(lead, start, call_at=start - dt.timedelta(hours=25), now=start - dt.timedelta(hours=23)).pk
+    call_at = start - dt.timedelta(hours=25)
+    CallRecordFactory(location=booking_location, caller_number=lead.phone, started_at=call_at)  # the lead's call
+    assert book(lead, start, call_at=call_at, now=start - dt.timedelta(hours=23)).pk
     other = LeadFactory(location=booking_location)
     with pytest.raises(Refused):
         book(
