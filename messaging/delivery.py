@@ -1,10 +1,13 @@
 """Sending the outbox (DESIGN.md "Outbox"): claim, send, record; the sweep; status callbacks.
 
 Exactly once for SMS: a row is sent only by whoever moves it `queued → sending` (a conditional
-UPDATE: 0 rows means someone else has it). A worker that dies after the provider accepted the
-text but before recording it leaves the row in `sending`; the sweep turns it `unknown` and asks
-the provider's message list (same recipient and body since the row was created) before any
-resend. E-mail has no such list: an `unknown` e-mail is sent again (at least once).
+UPDATE: 0 rows means someone else has it). A send whose answer is lost after the request went
+out (read timeout, connection reset) becomes `unknown`, not a retry; so does a row left in
+`sending` by a worker that died (the sweep). An `unknown` row is looked up in the provider's
+message list (same recipient, body and sender, created since the row was, sent or not yet)
+before any resend: found → `sent` with that id; not found → queued again. E-mail has no such
+list: an `unknown` e-mail is sent again (at least once). Status callbacks that arrive before
+their row carries the provider id wait in `StatusCallback` and are applied when it does.
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Notification
-from .sms import SmsPermanentError, SmsTemporaryError, get_backend
+from .models import Notification, StatusCallback
+from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
 
 logger = logging.getLogger(__name__)
 S = Notification.Status
 
 MAX_ATTEMPTS = 6
+STATUS_CALLBACK_RETENTION = timedelta(days=7)  # callbacks no row ever claimed (another app's texts)
 
 
 def _setting(name: str, default):
@@ -82,8 +87,23 @@ def _send_sms(notification: Notification) -> str:
         return S.FAILED
     except SmsTemporaryError as error:
         return _retry_later(notification, str(error))
+    except SmsOutcomeUnknown as error:
+        return _outcome_unknown(notification, str(error))
     _finish(notification, status=S.SENT, provider_id=sid, sent_at=timezone.now(), last_error="")
+    apply_status_callbacks(provider_id=sid)
     return S.SENT
+
+
+def _outcome_unknown(notification: Notification, error: str) -> str:
+    """Twilio may have the text: no resend before its message list is asked (after the grace)."""
+    _finish(notification, status=S.UNKNOWN, last_error=error)
+    from .tasks import reconcile_notification
+
+    try:
+        reconcile_notification.apply_async((notification.pk,), countdown=_setting("NOTIFICATION_UNKNOWN_GRACE", 30))
+    except Exception:
+        logger.warning("could not schedule reconciling notification %s; the sweep will", notification.pk, exc_info=True)
+    return S.UNKNOWN
 
 
 def _send_email(notification: Notification) -> str:
@@ -125,47 +145,84 @@ def _retry_later(notification: Notification, error: str) -> str:
     return "retry"
 
 
-def sweep_stuck_notifications(*, sending_timeout: float | None = None, queued_grace: float | None = None) -> dict:
-    """The beat sweep: `sending` past the timeout → `unknown` → reconciled with the provider
-    (found → sent; not found → queued again and sent); `queued` rows due for longer than the
-    grace period (their task was lost, or the broker was down) → enqueued again."""
+def _provider_id_of(notification: Notification) -> str | None:
+    """The provider's id for this row's text, if the provider accepted it; ids already recorded
+    on other rows (the same text sent earlier) are not this row's."""
+    candidates = get_backend().find_accepted(
+        to=notification.recipient,
+        body=notification.body,
+        sender=notification.sender or settings.TWILIO_BROADCAST_SENDER,
+        since=notification.created_at - timedelta(minutes=1),
+    )
+    taken = set(
+        Notification.objects.filter(provider_id__in=candidates)
+        .exclude(pk=notification.pk)
+        .values_list("provider_id", flat=True)
+    )
+    return next((sid for sid in candidates if sid not in taken), None)
+
+
+def notification_reconcile(*, notification_id: int, grace: float | None = None) -> str:
+    """An `unknown` row whose send began at least `grace` seconds ago: found in the provider's
+    list → `sent` with its id (no resend); not found → queued again. Returns what happened."""
+    if grace is None:
+        grace = _setting("NOTIFICATION_UNKNOWN_GRACE", 30)
+    now = timezone.now()
+    notification = (
+        Notification.objects.filter(pk=notification_id, status=S.UNKNOWN)
+        .filter(Q(claimed_at__lte=now - timedelta(seconds=grace)) | Q(claimed_at__isnull=True))
+        .first()
+    )
+    if notification is None:
+        return "not-due"
+    found = None
+    if notification.channel == Notification.Channel.SMS:
+        try:
+            found = _provider_id_of(notification)
+        except SmsError as error:
+            logger.warning("provider unavailable; notification %s stays unknown: %s", notification.pk, error)
+            return S.UNKNOWN
+    unknown = Notification.objects.filter(pk=notification.pk, status=S.UNKNOWN)
+    if found:
+        if not unknown.update(status=S.SENT, provider_id=found, sent_at=now, updated_at=now, last_error=""):
+            return "not-due"
+        apply_status_callbacks(provider_id=found)
+        return "reconciled"
+    return "requeued" if unknown.update(status=S.QUEUED, next_attempt_at=now, updated_at=now) else "not-due"
+
+
+def sweep_stuck_notifications(
+    *, sending_timeout: float | None = None, queued_grace: float | None = None, unknown_grace: float | None = None
+) -> dict:
+    """The beat sweep: `sending` past the timeout → `unknown`; `unknown` rows past the grace are
+    reconciled with the provider (found → sent; not found → queued again and sent); `queued`
+    rows due for longer than the grace period (their task was lost, or the broker was down) →
+    enqueued again. A row stuck in `sending` past the timeout has waited long enough for the
+    provider to list it, so the unknown grace is at most the sending timeout."""
     from .outbox import enqueue
 
     if sending_timeout is None:
         sending_timeout = _setting("NOTIFICATION_SENDING_TIMEOUT", 120)
     if queued_grace is None:
         queued_grace = _setting("NOTIFICATION_QUEUED_GRACE", 60)
+    if unknown_grace is None:
+        unknown_grace = min(_setting("NOTIFICATION_UNKNOWN_GRACE", 30), sending_timeout)
     now = timezone.now()
     stuck = Notification.objects.filter(status=S.SENDING, claimed_at__lte=now - timedelta(seconds=sending_timeout))
     report = {"unknown": stuck.update(status=S.UNKNOWN, updated_at=now), "reconciled": 0, "requeued": 0, "enqueued": 0}
 
-    backend = None
     requeued: list[int] = []
-    for notification in Notification.objects.filter(status=S.UNKNOWN).order_by("id"):
-        found = None
-        if notification.channel == Notification.Channel.SMS:
-            backend = backend or get_backend()
-            try:
-                found = backend.find_sent(
-                    to=notification.recipient,
-                    body=notification.body,
-                    since=notification.created_at - timedelta(minutes=1),
-                )
-            except SmsTemporaryError:
-                logger.warning("provider unavailable; notification %s stays unknown", notification.pk)
-                continue
-        if found:
-            report["reconciled"] += Notification.objects.filter(pk=notification.pk, status=S.UNKNOWN).update(
-                status=S.SENT, provider_id=found, sent_at=now, updated_at=now, last_error=""
-            )
-        elif Notification.objects.filter(pk=notification.pk, status=S.UNKNOWN).update(
-            status=S.QUEUED, next_attempt_at=now, updated_at=now
-        ):
-            requeued.append(notification.pk)
+    for pk in Notification.objects.filter(status=S.UNKNOWN).order_by("id").values_list("id", flat=True):
+        outcome = notification_reconcile(notification_id=pk, grace=unknown_grace)
+        if outcome == "reconciled":
+            report["reconciled"] += 1
+        elif outcome == "requeued":
+            requeued.append(pk)
     report["requeued"] = len(requeued)
     due = Notification.objects.filter(status=S.QUEUED, next_attempt_at__lte=now - timedelta(seconds=queued_grace))
     ids = requeued + [pk for pk in due.order_by("id").values_list("id", flat=True) if pk not in requeued]
     report["enqueued"] = enqueue(ids)
+    StatusCallback.objects.filter(received_at__lt=now - STATUS_CALLBACK_RETENTION).delete()
     return report
 
 
@@ -179,14 +236,34 @@ TWILIO_STATUS_MAP = {
 
 def notification_record_status(*, provider_id: str, provider_status: str, error_code: str = "") -> int:
     """`/webhooks/twilio/status/`: delivered, undelivered, failed (and sent) by provider id.
-    A final status is not overwritten by a late `sent`."""
+    The callback is stored first, then applied: Twilio may call before the send's answer
+    (carrying the id) is recorded, and whichever of the two comes second applies it."""
     status = TWILIO_STATUS_MAP.get((provider_status or "").lower())
     if not status or not provider_id:
         return 0
-    rows = Notification.objects.filter(provider_id=provider_id)
-    if status == S.SENT:
-        rows = rows.filter(status__in=[S.SENDING, S.UNKNOWN, S.SENT])
-    fields = {"status": status, "updated_at": timezone.now()}
-    if error_code:
-        fields["last_error"] = f"Twilio error {error_code}"
-    return rows.update(**fields)
+    StatusCallback.objects.create(provider_id=provider_id, status=status, error_code=(error_code or "")[:16])
+    return apply_status_callbacks(provider_id=provider_id)
+
+
+def apply_status_callbacks(*, provider_id: str) -> int:
+    """Applies the stored callbacks of this provider id to its row, oldest first, and forgets
+    them; nothing happens while no row carries the id yet. A final status is not overwritten
+    by a late `sent`."""
+    if not Notification.objects.filter(provider_id=provider_id).exists():
+        return 0
+    updated = 0
+    with transaction.atomic():
+        # skip_locked: a concurrent caller is applying these very callbacks
+        callbacks = list(
+            StatusCallback.objects.select_for_update(skip_locked=True).filter(provider_id=provider_id).order_by("id")
+        )
+        for callback in callbacks:
+            rows = Notification.objects.filter(provider_id=provider_id)
+            if callback.status == S.SENT:
+                rows = rows.filter(status__in=[S.SENDING, S.UNKNOWN, S.SENT])
+            fields = {"status": callback.status, "updated_at": timezone.now()}
+            if callback.error_code:
+                fields["last_error"] = f"Twilio error {callback.error_code}"
+            updated += rows.update(**fields)
+        StatusCallback.objects.filter(pk__in=[callback.pk for callback in callbacks]).delete()
+    return updated

@@ -8,7 +8,10 @@
   → the message list (Twilio's page shape, one page).
 - Test controls (JSON): `POST /_fake/errors {"count": 3, "status": 429}` makes the next 3
   creates fail (status 429/503, or `"code": 21610`/`21211` → 400 with that Twilio code);
-  `{"count": 1, "hang": 30}` makes the next create record the message and answer 30 s late;
+  `{"count": 1, "hang": 30}` makes the next create record the message and answer 30 s late
+  (or when `POST /_fake/release` comes); until it answers, the message is accepted but not
+  sent: status `accepted`, no `date_sent`, so a list filtered on DateSent does not show it,
+  like a real Twilio message still in its queue;
   `GET /_fake/stats` → totals and counts per (To, Body) with the duplicates; `POST /_fake/reset`.
 Used in-process too: `server = FakeTwilio.start()`, `server.url`, `server.inject(...)`,
 `server.stats()`, `server.stop()`.
@@ -39,9 +42,11 @@ class State:
     def __init__(self, delay: float = 0.0):
         self.lock = threading.Lock()
         self.delay = delay
+        self.released = threading.Event()  # set by release(): ends every stalled answer at once
         self.reset()
 
     def reset(self):
+        self.release()
         with self.lock:
             self.messages: list[dict] = []
             self.errors: list[dict] = []  # queue of injected failures for the next creates
@@ -55,6 +60,12 @@ class State:
                 self.hangs.extend(hang for _ in range(count))
             else:
                 self.errors.extend({"status": status, "code": code} for _ in range(count))
+
+    def release(self):
+        """Ends the stalled answers; later hangs stall again."""
+        with self.lock:
+            self.released.set()
+            self.released = threading.Event()
 
     def stats(self) -> dict:
         with self.lock:
@@ -122,6 +133,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/_fake/reset":
             self.state.reset()
             return self._json(200, {"ok": True})
+        if url.path == "/_fake/release":
+            self.state.release()
+            return self._json(200, {"ok": True})
         if url.path.endswith("/Messages.json"):
             return self._create(url, parse_qs(raw.decode()))
         return self._json(404, {"code": 20404, "message": "not found", "status": 404})
@@ -170,18 +184,24 @@ class Handler(BaseHTTPRequestHandler):
             "_sent_at": now.isoformat(),
         }
         with self.state.lock:
-            self.state.messages.append(message)
             hang = self.state.hangs.pop(0) if self.state.hangs else 0
             message["_stalled"] = bool(hang)
+            if hang:  # accepted, not sent yet
+                message.update(status="accepted", date_sent=None, _sent_at=None)
+            self.state.messages.append(message)
+            released = self.state.released
         if hang:
-            time.sleep(hang)
+            released.wait(hang)
+            with self.state.lock:
+                sent = datetime.now(UTC)
+                message.update(status="sent", date_sent=format_datetime(sent, usegmt=True), _sent_at=sent.isoformat())
         return self._json(201, {k: v for k, v in message.items() if not k.startswith("_")})
 
     def _list(self, url):
         query = parse_qs(url.query, keep_blank_values=True)
         with self.state.lock:
             self.state.list_calls += 1
-            found = list(self.state.messages)
+            found = [dict(m) for m in self.state.messages]  # a snapshot: a stalled one may be sent meanwhile
         for name, values in query.items():
             value = values[0]
             if name == "To":
@@ -193,6 +213,7 @@ class Handler(BaseHTTPRequestHandler):
                     "<" if value.startswith("<=") else ">" if value.startswith(">=") else ""
                 )
                 bound = _parse_date(value.lstrip("<>="))
+                found = [m for m in found if m["_sent_at"]]  # a message not sent yet has no DateSent
                 if op == ">":
                     found = [m for m in found if datetime.fromisoformat(m["_sent_at"]) >= bound]
                 elif op == "<":
@@ -239,11 +260,15 @@ class FakeTwilio:
         return server
 
     def stop(self):
+        self.state.release()
         self.httpd.shutdown()
         self.httpd.server_close()
 
     def inject(self, **kwargs):
         self.state.inject(**kwargs)
+
+    def release(self):
+        self.state.release()
 
     def stats(self) -> dict:
         return self.state.stats()

@@ -121,6 +121,39 @@ class Notification(models.Model):
         return self.status in self.FAILED_STATUSES
 
 
+class StatusCallback(models.Model):
+    """A Twilio status callback waiting for its row: Twilio may report `delivered` before the
+    send's own answer (with the MessageSid) is recorded, or while the row is `unknown`. Applied
+    and deleted as soon as a row carries this provider id (messaging.delivery)."""
+
+    provider_id = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=12)
+    error_code = models.CharField(max_length=16, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self):
+        return f"{self.provider_id} {self.status}"
+
+
+class WebhookReceipt(models.Model):
+    """A webhook delivery already acted on, by its provider's own id (a Twilio MessageSid, a
+    Mailgun token): a redelivery or a replay finds its row and changes nothing."""
+
+    source = models.CharField(max_length=20)
+    key = models.CharField(max_length=200)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="webhook_receipt_unique")]
+        indexes = [models.Index(fields=["received_at"], name="webhook_receipt_received")]
+
+    def __str__(self):
+        return f"{self.source} {self.key}"
+
+
 class SmsOptOut(models.Model):
     """STOP/START per number (any sender of ours): honoured before every send."""
 
@@ -217,6 +250,8 @@ class SmsMessage(models.Model):
         Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="sms_messages"
     )
     redacted = models.BooleanField(default=False)
+    # MMS: [{"url": …, "content_type": …}] as Twilio posted them (MediaUrlN, MediaContentTypeN).
+    media = models.JSONField(default=list, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

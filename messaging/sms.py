@@ -5,9 +5,11 @@
 - `ConsoleBackend`: prints the text (`make run`).
 - `LocmemBackend`: keeps the texts in `messaging.sms.outbox` (tests), like django.core.mail.outbox.
 
-`send()` returns the provider's message id, or raises `SmsTemporaryError` (429/503, network:
-retry later) or `SmsPermanentError` (invalid number, opted out: final). `find_sent()` looks a
-text up in the provider's message list: the reconciliation of rows whose fate is unknown.
+`send()` returns the provider's message id, or raises `SmsTemporaryError` (429/503, or the
+request never left: retry later), `SmsPermanentError` (invalid number, opted out: final) or
+`SmsOutcomeUnknown` (the request went out but no answer came back: the provider may have the
+text, so no blind retry). `find_accepted()` looks a text up in the provider's message list: the
+reconciliation of rows whose fate is unknown.
 """
 
 from __future__ import annotations
@@ -52,13 +54,19 @@ class SmsPermanentError(SmsError):
     """Final: the recipient cannot get this text (invalid, opted out)."""
 
 
+class SmsOutcomeUnknown(SmsError):
+    """The request reached the provider (or may have) but its answer was lost: read timeout,
+    connection reset after sending. Only the provider's message list can tell whether it sent."""
+
+
 class BaseSmsBackend:
     def send(self, *, to: str, body: str, sender: str, status_callback: str | None = None) -> str:
         raise NotImplementedError
 
-    def find_sent(self, *, to: str, body: str, since: datetime) -> str | None:
-        """The provider id of a text with this recipient and body sent since `since`, or None."""
-        return None
+    def find_accepted(self, *, to: str, body: str, sender: str, since: datetime) -> list[str]:
+        """Provider ids of texts with this recipient, body and sender that the provider accepted
+        since `since` (sent or not yet), newest first."""
+        return []
 
 
 @dataclass
@@ -86,11 +94,12 @@ class LocmemBackend(BaseSmsBackend):
         outbox.append(sms)
         return sms.sid
 
-    def find_sent(self, *, to, body, since) -> str | None:
-        for sms in outbox:
-            if sms.to == to and sms.body == body and sms.sent_at >= since:
-                return sms.sid
-        return None
+    def find_accepted(self, *, to, body, sender, since) -> list[str]:
+        return [
+            sms.sid
+            for sms in reversed(outbox)
+            if (sms.to, sms.body, sms.sender) == (to, body, sender) and sms.sent_at >= since
+        ]
 
 
 class ConsoleBackend(LocmemBackend):
@@ -106,7 +115,8 @@ class ConsoleBackend(LocmemBackend):
 class TwilioBackend(BaseSmsBackend):
     """The real Twilio REST client; `TWILIO_API_BASE_URL` overrides https://api.twilio.com."""
 
-    timeout = 10
+    # Texts looked at per reconciliation: the recipient's newest messages.
+    reconcile_limit = 200
 
     def __init__(self):
         from twilio.http.http_client import TwilioHttpClient
@@ -115,7 +125,7 @@ class TwilioBackend(BaseSmsBackend):
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN,
-            http_client=TwilioHttpClient(timeout=self.timeout),
+            http_client=TwilioHttpClient(timeout=settings.TWILIO_HTTP_TIMEOUT),
         )
         base_url = getattr(settings, "TWILIO_API_BASE_URL", None)
         if base_url:
@@ -137,32 +147,54 @@ class TwilioBackend(BaseSmsBackend):
             message = self.client.messages.create(to=to, body=body, **kwargs)
         except TwilioRestException as error:
             raise _classify(error)
-        except Exception as error:  # network: connection refused, timeout
-            if _is_network_error(error):
-                raise SmsTemporaryError(f"network error: {error}")
+        except Exception as error:
+            if _never_sent(error):  # refused, connect timeout, TLS handshake: Twilio has nothing
+                raise SmsTemporaryError(f"network error before sending: {error}")
+            if _is_network_error(error):  # read timeout, reset: Twilio may have accepted it
+                raise SmsOutcomeUnknown(f"no answer from Twilio: {error}")
             raise
         return message.sid
 
-    def find_sent(self, *, to, body, since) -> str | None:
+    def find_accepted(self, *, to, body, sender, since) -> list[str]:
+        """Listed by recipient only, never filtered on DateSent: a text Twilio accepted but has
+        not sent yet has no DateSent (and a Messaging Service text no From until it is sent), so
+        the creation time and the sender are checked here."""
         from twilio.base.exceptions import TwilioRestException
 
+        found = []
         try:
-            for message in self.client.messages.stream(to=to, date_sent_after=since, page_size=100):
-                if (message.body or "") == body:
-                    return message.sid
+            for message in self.client.messages.stream(to=to, limit=self.reconcile_limit, page_size=100):
+                created = message.date_created
+                if created is not None and created < since:
+                    continue  # the list is ordered by DateSent, not creation: no early stop
+                if (message.body or "") == body and sender in (message.from_, message.messaging_service_sid):
+                    found.append(message.sid)
         except TwilioRestException as error:
             raise _classify(error)
         except Exception as error:
             if _is_network_error(error):
                 raise SmsTemporaryError(f"network error: {error}")
             raise
-        return None
+        return found
 
 
 def _is_network_error(error: Exception) -> bool:
     import requests
 
     return isinstance(error, requests.RequestException | OSError)
+
+
+def _never_sent(error: Exception) -> bool:
+    """True when the request cannot have reached the provider: no connection was made."""
+    import requests
+    from urllib3.exceptions import ConnectTimeoutError
+
+    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError | ConnectionRefusedError):
+        return True
+    if isinstance(error, requests.ConnectionError):
+        reason = getattr(error.args[0], "reason", None) if error.args else None
+        return isinstance(reason, ConnectTimeoutError)  # includes NewConnectionError (refused, DNS)
+    return False
 
 
 def _classify(error) -> SmsError:
@@ -181,11 +213,15 @@ def get_backend(path: str | None = None) -> BaseSmsBackend:
         # One client per process and configuration: its HTTP session keeps the connection to
         # Twilio alive between sends (a new client per text cost a TLS handshake each).
         return _twilio_backend(
-            backend_class, settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_API_BASE_URL
+            backend_class,
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            settings.TWILIO_API_BASE_URL,
+            settings.TWILIO_HTTP_TIMEOUT,
         )
     return backend_class()
 
 
 @functools.lru_cache(maxsize=8)
-def _twilio_backend(backend_class, account_sid, auth_token, base_url) -> BaseSmsBackend:
+def _twilio_backend(backend_class, account_sid, auth_token, base_url, timeout) -> BaseSmsBackend:
     return backend_class()

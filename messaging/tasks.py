@@ -13,3 +13,14 @@ def send_notification(notification_id: int) -> str:
 @shared_task(name="messaging.tasks.sweep_stuck_notifications", ignore_result=True)
 def sweep_stuck_notifications(sending_timeout: float | None = None, queued_grace: float | None = None) -> dict:
     return delivery.sweep_stuck_notifications(sending_timeout=sending_timeout, queued_grace=queued_grace)
+
+
+@shared_task(name="messaging.tasks.reconcile_notification", ignore_result=True)
+def reconcile_notification(notification_id: int) -> str:
+    """An `unknown` text, after the grace: found at the provider → sent; not found → sent now."""
+    from .outbox import enqueue
+
+    outcome = delivery.notification_reconcile(notification_id=notification_id)
+    if outcome == "requeued":
+        enqueue([notification_id])
+    return outcome

@@ -201,6 +201,11 @@ TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "AC000000000000000000000000000000
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "dev-twilio-auth-token")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # e.g. the fake server in tests/benchmarks
 TWILIO_BROADCAST_SENDER = env("TWILIO_BROADCAST_SENDER", "+18885550199")
+# Seconds the Twilio client waits for an answer; past it the send's outcome is `unknown`.
+TWILIO_HTTP_TIMEOUT = float(env("TWILIO_HTTP_TIMEOUT", "10"))
+# An `unknown` text is looked up in Twilio's message list only this long after its send began,
+# so a create still being processed by Twilio is listed by then.
+NOTIFICATION_UNKNOWN_GRACE = float(env("NOTIFICATION_UNKNOWN_GRACE", "30"))
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -205,3 +205,72 @@ def test_notify_email_and_invitation_go_through_the_outbox(tenant_a, django_capt
     row = Notification.objects.get()
     assert (row.kind, row.channel, row.recipient, row.status) == ("invitation", "email", "new@example.test", "sent")
     assert mail.outbox[0].to == ["new@example.test"] and "http://x/accept/" in mail.outbox[0].body
+
+
+def _stuck(row, minutes=10):
+    Notification.objects.filter(pk=row.pk).update(
+        status=S.SENDING, claimed_at=timezone.now() - timedelta(minutes=minutes), attempts=1
+    )
+
+
+def test_a_send_whose_answer_is_lost_becomes_unknown_and_is_found_not_resent(tenant_a, fake_twilio, settings):
+    """Twilio accepts the text but answers after the client's timeout: not a blind retry. The
+    text is still in Twilio's queue (no DateSent) when the reconciliation asks for it."""
+    settings.TWILIO_HTTP_TIMEOUT = 0.5
+    row = NotificationFactory(location=tenant_a.location)
+    fake_twilio.inject(count=1, hang=60)  # released when the fake server stops
+    assert delivery.notification_send(notification_id=row.pk) == S.UNKNOWN
+    row.refresh_from_db()
+    assert row.status == S.UNKNOWN and "no answer" in row.last_error
+    # the reconciliation is due only after the grace (the eager task ran at once: not yet)
+    assert delivery.notification_reconcile(notification_id=row.pk) == "not-due"
+    (accepted,) = fake_twilio.messages
+    assert accepted["status"] == "accepted" and accepted["date_sent"] is None
+    report = delivery.sweep_stuck_notifications(unknown_grace=0)
+    row.refresh_from_db()
+    assert report["reconciled"] == 1 and report["requeued"] == 0
+    assert (row.status, row.provider_id) == (S.SENT, accepted["sid"])
+    assert fake_twilio.stats()["create_calls"] == 1  # the phone gets it once
+
+
+def test_a_connection_that_never_opened_is_retried_not_unknown(tenant_a, settings):
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.SMS_BACKEND = "messaging.sms.TwilioBackend"
+    settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{port}"  # nothing listens: the request never left
+    row = NotificationFactory(location=tenant_a.location)
+    assert delivery.notification_send(notification_id=row.pk) == "retry"
+    row.refresh_from_db()
+    assert row.status == S.QUEUED and "before sending" in row.last_error
+
+
+def test_reconciliation_does_not_take_the_id_of_an_earlier_row_with_the_same_text(tenant_a, fake_twilio):
+    first = NotificationFactory(location=tenant_a.location, body="Same words", recipient="+19175550123")
+    assert delivery.notification_send(notification_id=first.pk) == S.SENT
+    again = NotificationFactory(location=tenant_a.location, body="Same words", recipient="+19175550123")
+    _stuck(again)  # its worker died before the request went out
+    report = delivery.sweep_stuck_notifications()
+    again.refresh_from_db()
+    first.refresh_from_db()
+    assert report["reconciled"] == 0 and report["requeued"] == 1
+    assert again.status == S.SENT and again.provider_id not in ("", first.provider_id)
+    assert fake_twilio.stats()["create_calls"] == 2
+
+
+def test_a_status_callback_for_an_unknown_row_waits_for_the_reconciliation(client, tenant_a, fake_twilio):
+    from messaging.webhooks import twilio_signature
+
+    row = NotificationFactory(location=tenant_a.location)
+    sid = sms.get_backend().send(to=row.recipient, body=row.body, sender=row.sender)
+    _stuck(row)
+    params = {"MessageSid": sid, "MessageStatus": "delivered"}
+    url = "/webhooks/twilio/status/"
+    assert client.post(url, params, HTTP_X_TWILIO_SIGNATURE=twilio_signature(url, params)).status_code == 204
+    row.refresh_from_db()
+    assert row.status == S.SENDING  # no row carries the id yet: the callback waits
+    delivery.sweep_stuck_notifications()
+    row.refresh_from_db()
+    assert (row.status, row.provider_id) == (S.DELIVERED, sid)

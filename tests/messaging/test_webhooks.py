@@ -150,3 +150,20 @@ def test_outbound_text_with_a_card_number_is_refused(lead):
         send_lead_sms(lead=lead, body="Your card 5555 5555 5555 4444 was charged")
     assert "never take card" in str(error.value)
     assert Notification.objects.count() == 0 and SmsMessage.objects.count() == 0
+
+
+def test_a_status_callback_that_beats_the_sends_answer_is_not_lost(client, tenant_a, monkeypatch):
+    from messaging import delivery, sms
+
+    row = NotificationFactory(location=tenant_a.location)
+    send = sms.LocmemBackend.send
+
+    def twilio_calls_back_before_answering(self, **kwargs):
+        sid = send(self, **kwargs)
+        assert post(client, STATUS_URL, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
+        return sid
+
+    monkeypatch.setattr(sms.LocmemBackend, "send", twilio_calls_back_before_answering)
+    assert delivery.notification_send(notification_id=row.pk) == "sent"
+    row.refresh_from_db()
+    assert row.status == Notification.Status.DELIVERED and row.provider_id.startswith("SMlocmem")

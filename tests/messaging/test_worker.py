@@ -2,8 +2,10 @@
 
 200 SMS through the `twilio` backend; the worker is SIGKILLed mid-run and started again; the
 sweep reconciles what was in flight: 0 lost, 0 sent twice (the fake server counts per To and
-body, and every body is unique). Then the broker-down case: rows queued while Redis is
-unreachable wait in the outbox and go out once the sweep can reach the broker again.
+body, and every body is unique). The slow-provider case: Twilio records a text and answers
+after the client's timeout; the text is `unknown`, found in Twilio's list, never resent. Then
+the broker-down case: rows queued while Redis is unreachable wait in the outbox and go out once
+the sweep can reach the broker again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from messaging import delivery, outbox
 from messaging.models import Notification
@@ -254,6 +257,34 @@ def test_sigkill_mid_run_then_sweep_loses_nothing_and_sends_nothing_twice(tenant
     assert stats["total"] == stats["distinct"] == 200, "a text was lost"
     provider_ids = list(Notification.objects.filter(pk__in=ids).values_list("provider_id", flat=True))
     assert len(set(provider_ids)) == 200 and all(provider_ids)
+
+
+def test_slow_provider_answers_after_the_client_timeout_and_the_phone_gets_it_once(
+    tenant_a, fake_server, worker, broker
+):
+    (pk,) = make_rows(tenant_a.location, 1, "slow")
+    _post(f"{fake_server}/_fake/errors", {"count": 1, "hang": 60})  # recorded, answered 60 s late
+    worker.env.update(TWILIO_HTTP_TIMEOUT="1", NOTIFICATION_UNKNOWN_GRACE="1")
+    worker.start()
+    assert outbox.enqueue([pk]) == 1
+    row = wait_for(
+        lambda: Notification.objects.filter(pk=pk, attempts=1).exclude(status=S.SENDING).first(),
+        30,
+        what="the send to give up waiting for Twilio's answer",
+    )
+    assert row.status in (S.UNKNOWN, S.SENT), f"a lost answer must not be a retry ({row.status}: {row.last_error})"
+    # However long a retry backoff would be, it has passed; the sweep runs.
+    Notification.objects.filter(pk=pk, status=S.QUEUED).update(next_attempt_at=timezone.now())
+    delivery.sweep_stuck_notifications(queued_grace=0)
+    wait_for(lambda: statuses("slow") == {"sent": 1}, 30, what=f"the text recorded as sent (now {statuses('slow')})")
+    _post(f"{fake_server}/_fake/release", {})
+    settle(broker, "slow")
+    worker.stop()
+    stats = fake_stats(fake_server)
+    assert stats["duplicates"] == [] and stats["total"] == 1, "the phone got the text twice"
+    with urllib.request.urlopen(f"{fake_server}/_fake/messages", timeout=5) as response:
+        (message,) = json.loads(response.read())["messages"]
+    assert Notification.objects.get(pk=pk).provider_id == message["sid"]
 
 
 def test_broker_down_rows_wait_in_the_outbox_and_go_out_when_it_is_back(
