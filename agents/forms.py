@@ -213,6 +213,20 @@ class ConflictForm(LocationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["minutes"].initial = self.location.slot_minutes
+        # Offer a conflict only where one can exist (seed 004): a location conflict needs a
+        # meeting type the Location does not offer; a schedule conflict a time that is not a
+        # free slot (conflicts' conflict_check_applies refuses the rest, with what to do instead).
+        not_offered = [label for value, label in MEETING_TYPES if value not in self.location.meeting_types]
+        if not not_offered:
+            self.fields["kind"].choices = [(Conflict.Kind.SCHEDULE, Conflict.Kind.SCHEDULE.label)]
+        self.fields["kind"].help_text = (
+            "Schedule: a time outside availability or already booked (a free slot is booked instead)."
+            + (
+                f" Location: a meeting type {self.location.name} does not offer ({', '.join(not_offered)})."
+                if not_offered
+                else ""
+            )
+        )
 
     def conflict(self) -> dict:
         data = self.cleaned_data

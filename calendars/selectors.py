@@ -36,6 +36,40 @@ def availability_for(location: Location, *, first_date: date | None = None, last
     return windows, [_exception(e) for e in exceptions]
 
 
+def within_availability(*, location: Location, start: datetime, end: datetime, meeting_type: str) -> bool:
+    """[start, end) lies inside the Location's availability for this meeting type — two queries."""
+    windows, exceptions = availability_for(location)
+    return slot_search.is_within_availability(
+        windows=windows,
+        exceptions=exceptions,
+        start=start,
+        end=end,
+        meeting_type=meeting_type,
+        zone=location.zone,
+        default_meeting_types=location.meeting_types,
+    )
+
+
+def is_booked_between(*, location_id: int, start: datetime, end: datetime, exclude_id: int | None = None) -> bool:
+    """Another booked appointment (forced or not) of the Location overlaps [start, end)."""
+    qs = Appointment.objects.filter(
+        location_id=location_id, status=Appointment.Status.BOOKED, start__lt=end, end__gt=start
+    )
+    if exclude_id:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def is_free_to_book(*, location: Location, start: datetime, end: datetime, meeting_type: str) -> bool:
+    """The agent can book this time directly: an offered meeting type, inside availability and
+    not booked — then there is nothing for the owner to resolve (seed 004)."""
+    return (
+        meeting_type in location.meeting_types
+        and within_availability(location=location, start=start, end=end, meeting_type=meeting_type)
+        and not is_booked_between(location_id=location.pk, start=start, end=end)
+    )
+
+
 def booked_intervals(location: Location, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """Booked appointments (forced included) touching [start, end), widened by a day for buffers."""
     return list(

@@ -96,6 +96,43 @@ def _answer_links(kind: str, item, decisions, channel: str) -> dict[str, str]:
 
 
 # --- conflicts -------------------------------------------------------------------------------
+def conflict_check_applies(
+    *,
+    location: Location,
+    kind: str,
+    requested_start: dt.datetime,
+    requested_end: dt.datetime,
+    requested_meeting_type: str,
+    now: dt.datetime,
+) -> None:
+    """Seed 004 lines 2–5: a conflict is a time "other than the times you've provided" or a place
+    "other than your preferred location" — and answering one is billed (line 6). So a schedule
+    conflict for a free time inside availability, and a location conflict for a meeting type the
+    Location offers, are refused (400) with what to do instead (DESIGN.md "Rules tightened")."""
+    from calendars.selectors import is_free_to_book
+
+    if kind == Conflict.Kind.LOCATION and requested_meeting_type in location.meeting_types:
+        label = MEETING_TYPES[requested_meeting_type].lower()
+        raise ValidationError(
+            {
+                "requested_meeting_type": f"{location.name} offers {label} meetings: there is no location conflict. "
+                "Book a free slot instead (or raise a schedule conflict for a time outside availability)."
+            }
+        )
+    if kind == Conflict.Kind.SCHEDULE and is_free_to_book(
+        location=location, start=requested_start, end=requested_end, meeting_type=requested_meeting_type
+    ):
+        instead = "Book the slot instead"
+        if requested_start - now < SAME_DAY_HORIZON:
+            instead += " (it starts within 24 hours: ask the owner's same-day approval first)"
+        raise ValidationError(
+            {
+                "requested_start": "This time is free inside the owner's availability: there is no schedule "
+                f"conflict. {instead}."
+            }
+        )
+
+
 def conflict_raise(
     *,
     lead,
@@ -108,8 +145,9 @@ def conflict_raise(
     raised_by=None,
     now: dt.datetime | None = None,
 ) -> Conflict:
-    """Seed 004: an agent raises a schedule or location conflict; the Location is e-mailed (with
-    Approve / Decline / Suggest-alternate links and a signed Reply-To) and texted a reminder."""
+    """Seed 004: an agent raises a schedule or location conflict — only a real one
+    (`conflict_check_applies`); the Location is e-mailed (with Approve / Decline /
+    Suggest-alternate links and a signed Reply-To) and texted a reminder."""
     now = now or timezone.now()
     location = _lead_location(lead)
     errors = {}
@@ -123,6 +161,14 @@ def conflict_raise(
         errors["requested_start"] = "The requested time must be in the future."
     if errors:
         raise ValidationError(errors)
+    conflict_check_applies(
+        location=location,
+        kind=kind,
+        requested_start=requested_start,
+        requested_end=requested_end,
+        requested_meeting_type=requested_meeting_type,
+        now=now,
+    )
     with transaction.atomic():
         conflict = Conflict.objects.create(
             location=location,

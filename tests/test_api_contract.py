@@ -762,9 +762,11 @@ def conflict_body(lead, **extra) -> dict:
     }
 
 
-@pytest.mark.parametrize("kind", ["schedule", "location"])
-def test_conflict_create_201_pending_with_the_fields_sent(agent_api, tenant_a, kind):
-    sent = conflict_body(LeadFactory(location=tenant_a.location), kind=kind)
+# A real conflict of each kind (DESIGN.md "Rules tightened"): Location A has no availability, and
+# it does not offer video meetings.
+@pytest.mark.parametrize("kind,meeting_type", [("schedule", "client_home"), ("location", "video")])
+def test_conflict_create_201_pending_with_the_fields_sent(agent_api, tenant_a, kind, meeting_type):
+    sent = conflict_body(LeadFactory(location=tenant_a.location), kind=kind, requested_meeting_type=meeting_type)
     response = agent_api.post("/api/v1/conflicts/", sent, **JSON)
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "pending" and "id" in response.json()
