@@ -141,6 +141,9 @@ class SameDayRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True, help_text="The callback's outcome, once closed.")
+    closed_reason = models.CharField(
+        max_length=300, blank=True, help_text="Why it closed itself: its approval became impossible."
+    )
 
     objects = TenantQuerySet.as_manager()
 

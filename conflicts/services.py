@@ -59,6 +59,8 @@ def answer_summary(item) -> str:
             what += f", {MEETING_TYPES.get(item.alternate_meeting_type or item.requested_meeting_type, '')})"
     elif isinstance(item, SameDayRequest) and item.status == SameDayRequest.Status.EXPIRED:
         return "This same-day request expired unanswered when its start passed."
+    elif isinstance(item, SameDayRequest) and item.closed_reason:
+        return f"This same-day request closed itself: {item.closed_reason}"
     else:
         decision = item.decision if isinstance(item, Conflict) else ""
         status = decision or ("approve" if item.status == "approved" else "decline")
@@ -316,6 +318,73 @@ def conflict_respond(
 
 
 # --- same-day requests (seed 000) ------------------------------------------------------------
+def same_day_blocker(*, lead, location: Location, start: dt.datetime, end: dt.datetime) -> str:
+    """Why the owner could not approve a same-day request for this lead and time ("" when they
+    can). Seed 000 line 7: an approval books the appointment at once, so the lead must be able to
+    convert (DESIGN.md's transition table; seed 003: bad and test leads are not booked) and the
+    time must not be booked already (DESIGN.md "Rules tightened")."""
+    from calendars.selectors import is_booked_between
+
+    if blocker := _lead_cannot_convert(lead):
+        return blocker
+    if is_booked_between(location_id=location.pk, start=start, end=end):
+        return "another appointment is already booked at that time."
+    return ""
+
+
+def _lead_cannot_convert(lead) -> str:
+    """Why a booking could not convert this lead ("" when it can): the transition table decides."""
+    from leads.models import Lead
+    from leads.services import transition_check
+
+    if lead.status == Lead.Status.CONVERTED:  # a second appointment keeps it converted
+        return ""
+    try:
+        transition_check(from_status=lead.status, to_status=Lead.Status.CONVERTED, actor_kind="system")
+    except Refused:
+        why = f" ({lead.reason})" if lead.reason else ""
+        return f"the lead is {lead.get_status_display().lower()}{why} and cannot be booked."
+    return ""
+
+
+def same_day_close_if_impossible(*, request: SameDayRequest, now: dt.datetime | None = None) -> bool:
+    """A pending request whose approval became impossible closes itself with the reason (shown on
+    its page and to whoever tries to answer) instead of staying red for ever. When only the time
+    was taken, the agents get a callback to offer the lead a later time. True when it closed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            SameDayRequest.objects.select_for_update(of=("self",)).select_related("location", "lead").get(pk=request.pk)
+        )
+        if locked.status != SameDayRequest.Status.PENDING:
+            return False
+        blocker = same_day_blocker(
+            lead=locked.lead, location=locked.location, start=locked.requested_start, end=locked.requested_end
+        )
+        if not blocker:
+            return False
+        locked.status, locked.closed_at = SameDayRequest.Status.CLOSED, now
+        locked.closed_reason = blocker[0].upper() + blocker[1:]
+        locked.save(update_fields=["status", "closed_at", "closed_reason"])
+        if not _lead_cannot_convert(locked.lead):  # only the time was taken: offer another
+            Callback.objects.create(
+                location=locked.location,
+                lead=locked.lead,
+                same_day_request=locked,
+                reason=Callback.Reason.SAME_DAY_DECLINED,
+                instructions=f"Same-day request #{locked.pk} closed itself: {locked.closed_reason} "
+                "Call the client back and offer a later time.",
+                created_at=now,
+            )
+    return True
+
+
+def same_day_close_impossible(*, now: dt.datetime | None = None) -> int:
+    """Beat: close every pending same-day request whose approval became impossible."""
+    pending = SameDayRequest.objects.filter(status=SameDayRequest.Status.PENDING).only("pk")
+    return sum(same_day_close_if_impossible(request=request, now=now) for request in pending)
+
+
 def same_day_raise(
     *,
     lead,
@@ -325,7 +394,8 @@ def same_day_raise(
     raised_by=None,
     now: dt.datetime | None = None,
 ) -> SameDayRequest:
-    """Seed 000: a lead wants an appointment within 24 h of the call; the agent asks the owner."""
+    """Seed 000: a lead wants an appointment within 24 h of the call; the agent asks the owner —
+    only when the owner could approve it (`same_day_blocker`; otherwise Refused → 409)."""
     now = now or timezone.now()
     location = _lead_location(lead)
     errors = {}
@@ -339,6 +409,8 @@ def same_day_raise(
         errors["requested_start"] = "This start is more than 24 hours away: book it normally, no approval needed."
     if errors:
         raise ValidationError(errors)
+    if blocker := same_day_blocker(lead=lead, location=location, start=requested_start, end=requested_end):
+        raise Refused(f"The owner could not approve this same-day request: {blocker}")
     with transaction.atomic():
         request = SameDayRequest.objects.create(
             location=location,
@@ -390,6 +462,9 @@ def same_day_respond(
         raise ValidationError({"decision": "Choose approve or decline."})
     if channel not in SameDayRequest.Channel.values:
         raise ValidationError({"channel": f"Unknown channel “{channel}”."})
+    if decision == SameDayRequest.Decision.APPROVE and same_day_close_if_impossible(request=request, now=now):
+        request.refresh_from_db()
+        raise Refused(describe_answer(request))
     with transaction.atomic():
         locked = (
             SameDayRequest.objects.select_for_update(of=("self",)).select_related("location", "lead").get(pk=request.pk)

@@ -13,5 +13,6 @@ def remind_unanswered_conflicts() -> int:
 
 @shared_task(name="conflicts.tasks.expire_same_day_requests")
 def expire_same_day_requests() -> int:
-    """Pending same-day requests whose start has passed become `expired`."""
-    return services.same_day_expire_due()
+    """Pending same-day requests whose start has passed become `expired`; those whose approval
+    became impossible (the lead cannot convert, the time was booked) close themselves."""
+    return services.same_day_expire_due() + services.same_day_close_impossible()

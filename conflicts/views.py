@@ -89,9 +89,16 @@ def _detail(request, item, *, error: str = "", status: int = 200) -> HttpRespons
         "error": error,
         "meeting_types": MEETING_TYPE_CHOICES,
         "can_answer": role_for(request.user, item.location) in services.ANSWER_ROLES,
-        "answer": services.answer_summary(item.obj) if not item.is_pending and item.obj.responded_at else "",
+        "answer": _answer_text(item),
     }
     return render(request, "conflicts/detail.html", context, status=status)
+
+
+def _answer_text(item) -> str:
+    """The answer in words once there is one — or why the item closed itself without one."""
+    if item.is_pending or not (item.obj.responded_at or getattr(item.obj, "closed_reason", "")):
+        return ""
+    return services.answer_summary(item.obj)
 
 
 # --- answering from the portal ---------------------------------------------------------------
@@ -133,7 +140,7 @@ def _answer(request, item, answer) -> HttpResponse:
             "item": item,
             "error": error,
             "meeting_types": MEETING_TYPE_CHOICES,
-            "answer": services.answer_summary(item.obj) if not item.is_pending and item.obj.responded_at else "",
+            "answer": _answer_text(item),
             "oob": request.POST.get("channel") != "calendar",
         }
         if context["oob"]:  # the Action Center's counters, updated out of band
