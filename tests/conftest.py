@@ -24,6 +24,27 @@ from .factories import (
 )
 
 
+def pytest_configure(config):
+    """TEST_CLOCK=<ISO instant> runs the whole session with the clock moved there (ticking), so
+    CI can prove the suite does not depend on the hour it runs at (.ci/run)."""
+    instant = os.environ.get("TEST_CLOCK")
+    if instant:
+        traveller = time_machine.travel(dt.datetime.fromisoformat(instant), tick=True)
+        traveller.start()
+        config._test_clock = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_test_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    if os.environ.get("TEST_CLOCK"):
+        return f"clock moved to TEST_CLOCK={os.environ['TEST_CLOCK']}"
+
+
 def pytest_sessionstart(session):
     """With REQUIRE_SERVICES=1 (CI), a missing PostgreSQL or Redis fails the run at once."""
     if os.environ.get("REQUIRE_SERVICES") != "1":
