@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+
+    def ready(self):
+        # The project package is no app: its deploy checks are registered by the first app.
+        from pronexis import checks  # noqa: F401

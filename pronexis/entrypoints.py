@@ -1,8 +1,14 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .checks import development_secrets
 
-def require_production_secret_key() -> None:
-    """The web and worker processes refuse to start on the development key unless DEBUG."""
-    if not settings.DEBUG and not settings.TESTING and not settings.SECRET_KEY_IS_SET:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+def require_production_secrets() -> None:
+    """The web and worker processes refuse to start, unless DEBUG, on the development
+    SECRET_KEY or on an unset / development-valued webhook secret (see pronexis.checks)."""
+    if settings.DEBUG or settings.TESTING:
+        return
+    missing = ([] if settings.SECRET_KEY_IS_SET else ["SECRET_KEY"]) + development_secrets()
+    if missing:
+        raise ImproperlyConfigured(f"Set {', '.join(missing)} in the environment when DEBUG is off.")

@@ -56,14 +56,9 @@ def test_deploy_checks_pass_with_production_settings():
     import subprocess
     import sys
 
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "TESTING": "0",
-        "SECRET_KEY": "x" * 64 + "production-like-secret-key-Qz9",
-        "ALLOWED_HOSTS": "portal.example.com",
-        "PUBLIC_BASE_URL": "https://portal.example.com",
-    }
+    from tests.test_production_secrets import PRODUCTION_ENV
+
+    env = {**os.environ, **PRODUCTION_ENV}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         capture_output=True,

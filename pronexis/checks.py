@@ -1,0 +1,44 @@
+"""Production secrets: the webhook secrets have published `dev-…` defaults so `make run` and the
+tests work without configuration. With DEBUG off a default (or unset) secret would let anyone
+forge a Twilio STOP or an e-mail reply, so `check --deploy` reports it as an error and the web
+and worker entry points (pronexis.entrypoints) refuse to start."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+# Every development default in settings.py starts with this; a real secret never should.
+DEVELOPMENT_VALUE_PREFIX = "dev-"
+
+
+def _development_valued(value: str | None) -> bool:
+    # Basic auth is "user:password": either half at a development value gives it away.
+    return not value or any(part.startswith(DEVELOPMENT_VALUE_PREFIX) for part in value.split(":"))
+
+
+def development_secrets() -> list[str]:
+    """The environment variables of webhook secrets that are unset or development-valued."""
+    anymail = getattr(settings, "ANYMAIL", {})
+    secrets = {
+        "TWILIO_AUTH_TOKEN": settings.TWILIO_AUTH_TOKEN,
+        "ANYMAIL_WEBHOOK_SECRET": anymail.get("WEBHOOK_SECRET"),
+    }
+    if (settings.INBOUND_EMAIL_PROVIDER or "mailgun").lower() == "mailgun":
+        secrets["MAILGUN_WEBHOOK_SIGNING_KEY"] = anymail.get("MAILGUN_WEBHOOK_SIGNING_KEY")
+    return [name for name, value in secrets.items() if _development_valued(value)]
+
+
+@register(Tags.security, deploy=True)
+def check_webhook_secrets(app_configs=None, **kwargs) -> list[Error]:
+    if settings.DEBUG:
+        return []
+    return [
+        Error(
+            f"{name} is unset or a development value ({DEVELOPMENT_VALUE_PREFIX}…) while DEBUG is off: "
+            "forged webhooks would be accepted.",
+            hint=f"Set {name} to the provider's secret in the environment.",
+            id="pronexis.E001",
+        )
+        for name in development_secrets()
+    ]
