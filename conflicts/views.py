@@ -30,6 +30,8 @@ from . import links, selectors, services
 from .models import Conflict, SameDayRequest
 
 MEETING_TYPE_CHOICES = Location.MeetingType.choices
+# The portal pages an owner answers from; each answer records the one it came from.
+PORTAL_CHANNELS = ("action_center", "calendar")
 
 
 @portal_view
@@ -83,13 +85,14 @@ def same_day_detail(request: HttpRequest, same_day_id: int) -> HttpResponse:
     return _detail(request, selectors.item_for(same_day))
 
 
-def _detail(request, item, *, error: str = "", status: int = 200) -> HttpResponse:
+def _detail(request, item, *, error: str = "", status: int = 200, refused: dict | None = None) -> HttpResponse:
     context = {
         "item": item,
         "error": error,
         "meeting_types": MEETING_TYPE_CHOICES,
         "can_answer": role_for(request.user, item.location) in services.ANSWER_ROLES,
         "answer": _answer_text(item),
+        **(refused or {}),
     }
     return render(request, "conflicts/detail.html", context, status=status)
 
@@ -135,13 +138,18 @@ def _answer(request, item, answer) -> HttpResponse:
     except PermissionDenied as denied:
         error, status = str(denied) or "You may not answer this.", 403
     item.obj.refresh_from_db()
+    # A refused answer comes back as a live box: the page's channel and return address, and the
+    # values the owner typed (issue #16 item 4) — the next click answers from the same page.
+    channel = _channel(request, PORTAL_CHANNELS)
+    refused = {"channel": channel, "posted": request.POST, "next_url": _next_url(request)}
     if request.htmx:
         context = {
             "item": item,
             "error": error,
             "meeting_types": MEETING_TYPE_CHOICES,
             "answer": _answer_text(item),
-            "oob": request.POST.get("channel") != "calendar",
+            "oob": channel != "calendar",
+            **refused,
         }
         if context["oob"]:  # the Action Center's counters, updated out of band
             context["counts"] = selectors.pending_counts(locations_qs=current_locations(request))
@@ -149,17 +157,22 @@ def _answer(request, item, answer) -> HttpResponse:
         template = "conflicts/_respond_form.html" if item.is_pending else "conflicts/_answered.html"
         return render(request, template, context, status=status)
     if status != 200:
-        return _detail(request, item, error=error, status=status)
+        return _detail(request, item, error=error, status=status, refused=refused)
     messages.success(request, f"Answered: {item.obj.get_status_display().lower()}.")
-    target = request.POST.get("next") or reverse("dashboard")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("dashboard")
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(_next_url(request))
 
 
 def _channel(request, allowed) -> str:
     channel = request.POST.get("channel") or "action_center"
     return channel if channel in allowed else "action_center"
+
+
+def _next_url(request) -> str:
+    """The page the answer was given on (a plain POST goes back there); the dashboard otherwise."""
+    target = request.POST.get("next") or ""
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return reverse("dashboard")
+    return target
 
 
 @portal_view
@@ -172,7 +185,7 @@ def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
         return HttpResponseRedirect(item.detail_url)
 
     def answer():
-        channel = _channel(request, ("action_center", "calendar"))
+        channel = _channel(request, PORTAL_CHANNELS)
         # The role first: a viewer learns nothing from the validation of an alternate time.
         services.check_answer_role(actor=request.user, location=conflict.location, channel=channel)
         services.conflict_respond(
@@ -205,7 +218,7 @@ def same_day_respond(request: HttpRequest, same_day_id: int) -> HttpResponse:
             actor=request.user,
             decision=request.POST.get("decision", ""),
             notes=request.POST.get("notes", ""),
-            channel=_channel(request, ("action_center", "calendar")),
+            channel=_channel(request, PORTAL_CHANNELS),
         )
 
     return _answer(request, item, answer)

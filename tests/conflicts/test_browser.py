@@ -149,3 +149,37 @@ def test_owner_answers_a_red_conflict_on_the_calendar_tab(browser, live_server, 
     assert page.evaluate("window.__marker") == "calendar"
     conflict.refresh_from_db()
     assert conflict.status == "declined" and conflict.response_channel == "calendar"
+
+
+def test_a_refused_alternate_on_the_calendar_is_corrected_in_place(browser, live_server, tenant_a):
+    """Issue #16 item 4: after a 400 the box is still live — the typed values are there, the
+    corrected answer goes by HTMX (no reload) and is recorded with channel `calendar`."""
+    conflict = ConflictFactory(location=tenant_a.location)
+    zone = tenant_a.location.zone
+    day = conflict.requested_start.astimezone(zone).date()
+    page = browser.new_page()
+    login(page, live_server.url, tenant_a.owner)
+    page.goto(f"{live_server.url}/calendar/?view=week&date={day.isoformat()}")
+    page.evaluate("window.__marker = 'calendar'")
+    box = page.locator(f"#answer-conflict-{conflict.pk}")
+    box.locator("summary").click()
+    box.locator("input[name=alternate_date]").fill("2020-01-06")
+    box.locator("input[name=alternate_time]").fill("10:30")
+    box.locator("textarea[name=notes]").last.fill("Mornings suit me")
+    box.get_by_role("button", name="Suggest alternate").click()
+    page.wait_for_selector(f"#answer-conflict-{conflict.pk} .error")
+    assert "must be in the future" in box.inner_text()
+    assert box.locator("input[name=alternate_time]").input_value() == "10:30"
+    assert box.locator("textarea[name=notes]").last.input_value() == "Mornings suit me"
+
+    later = day + dt.timedelta(days=1)
+    box.locator("input[name=alternate_date]").fill(later.isoformat())
+    box.get_by_role("button", name="Suggest alternate").click()
+    page.wait_for_selector(f"#answer-conflict-{conflict.pk}.answered")
+    assert page.evaluate("window.__marker") == "calendar"  # answered in place, no full-page POST
+    conflict.refresh_from_db()
+    local = conflict.alternate_start.astimezone(zone)
+    assert (conflict.status, conflict.response_channel, local.date(), local.hour, local.minute) == (
+        "alternate_suggested", "calendar", later, 10, 30,
+    )  # fmt: skip
+    assert conflict.owner_notes == "Mornings suit me"
