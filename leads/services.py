@@ -525,11 +525,10 @@ def _sms_intro_applies(lead: Lead) -> bool:
 
 
 def _send_sms_intro(lead: Lead) -> None:
-    from django.template.loader import render_to_string
-
     from messaging import outbox
 
-    body = render_to_string("messaging/sms/sms_intro.txt", {"lead": lead, "location": lead.location}).strip()
+    context = {"lead": lead, "location": lead.location}
+    body = outbox.render_text("messaging/sms/sms_intro.txt", context).strip()  # plain text: not HTML-escaped
     outbox.send_lead_sms(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}")
 
 

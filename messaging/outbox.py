@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template import TemplateDoesNotExist
+from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
@@ -37,8 +37,17 @@ SMS_REMINDER_KIND = "reminder"  # the generic SMS reminder of an e-mail (seed 00
 
 
 # --- rendering ----------------------------------------------------------------------------
+def render_text(template, context: dict) -> str:
+    """A plain-text channel (SMS, e-mail subject and text part) is not HTML: rendered with
+    autoescape off, so "Mary O'Neil & Co" reads as typed. HTML parts stay escaped.
+    `template` is a template name or a template from `get_template`."""
+    if isinstance(template, str):
+        template = get_template(template)
+    return template.template.render(Context(context, autoescape=False))
+
+
 def _render_email(kind: str, context: dict) -> tuple[str, str, str]:
-    text = render_to_string(f"messaging/email/{kind}.txt", context)
+    text = render_text(f"messaging/email/{kind}.txt", context)
     subject, _, body = text.partition("\n")
     html = render_to_string(f"messaging/email/{kind}.html", context)
     return subject.strip(), body.lstrip("\n"), html
@@ -53,7 +62,7 @@ def _sms_template(kind: str):
 
 def _render_sms(kind: str, context: dict) -> str:
     template = _sms_template(kind) or get_template(f"messaging/sms/{SMS_REMINDER_KIND}.txt")
-    return " ".join(template.render(context).split())
+    return " ".join(render_text(template, context).split())
 
 
 def _portal_path(subject) -> str:

@@ -274,3 +274,42 @@ def test_a_status_callback_for_an_unknown_row_waits_for_the_reconciliation(clien
     delivery.sweep_stuck_notifications()
     row.refresh_from_db()
     assert (row.status, row.provider_id) == (S.DELIVERED, sid)
+
+
+def test_text_channels_are_not_html_escaped_but_html_parts_are(brooklyn, django_capture_on_commit_callbacks):
+    from tests.factories import AppointmentFactory, LeadFactory
+
+    brooklyn.name = "Mary O'Neil & Co"
+    brooklyn.save()
+    lead = LeadFactory(location=brooklyn, first_name="Dana", last_name="D'Arcy <Sr>", phone="+13475550001")
+    appointment = AppointmentFactory(location=brooklyn, lead=lead, meeting_type="client_home")
+    context = {"appointment": appointment, "local_start": appointment.start.astimezone(brooklyn.zone)}
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify(brooklyn, key="office")
+        outbox.notify_location(
+            location=brooklyn, kind="booking", subject=appointment, context=context, idempotency_key="booking"
+        )
+        outbox.notify_lead(
+            lead=lead, kind="client_confirmation", subject=appointment, context=context, idempotency_key="confirm"
+        )
+    office, _, booking_text, _, confirmation = (text.body for text in sms.outbox)
+    assert "for Mary O'Neil & Co." in office
+    assert "New appointment: Dana D'Arcy <Sr>," in booking_text and "(At the client's home)" in booking_text
+    assert confirmation.startswith("Mary O'Neil & Co: your appointment") and "(At the client's home)" in confirmation
+    booking = next(email for email in mail.outbox if "Dana D'Arcy <Sr>" in email.subject)
+    assert "Dana D'Arcy <Sr>" in booking.body and "&amp;" not in booking.body and "&#x27;" not in booking.body
+    html = booking.alternatives[0][0]
+    assert "D&#x27;Arcy &lt;Sr&gt;" in html and "D'Arcy <Sr>" not in html  # HTML stays escaped
+
+
+def test_the_contact_sequence_intro_text_is_not_html_escaped(brooklyn, django_capture_on_commit_callbacks):
+    from leads.services import _send_sms_intro
+    from tests.factories import LeadFactory
+
+    brooklyn.name = "Mary O'Neil & Co"
+    brooklyn.save()
+    lead = LeadFactory(location=brooklyn, phone="+13475550001")
+    with django_capture_on_commit_callbacks(execute=True):
+        _send_sms_intro(lead)
+    (text,) = sms.outbox
+    assert "this is Mary O'Neil & Co." in text.body and "reply here and we'll help" in text.body.lower()
