@@ -13,7 +13,7 @@ from accounts.models import LocationPhoneNumber
 from accounts.normalize import normalize_phone
 
 from .cards import PAYMENT_REFUSAL, redact_card_numbers
-from .models import MessageRead, OfficeMessage, SmsMessage, SmsOptOut
+from .models import MessageRead, OfficeMessage, SmsMessage, SmsOptOut, WebhookReceipt
 from .outbox import notify_location
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,33 @@ def _normalize(number: str) -> str:
         return normalize_phone(number) or number
     except Exception:
         return number
+
+
+# --- webhook replays ---------------------------------------------------------------------
+def webhook_receipt_first(*, source: str, key: str) -> bool:
+    """True the first time a webhook delivery with this provider id is seen (a Twilio MessageSid,
+    a Mailgun token); False for a redelivery or a replay, which must change nothing. Call it in
+    the transaction that acts on the delivery: if acting fails, the receipt rolls back with it
+    and the provider's retry is acted on. A concurrent duplicate waits on the unique index."""
+    _, created = WebhookReceipt.objects.get_or_create(source=source, key=key)
+    return created
+
+
+TWILIO_RECEIPT_DAYS = 30  # Twilio redelivers within hours; a month is ample
+
+
+def webhook_receipts_prune(*, now=None) -> int:
+    """Forgets receipts no replay can use any more: a Mailgun token past the freshness window
+    is refused for its timestamp anyway."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    stale = Q(source="mailgun", received_at__lt=now - timedelta(seconds=2 * settings.INBOUND_EMAIL_MAX_AGE)) | Q(
+        received_at__lt=now - timedelta(days=TWILIO_RECEIPT_DAYS)
+    )
+    return WebhookReceipt.objects.filter(stale).delete()[0]
 
 
 # --- opt-outs -----------------------------------------------------------------------------
@@ -74,37 +101,41 @@ def sms_inbound_receive(*, message_sid: str, from_number: str, to_number: str, b
     from leads.services import lead_record_contact
 
     from_number, to_number = _normalize(from_number), _normalize(to_number)
-    keyword = keyword_of(body)
-    if keyword:
-        sms_opt_out_set(number=from_number, opted_out=keyword == "stop")
-    if to_number == _normalize(settings.TWILIO_BROADCAST_SENDER):
-        return None if keyword else BROADCAST_REPLY
-    line = LocationPhoneNumber.objects.filter(number=to_number).select_related("location").first()
-    if line is None:
-        logger.info("inbound SMS %s to an unknown number %s", message_sid, to_number)
-        return None
-    text, redacted = redact_card_numbers(body)
-    lead = (
-        Lead.objects.filter(location=line.location, phone=from_number).order_by("-created_at", "-id").first()
-        if from_number
-        else None
-    )
-    try:
-        with transaction.atomic():
-            SmsMessage.objects.create(
-                location=line.location,
-                lead=lead,
-                direction=SmsMessage.Direction.INBOUND,
-                body=text,
-                from_number=from_number,
-                to_number=to_number,
-                message_sid=message_sid,
-                redacted=redacted,
-            )
-            if lead is not None and not keyword:
-                lead_record_contact(lead=lead)  # a reply is a contact: the sequence stops
-    except IntegrityError:  # a replayed MessageSid: stored already
-        return None
+    with transaction.atomic():
+        # Before acting: a redelivered STOP must not opt the number out again after a START.
+        if not webhook_receipt_first(source="twilio-sms", key=message_sid):
+            return None
+        keyword = keyword_of(body)
+        if keyword:
+            sms_opt_out_set(number=from_number, opted_out=keyword == "stop")
+        if to_number == _normalize(settings.TWILIO_BROADCAST_SENDER):
+            return None if keyword else BROADCAST_REPLY
+        line = LocationPhoneNumber.objects.filter(number=to_number).select_related("location").first()
+        if line is None:
+            logger.info("inbound SMS %s to an unknown number %s", message_sid, to_number)
+            return None
+        text, redacted = redact_card_numbers(body)
+        lead = (
+            Lead.objects.filter(location=line.location, phone=from_number).order_by("-created_at", "-id").first()
+            if from_number
+            else None
+        )
+        try:
+            with transaction.atomic():
+                SmsMessage.objects.create(
+                    location=line.location,
+                    lead=lead,
+                    direction=SmsMessage.Direction.INBOUND,
+                    body=text,
+                    from_number=from_number,
+                    to_number=to_number,
+                    message_sid=message_sid,
+                    redacted=redacted,
+                )
+                if lead is not None and not keyword:
+                    lead_record_contact(lead=lead)  # a reply is a contact: the sequence stops
+        except IntegrityError:  # stored before receipts were kept
+            return None
     return PAYMENT_REFUSAL if redacted else None
 
 

@@ -24,3 +24,10 @@ def reconcile_notification(notification_id: int) -> str:
     if outcome == "requeued":
         enqueue([notification_id])
     return outcome
+
+
+@shared_task(name="messaging.tasks.prune_webhook_receipts", ignore_result=True)
+def prune_webhook_receipts() -> int:
+    from .services import webhook_receipts_prune
+
+    return webhook_receipts_prune()

@@ -167,3 +167,34 @@ def test_a_status_callback_that_beats_the_sends_answer_is_not_lost(client, tenan
     assert delivery.notification_send(notification_id=row.pk) == "sent"
     row.refresh_from_db()
     assert row.status == Notification.Status.DELIVERED and row.provider_id.startswith("SMlocmem")
+
+
+@pytest.mark.parametrize("to", ["location", "broadcast"])
+def test_a_redelivered_stop_after_start_changes_nothing(client, lead, settings, to):
+    number = lead.location.phone_numbers.get().number if to == "location" else settings.TWILIO_BROADCAST_SENDER
+    stop = inbound(sid="SMstop", body="STOP", to=number)
+    post(client, SMS_URL, stop)
+    post(client, SMS_URL, inbound(sid="SMstart", body="START", to=number))
+    assert post(client, SMS_URL, stop).status_code == 200  # Twilio redelivers the STOP
+    lead.refresh_from_db()
+    assert not SmsOptOut.objects.get(number=lead.phone).opted_out and not lead.sms_opted_out
+
+
+def test_receipts_are_forgotten_once_no_replay_can_use_them(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.models import WebhookReceipt
+    from messaging.tasks import prune_webhook_receipts
+
+    now = timezone.now()
+    for source, key, age in [
+        ("mailgun", "old-token", timedelta(hours=1)),
+        ("mailgun", "fresh-token", timedelta(minutes=1)),
+        ("twilio-sms", "SMold", timedelta(days=31)),
+        ("twilio-sms", "SMweek", timedelta(days=7)),
+    ]:
+        WebhookReceipt.objects.create(source=source, key=key, received_at=now - age)
+    assert prune_webhook_receipts() == 2
+    assert set(WebhookReceipt.objects.values_list("key", flat=True)) == {"fresh-token", "SMweek"}
