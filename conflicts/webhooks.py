@@ -4,22 +4,66 @@ The provider comes from settings.INBOUND_EMAIL_PROVIDER (mailgun by default) and
 verifies each request (basic auth from ANYMAIL["WEBHOOK_SECRET"] plus the provider's signature,
 e.g. MAILGUN_WEBHOOK_SIGNING_KEY): an unverified post is a 400 and changes nothing. Verified mail
 reaches `anymail.signals.inbound`, whose receiver hands it to conflicts.services.
+
+Mailgun's signature alone does not stop a replay: `MailgunInboundView` also refuses (400) a
+timestamp that is not a number or is older (or newer) than INBOUND_EMAIL_MAX_AGE seconds, and a
+token already used. Mailgun's `store()` route (attachments as JSON) and JSON posts are not the
+`forward()` shape anymail reads: 406, which Mailgun does not retry (fix the route instead).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import re
+import time
 
+from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.signals import inbound
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from django.conf import settings
+from django.db import transaction
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
 
+UNSUPPORTED_SHAPE = (
+    "This endpoint reads Mailgun's forward() route (fields and attachment-N files); "
+    "store() routes (attachments as JSON) and JSON posts are not accepted."
+)
+
+
+class MailgunInboundView(MailgunInboundWebhookView):
+    """anymail's Mailgun inbound view with replay protection (Mailgun's own advice: a fresh
+    timestamp and a token used once) and a 4xx, not a 500, for shapes anymail cannot read."""
+
+    def validate_request(self, request):
+        # anymail runs every validate_request of the class chain, this one first: the timestamp
+        # and token are checked before they are hashed for the signature.
+        timestamp, token = request.POST.get("timestamp", ""), request.POST.get("token", "")
+        if not re.fullmatch(r"[0-9]{1,12}", timestamp) or not re.fullmatch(r"[!-~]{1,200}", token):
+            raise AnymailWebhookValidationFailure("Mailgun webhook with a malformed timestamp or token")
+        if abs(time.time() - int(timestamp)) > settings.INBOUND_EMAIL_MAX_AGE:
+            raise AnymailWebhookValidationFailure("Mailgun webhook timestamp outside the freshness window")
+
+    def post(self, request, *args, **kwargs):
+        from messaging.services import webhook_receipt_first
+
+        if request.content_type == "application/json" or "attachments" in request.POST:
+            return HttpResponse(UNSUPPORTED_SHAPE, status=406, content_type="text/plain")
+        with transaction.atomic():  # the token is spent only if the mail is acted on
+            self.run_validators(request)
+            if not webhook_receipt_first(source="mailgun", key=request.POST["token"]):
+                raise AnymailWebhookValidationFailure("Mailgun webhook token already used")
+            for event in self.parse_events(request):
+                self.signal.send(sender=self.__class__, event=event, esp_name=self.esp_name)
+        return HttpResponse()
+
+
 _VIEWS = {
-    "mailgun": ("anymail.webhooks.mailgun", "MailgunInboundWebhookView"),
+    "mailgun": ("conflicts.webhooks", "MailgunInboundView"),
     "postmark": ("anymail.webhooks.postmark", "PostmarkInboundWebhookView"),
     "sendgrid": ("anymail.webhooks.sendgrid", "SendGridInboundWebhookView"),
     "mailjet": ("anymail.webhooks.mailjet", "MailjetInboundWebhookView"),

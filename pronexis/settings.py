@@ -157,6 +157,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
     "expire-same-day-requests": {"task": "conflicts.tasks.expire_same_day_requests", "schedule": 300.0},
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
+    "prune-webhook-receipts": {"task": "messaging.tasks.prune_webhook_receipts", "schedule": 3600.0},
 }
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -212,6 +213,8 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", "dev-inbound:dev-inbound-secret"),
 }
 INBOUND_EMAIL_PROVIDER = env("INBOUND_EMAIL_PROVIDER", "mailgun")
+# Seconds a signed Mailgun post stays acceptable (replay protection, with its token used once).
+INBOUND_EMAIL_MAX_AGE = int(env("INBOUND_EMAIL_MAX_AGE", "900"))
 ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env("MAILGUN_WEBHOOK_SIGNING_KEY", "dev-mailgun-signing-key")
 
 SMS_BACKEND = env("SMS_BACKEND", "messaging.sms.ConsoleBackend")

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 
 import pytest
 from django.conf import settings
@@ -19,9 +20,11 @@ pytestmark = pytest.mark.django_db
 URL = "/webhooks/email/inbound/"
 
 
-def mailgun_post(*, to, sender, body, signing_key=None, auth=True):
+def mailgun_post(*, to, sender, body, signing_key=None, auth=True, timestamp=None, token=None, **fields):
+    """Mailgun's forward() post; each delivery has its own token, as Mailgun's do."""
     key = (signing_key or settings.ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"]).encode()
-    timestamp, token = str(int(time.time())), "t" * 50
+    timestamp = str(int(time.time())) if timestamp is None else timestamp
+    token = token or uuid.uuid4().hex
     signature = hmac.new(key, f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
     headers = [["From", sender], ["To", to], ["Subject", "Re: Schedule conflict"], ["Message-Id", "<1@mail.test>"]]
     data = {
@@ -32,11 +35,12 @@ def mailgun_post(*, to, sender, body, signing_key=None, auth=True):
         "sender": sender,
         "message-headers": json.dumps(headers),
         "body-plain": body,
+        **fields,
     }
     extra = {}
     if auth:
         extra["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(settings.ANYMAIL["WEBHOOK_SECRET"].encode()).decode()
-    return Client().post(URL, data, **extra)
+    return Client(raise_request_exception=False).post(URL, data, **extra)
 
 
 @pytest.fixture
@@ -110,3 +114,39 @@ def test_reply_to_an_answered_conflict_gets_the_refusal(conflict, tenant_a):
     mailgun_post(to=links.reply_to_address(conflict.pk), sender=tenant_a.owner.email, body="approve")
     assert Conflict.objects.get(pk=conflict.pk).status == "declined"
     assert "Already answered" in Notification.objects.get(kind="reply_help").body
+
+
+def test_a_stale_timestamp_is_refused_even_when_signed(conflict, tenant_a):
+    week_ago = str(int(time.time()) - 7 * 24 * 3600)
+    response = mailgun_post(
+        to=links.reply_to_address(conflict.pk), sender=tenant_a.owner.email, body="approve", timestamp=week_ago
+    )
+    assert response.status_code == 400
+    assert Conflict.objects.get(pk=conflict.pk).status == "pending"
+
+
+def test_a_replayed_token_is_refused_and_changes_nothing(conflict, tenant_a):
+    reply = {"to": links.reply_to_address(conflict.pk), "sender": tenant_a.owner.email, "token": "a" * 50}
+    assert mailgun_post(body="decline", **reply).status_code == 200
+    assert mailgun_post(body="decline", **reply).status_code == 400  # the same signed post again
+    assert Conflict.objects.get(pk=conflict.pk).status == "declined"
+    assert not Notification.objects.filter(kind="reply_help").exists()  # no "Already answered" answer
+
+
+@pytest.mark.parametrize("timestamp", ["soon", "１２３", "1e9", ""])
+def test_a_malformed_timestamp_is_a_400_not_a_500(conflict, tenant_a, timestamp):
+    response = mailgun_post(
+        to=links.reply_to_address(conflict.pk), sender=tenant_a.owner.email, body="approve", timestamp=timestamp
+    )
+    assert response.status_code == 400
+
+
+def test_a_store_route_post_is_refused_with_a_4xx_that_mailgun_does_not_retry(conflict, tenant_a):
+    response = mailgun_post(
+        to=links.reply_to_address(conflict.pk),
+        sender=tenant_a.owner.email,
+        body="approve",
+        attachments=json.dumps([{"url": "https://storage.mailgun.net/v3/x", "name": "a.pdf", "size": 10}]),
+    )
+    assert response.status_code == 406 and b"forward()" in response.content
+    assert Conflict.objects.get(pk=conflict.pk).status == "pending"
