@@ -1,12 +1,24 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from .models import Location, Role
-from .normalize import format_phone, normalize_phone
+from .normalize import format_phone, normalize_login_identifier, normalize_phone
+
+
+class LoginForm(AuthenticationForm):
+    """Log-in authenticates the normalized identifier (the one axes counts failures against)."""
+
+    def clean_username(self):
+        return normalize_login_identifier(self.cleaned_data.get("username"))
+
+
+class LoginPasswordResetForm(PasswordResetForm):
+    def clean_email(self):
+        return normalize_login_identifier(self.cleaned_data.get("email"))
 
 
 class LinesField(forms.CharField):

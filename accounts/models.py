@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .fields import PhoneNumberField
-from .normalize import normalize_postal_code
+from .normalize import normalize_login_identifier, normalize_postal_code
 
 AGENTS_GROUP = "Agents"
 
@@ -27,7 +27,7 @@ class UserManager(BaseUserManager):
     def _create(self, email, password, **extra):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_login_identifier(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -42,7 +42,8 @@ class UserManager(BaseUserManager):
         return self._create(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # iexact still: rows written before the normalisation may hold mixed case.
+        return self.get(email__iexact=normalize_login_identifier(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -64,6 +65,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_login_identifier(self.email)
 
     def get_full_name(self):
         return self.full_name or self.email

@@ -1,14 +1,32 @@
-"""Normalization of the values callers and forms type: postal codes and phone numbers."""
+"""Normalization of the values callers and forms type: postal codes, phone numbers and the
+e-mail address people log in with."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 
 _US_ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 _CA_POSTAL = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])\s?(\d[ABCEGHJ-NPRSTV-Z]\d)$")
+
+
+def normalize_login_identifier(raw: str | None) -> str:
+    """The one form of a login e-mail (stored on User, looked up at login, password reset and
+    invitations, and the lockout key): NFKC as Django's username fields do, no surrounding
+    space, lower case. Every spelling of one address must count against one lockout."""
+    return unicodedata.normalize("NFKC", raw or "").strip().lower()
+
+
+def axes_username(request, credentials: dict | None = None) -> str:
+    """AXES_USERNAME_CALLABLE: django-axes keys failures and the lockout on the normalized
+    identifier, so `Viewer@…`, `vIewer@…` and ` viewer@…` share one counter."""
+    raw = (credentials or {}).get("username")
+    if raw is None:
+        raw = getattr(request, "data", request.POST).get("username")
+    return normalize_login_identifier(raw)
 
 
 def normalize_postal_code(raw: str) -> str:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import ApiToken, Area, AreaPostalCode, Brand, Invitation, Location, Membership, User
-from .normalize import normalize_postal_code
+from .normalize import normalize_login_identifier, normalize_postal_code
 from .scoping import require_role
 
 INVITATION_SALT = "accounts.invitation"
@@ -23,7 +23,7 @@ INVITATION_SALT = "accounts.invitation"
 def invitation_create(*, location: Location, invited_by: User, email: str, role: str) -> tuple[Invitation, str]:
     """An owner invites a team member by e-mail; returns the invitation and its signed link."""
     require_role(invited_by, location, ["owner"], "invite team members")
-    email = email.strip().lower()
+    email = normalize_login_identifier(email)
     if Membership.objects.filter(location=location, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already on this Location's team."})
     with transaction.atomic():
@@ -83,7 +83,7 @@ def invitation_accept(*, token: str, password: str | None, full_name: str = "", 
                 user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
             elif password:
                 raise InvitationInvalid("You already have an account: log in, then open the link again.")
-        elif user.email.lower() != invitation.email:
+        elif normalize_login_identifier(user.email) != normalize_login_identifier(invitation.email):
             raise InvitationInvalid(f"This invitation is for {invitation.email}; you are logged in as {user.email}.")
         Membership.objects.update_or_create(user=user, location=invitation.location, defaults={"role": invitation.role})
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
