@@ -8,7 +8,6 @@ also a plain form POST that redirects back.
 from __future__ import annotations
 
 import calendar as pycalendar
-import csv
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -32,6 +31,7 @@ from accounts.scoping import (
     location_ids_with_role,
     require_role,
 )
+from pronexis.csv_export import csv_writer
 from pronexis.errors import Refused
 
 from . import feeds, selectors, services
@@ -498,7 +498,7 @@ def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
     counts = selectors.monthly_appointment_counts(locations=locations, year=year, month=month)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointments-{year:04d}-{month:02d}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # every cell neutralised against formula injection
     writer.writerow(
         [
             "location",
@@ -522,7 +522,7 @@ def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
                     count.label,
                     "appointment",
                     a.pk,
-                    _safe(str(a.lead)),
+                    str(a.lead),
                     a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                     a.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                     a.meeting_type,
@@ -537,7 +537,7 @@ def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
                     count.label,
                     "conflict_answered",
                     c.pk,
-                    _safe(str(c.lead)),
+                    str(c.lead),
                     c.responded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                     c.requested_start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                     c.requested_meeting_type,
@@ -547,8 +547,3 @@ def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
             )
         writer.writerow([count.location.name, count.label, "total", "", "", "", "", "", "", count.total])
     return response
-
-
-def _safe(value: str) -> str:
-    """Spreadsheet formula injection guard for user-typed text (names)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

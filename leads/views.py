@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
 from datetime import UTC, datetime, time, timedelta
 
 from django import forms
@@ -23,6 +22,7 @@ from accounts.scoping import (
     role_for,
     scope_to_current,
 )
+from pronexis.csv_export import csv_writer
 from pronexis.errors import Refused
 
 from . import sections, selectors, services
@@ -129,7 +129,7 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
     """CSV of the filtered list (all pages), streamed; times in each lead's Location time zone."""
     leads, _, _ = _filtered_leads(request)
     leads = leads.select_related("location", "brand").order_by("-created_at", "-id")
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())  # every cell neutralised against formula injection
     header = ["id", "created", "time zone", "location", "status", "reason", "source", "first name", "last name"]
     header += ["phone", "e-mail", "postal code", "service", "external id"]
 
@@ -146,24 +146,19 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
                     lead.status,
                     lead.reason,
                     lead.source,
-                    _csv_safe(lead.first_name),
-                    _csv_safe(lead.last_name),
+                    lead.first_name,
+                    lead.last_name,
                     lead.phone,
-                    _csv_safe(lead.email),
+                    lead.email,
                     lead.postal_code,
-                    _csv_safe(lead.service_name),
-                    _csv_safe(lead.external_id),
+                    lead.service_name,
+                    lead.external_id,
                 ]
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="leads.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """No spreadsheet formulas from what callers typed."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _owner_actions(request, lead: Lead) -> list[dict]:
