@@ -96,6 +96,9 @@ class SmsMessageOut(serializers.Serializer):
     from_number = serializers.CharField()
     to_number = serializers.CharField()
     redacted = serializers.BooleanField()
+    media = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()), help_text="MMS media: url, content_type."
+    )
     created_at = serializers.DateTimeField()
     delivery_status = serializers.SerializerMethodField()
 

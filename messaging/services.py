@@ -88,14 +88,24 @@ def keyword_of(body: str) -> str | None:
 
 
 # --- inbound texts ------------------------------------------------------------------------
-def sms_inbound_receive(*, message_sid: str, from_number: str, to_number: str, body: str) -> str | None:
-    """`/webhooks/twilio/sms/`: returns the text to answer with (TwiML), or None.
+def sms_inbound_receive(
+    *,
+    message_sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    media: list[dict] | tuple = (),
+    messaging_service_sid: str = "",
+) -> str | None:
+    """`/webhooks/twilio/sms/`: returns the text to answer with (TwiML), or None. A MessageSid
+    seen before changes nothing (Twilio redelivers).
 
-    - To the broadcast number: STOP/START recorded; anything else gets the fixed
+    - To the broadcast sender (its number, or a number of its Messaging Service when the
+      broadcasts go out through one): STOP/START recorded; anything else gets the fixed
       "does not accept replies" answer (seed 001: SMS office messages are broadcast only).
-    - To a Location's number: STOP/START recorded; the text is stored once per MessageSid,
-      card numbers redacted first, threaded on the lead with that phone at that Location; a
-      sender of a card number is told payment details are never taken by text.
+    - To a Location's number: STOP/START recorded; the text is stored once per MessageSid with
+      its MMS media, card numbers redacted first, threaded on the lead with that phone at that
+      Location; a sender of a card number is told payment details are never taken by text.
     """
     from leads.models import Lead
     from leads.services import lead_record_contact
@@ -108,9 +118,10 @@ def sms_inbound_receive(*, message_sid: str, from_number: str, to_number: str, b
         keyword = keyword_of(body)
         if keyword:
             sms_opt_out_set(number=from_number, opted_out=keyword == "stop")
-        if to_number == _normalize(settings.TWILIO_BROADCAST_SENDER):
-            return None if keyword else BROADCAST_REPLY
         line = LocationPhoneNumber.objects.filter(number=to_number).select_related("location").first()
+        broadcast = settings.TWILIO_BROADCAST_SENDER
+        if to_number == _normalize(broadcast) or (line is None and messaging_service_sid == broadcast):
+            return None if keyword else BROADCAST_REPLY
         if line is None:
             logger.info("inbound SMS %s to an unknown number %s", message_sid, to_number)
             return None
@@ -131,6 +142,7 @@ def sms_inbound_receive(*, message_sid: str, from_number: str, to_number: str, b
                     to_number=to_number,
                     message_sid=message_sid,
                     redacted=redacted,
+                    media=list(media),
                 )
                 if lead is not None and not keyword:
                     lead_record_contact(lead=lead)  # a reply is a contact: the sequence stops

@@ -16,7 +16,7 @@ from .delivery import notification_record_status
 from .forms import InboxFilterForm, RoutingForm
 from .models import Notification, OfficeMessage
 from .routing import route_call_for_location
-from .webhooks import twilio_request_valid, twiml
+from .webhooks import twilio_media, twilio_request_valid, twiml
 
 
 @require_GET
@@ -118,7 +118,12 @@ def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
     if not sid:
         return HttpResponse("MessageSid is required.", status=400)
     answer = services.sms_inbound_receive(
-        message_sid=sid, from_number=data.get("From", ""), to_number=data.get("To", ""), body=data.get("Body", "")
+        message_sid=sid,
+        from_number=data.get("From", ""),
+        to_number=data.get("To", ""),
+        body=data.get("Body", ""),
+        media=twilio_media(data),
+        messaging_service_sid=data.get("MessagingServiceSid", ""),
     )
     return twiml(answer)
 

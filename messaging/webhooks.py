@@ -31,6 +31,24 @@ def twilio_signature(path: str, params: dict) -> str:
     return RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(settings.PUBLIC_BASE_URL + path, params)
 
 
+MAX_MEDIA = 10  # Twilio's limit per MMS
+
+
+def twilio_media(data) -> list[dict]:
+    """An MMS's media as Twilio posts them (NumMedia, MediaUrlN, MediaContentTypeN); only web
+    URLs are kept, as they are shown as links."""
+    try:
+        count = min(int(data.get("NumMedia") or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = []
+    for index in range(count):
+        url = data.get(f"MediaUrl{index}", "")
+        if url.startswith(("https://", "http://")):
+            media.append({"url": url, "content_type": data.get(f"MediaContentType{index}", "")[:100]})
+    return media
+
+
 def twiml(text: str | None) -> HttpResponse:
     response = MessagingResponse()
     if text:

@@ -198,3 +198,36 @@ def test_receipts_are_forgotten_once_no_replay_can_use_them(settings):
         WebhookReceipt.objects.create(source=source, key=key, received_at=now - age)
     assert prune_webhook_receipts() == 2
     assert set(WebhookReceipt.objects.values_list("key", flat=True)) == {"fresh-token", "SMweek"}
+
+
+def test_mms_media_urls_are_kept_on_the_message_and_shown(client, lead, tenant_a, agent):
+    from tests.conftest import token_client
+
+    media = "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages/MM1/Media/ME1"
+    params = {
+        **inbound(sid="MM1", body="Here is the leak"),
+        "NumMedia": "2",
+        "MediaUrl0": media,
+        "MediaContentType0": "image/jpeg",
+        "MediaUrl1": "javascript:alert(1)",  # not a web URL: not kept
+        "MediaContentType1": "text/html",
+    }
+    assert post(client, SMS_URL, params).status_code == 200
+    message = SmsMessage.objects.get(message_sid="MM1")
+    assert message.media == [{"url": media, "content_type": "image/jpeg"}]
+    thread = token_client(agent).get(f"/api/v1/leads/{lead.pk}/sms/").json()["results"]
+    assert [m["media"] for m in thread] == [[{"url": media, "content_type": "image/jpeg"}]]
+    client.force_login(tenant_a.owner)
+    page = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert f'href="{media}"' in page and "javascript:" not in page
+
+
+def test_a_reply_to_a_messaging_service_broadcast_gets_the_no_replies_answer(client, brooklyn, settings, caplog):
+    settings.TWILIO_BROADCAST_SENDER = "MG" + "a" * 32  # broadcasts go out through a Messaging Service
+    params = {**inbound(to="+18885550123", body="ok thanks"), "MessagingServiceSid": settings.TWILIO_BROADCAST_SENDER}
+    response = post(client, SMS_URL, params)  # To: one of the service's numbers
+    assert b"This number does not accept replies" in response.content
+    assert "unknown number" not in caplog.text
+    stop = {**params, "MessageSid": "SMstop", "Body": "STOP", "From": brooklyn.sms_distribution_list[0]}
+    assert b"does not accept replies" not in post(client, SMS_URL, stop).content
+    assert SmsOptOut.objects.get(number=brooklyn.sms_distribution_list[0]).opted_out
