@@ -5,23 +5,24 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.conf import settings
-from django.utils import timezone
 from icalendar import Calendar, Event
 
 
 def location_ics(location, appointments) -> bytes:
-    """RFC 5545 calendar: one VEVENT per booked appointment, DTSTART/DTEND in UTC, the
-    Location's zone named in X-WR-TIMEZONE so calendar apps show local times."""
+    """RFC 5545 calendar: one VEVENT per appointment of the feed, DTSTART/DTEND in UTC, the
+    Location's zone named in X-WR-TIMEZONE so calendar apps show local times. The body depends
+    on the appointments only (DTSTAMP and LAST-MODIFIED are each one's last change, not the
+    time of the fetch), so it can carry an ETag."""
     cal = Calendar()
     cal.add("prodid", "-//ProNexis Portal//Appointments//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"{location.name} — appointments")
     cal.add("x-wr-timezone", location.time_zone)
-    stamp = timezone.now()
     for appointment in appointments:
         event = Event()
         event.add("uid", f"appointment-{appointment.pk}@pronexis")
-        event.add("dtstamp", stamp)
+        event.add("dtstamp", appointment.updated_at.astimezone(UTC))
+        event.add("last-modified", appointment.updated_at.astimezone(UTC))
         event.add("dtstart", appointment.start.astimezone(UTC))
         event.add("dtend", appointment.end.astimezone(UTC))
         label = appointment.get_meeting_type_display()

@@ -191,13 +191,17 @@ def location_by_calendar_secret(secret: str) -> Location | None:
     return Location.objects.filter(calendar_secret=secret, is_active=True).first()
 
 
+FEED_PAST_DAYS = 30
+
+
 def feed_appointments(location: Location, *, now: datetime | None = None) -> list[Appointment]:
-    """Booked appointments of the feed: from 30 days ago on — one query."""
+    """Appointments of the feed, one query: booked ones, and the visits of the last 30 days that
+    were held (completed) or missed (no-show) — a subscribed calendar deletes an event the feed
+    stops listing, and the owner's record of last week's visits must stay. Cancelled ones go."""
     now = now or timezone.now()
+    shown = [Appointment.Status.BOOKED, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW]
     return list(
-        Appointment.objects.filter(
-            location=location, status=Appointment.Status.BOOKED, end__gte=now - timedelta(days=30)
-        )
+        Appointment.objects.filter(location=location, status__in=shown, end__gte=now - timedelta(days=FEED_PAST_DAYS))
         .select_related("lead")
         .order_by("start", "id")
     )

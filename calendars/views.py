@@ -8,6 +8,7 @@ also a plain form POST that redirects back.
 from __future__ import annotations
 
 import calendar as pycalendar
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -19,8 +20,9 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag, url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.decorators import portal_view
 from accounts.models import Location
@@ -400,9 +402,11 @@ def appointment_status(request: HttpRequest, appointment_id: int) -> HttpRespons
 
 
 # --- the iCalendar feed --------------------------------------------------------------------------
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
-    """`/calendar/<secret>.ics`: the secret is the credential (no login); an old one is 404."""
+    """`/calendar/<secret>.ics`: the secret is the credential (no login); an old one is 404.
+    GET and HEAD; the body is the same until an appointment changes, so its hash is the ETag
+    and a subscribed calendar polling with If-None-Match gets a 304."""
     location = selectors.location_by_calendar_secret(secret)
     if location is None:
         raise Http404("No such calendar.")
@@ -410,7 +414,8 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="appointments.ics"'
     response["Cache-Control"] = "private, max-age=300"
-    return response
+    response["ETag"] = quote_etag(hashlib.sha256(body).hexdigest()[:32])
+    return get_conditional_response(request, etag=response["ETag"], response=response)
 
 
 # --- reports -------------------------------------------------------------------------------------
