@@ -34,6 +34,8 @@ SECRET_KEY = env("SECRET_KEY") or "django-insecure-development-key-do-not-use-in
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver" if DEBUG or TESTING else "")
 PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
+# How often open portal pages ask /live/ for new items (the badges update within this many seconds).
+LIVE_POLL_SECONDS = int(env("LIVE_POLL_SECONDS", "15"))
 CALL_CENTER_MANAGER_NUMBER = env("CALL_CENTER_MANAGER_NUMBER", "+18885550100")
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
 
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "conflicts",
     "messaging",
     "agents",
+    "portal",
 ]
 
 MIDDLEWARE = [

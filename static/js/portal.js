@@ -16,4 +16,67 @@
     note.textContent = "Something went wrong (" + event.detail.xhr.status + "). Please reload the page.";
     box.appendChild(note);
   });
+
+  // Installable app: the service worker gives an offline page and shows push notifications.
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
+  }
+
+  // Live: poll /live/ (304 while nothing changed) and update the nav badges, the tab title and,
+  // on the dashboard, the Action Center — unless the owner is typing an answer there.
+  var liveUrl = document.body.getAttribute("data-live-url");
+  if (liveUrl && window.fetch) {
+    var baseTitle = document.title;
+    var etag = null;
+    var version = null;
+    var pollSeconds = 15;
+    var lastCounts = {};
+    var showCounts = function (counts) {
+      document.querySelectorAll("[data-live-count]").forEach(function (badge) {
+        var n = counts[badge.getAttribute("data-live-count")] || 0;
+        badge.textContent = n;
+        badge.hidden = n === 0;
+        badge.setAttribute("aria-label", n + " waiting");
+      });
+      lastCounts = counts;
+      var total = counts.action_center || 0;
+      document.title = (total ? "(" + total + ") " : "") + baseTitle;
+    };
+    var refreshActionCenter = function () {
+      var box = document.getElementById("action-center");
+      if (!box || !window.htmx) { return; }
+      if (box.contains(document.activeElement) && document.activeElement.matches("input, textarea, select")) {
+        if (!document.getElementById("live-notice")) {
+          var notice = document.createElement("p");
+          notice.id = "live-notice";
+          notice.className = "live-notice";
+          notice.setAttribute("role", "status");
+          notice.innerHTML = "Something new arrived. <a href=\"\">Show it</a>";
+          box.insertBefore(notice, box.children[1] || null);
+        }
+        return;
+      }
+      window.htmx.ajax("GET", window.location.pathname + window.location.search, {
+        target: "#action-center", select: "#action-center", swap: "outerHTML"
+      }).then(function () { showCounts(lastCounts); });  // the swap resets the tab title
+    };
+    var poll = function () {
+      var headers = {"Accept": "application/json"};
+      if (etag) { headers["If-None-Match"] = etag; }
+      fetch(liveUrl, {headers: headers, cache: "no-store", credentials: "same-origin"}).then(function (response) {
+        if (response.status !== 200) { return null; }
+        etag = response.headers.get("ETag");
+        return response.json();
+      }).then(function (data) {
+        if (!data) { return; }
+        pollSeconds = data.poll_seconds || pollSeconds;
+        showCounts(data);
+        if (version !== null && data.version !== version) { refreshActionCenter(); }
+        version = data.version;
+      }).catch(function () {}).then(function () {
+        window.setTimeout(poll, pollSeconds * 1000);
+      });
+    };
+    poll();
+  }
 })();
