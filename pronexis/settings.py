@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "pronexis.htmx.HtmxMiddleware",  # django-htmx's, deciding partial or page once
     "axes.middleware.AxesMiddleware",
 ]
 
