@@ -456,3 +456,25 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# --- Idempotency keys ------------------------------------------------------------------------
+class IdempotencyKey(models.Model):
+    """One retried create's key and its first answer (issue #9 item 6): an API `Idempotency-Key`
+    header or an agent console form's one-time token. The row is inserted in the create's own
+    transaction, so a concurrent duplicate waits on the unique index and then replays the
+    answer. Written and read only by pronexis/idempotency.py."""
+
+    # Keys belong to who sent them: "token:<id>", "user:<id>" (API session), "form:<user id>".
+    caller = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_unique_per_caller")]
+
+    def __str__(self):
+        return f"{self.caller} {self.key}"

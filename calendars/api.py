@@ -13,10 +13,12 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.models import Location
 from accounts.scoping import require_role
 from pronexis.api import StrictSerializer
+from pronexis.idempotency import KEY_REUSED, idempotent
 
 from . import selectors, services
 from .models import Appointment
@@ -135,43 +137,46 @@ class AppointmentCreatedOut(AppointmentOut):
         fields = [*AppointmentOut.Meta.fields, "force", "call_at"]
 
 
-@extend_schema(request=BookIn, responses={201: AppointmentCreatedOut})
-@api_view(["POST"])
-def appointment_create(request):
-    """Agents book (201); 400 outside availability without an approved conflict; 409 on overlap
-    or a same-day start without an approved same-day request."""
-    from conflicts.models import Conflict, SameDayRequest
-    from leads.models import Lead
+class AppointmentCreate(APIView):
+    @extend_schema(request=BookIn, responses={201: AppointmentCreatedOut, **KEY_REUSED})
+    @idempotent
+    def post(self, request):
+        """Agents book (201); 400 outside availability without an approved conflict; 409 on overlap
+        or a same-day start without an approved same-day request."""
+        from conflicts.models import Conflict, SameDayRequest
+        from leads.models import Lead
 
-    if not (request.user.is_agent or request.user.is_staff):
-        raise PermissionDenied("Only call-center agents book appointments.")
-    data = BookIn(data=request.data)
-    data.is_valid(raise_exception=True)
-    values = data.validated_data
-    lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("location"), pk=values["lead"])
-    conflict = same_day_request = None
-    if values["conflict"] is not None:
-        conflict = Conflict.objects.visible_to(request.user).filter(pk=values["conflict"]).first()
-        if conflict is None:
-            raise ValidationError({"conflict": ["No such conflict."]})
-    if values["same_day_request"] is not None:
-        same_day_request = SameDayRequest.objects.visible_to(request.user).filter(pk=values["same_day_request"]).first()
-        if same_day_request is None:
-            raise ValidationError({"same_day_request": ["No such same-day request."]})
-    appointment = services.appointment_book(
-        lead=lead,
-        start=values["start"],
-        end=values["end"],
-        meeting_type=values["meeting_type"],
-        address=values["address"],
-        booked_by=request.user,
-        force=values["force"],
-        conflict=conflict,
-        same_day_request=same_day_request,
-        call_at=values["call_at"],
-    )
-    appointment.force, appointment.call_at = values["force"], values["call_at"]
-    return Response(AppointmentCreatedOut(appointment).data, status=status.HTTP_201_CREATED)
+        if not (request.user.is_agent or request.user.is_staff):
+            raise PermissionDenied("Only call-center agents book appointments.")
+        data = BookIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("location"), pk=values["lead"])
+        conflict = same_day_request = None
+        if values["conflict"] is not None:
+            conflict = Conflict.objects.visible_to(request.user).filter(pk=values["conflict"]).first()
+            if conflict is None:
+                raise ValidationError({"conflict": ["No such conflict."]})
+        if values["same_day_request"] is not None:
+            same_day_request = (
+                SameDayRequest.objects.visible_to(request.user).filter(pk=values["same_day_request"]).first()
+            )
+            if same_day_request is None:
+                raise ValidationError({"same_day_request": ["No such same-day request."]})
+        appointment = services.appointment_book(
+            lead=lead,
+            start=values["start"],
+            end=values["end"],
+            meeting_type=values["meeting_type"],
+            address=values["address"],
+            booked_by=request.user,
+            force=values["force"],
+            conflict=conflict,
+            same_day_request=same_day_request,
+            call_at=values["call_at"],
+        )
+        appointment.force, appointment.call_at = values["force"], values["call_at"]
+        return Response(AppointmentCreatedOut(appointment).data, status=status.HTTP_201_CREATED)
 
 
 class CancelIn(StrictSerializer):

@@ -22,6 +22,7 @@ from accounts.models import Brand, Location
 from accounts.normalize import normalize_phone, normalize_postal_code
 from accounts.scoping import visible_brand_ids, visible_location_ids
 from pronexis.api import StrictSerializer
+from pronexis.idempotency import idempotent
 
 from . import selectors, services
 from .models import CallRecord, CallTask, Lead
@@ -306,9 +307,12 @@ class LeadListCreate(generics.ListAPIView):
             201: LeadOut,
             200: OpenApiResponse(LeadOut, description="This external_id was already captured with this payload."),
             **ERRORS,
-            409: OpenApiResponse(description="This external_id was already used with a different payload."),
+            409: OpenApiResponse(
+                description="This external_id, or this Idempotency-Key, was already used with a different payload."
+            ),
         },
     )
+    @idempotent
     def post(self, request):
         data = LeadCaptureIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)

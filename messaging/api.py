@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Location
 from pronexis.api import StrictSerializer
+from pronexis.idempotency import KEY_REUSED, idempotent
 
 from . import outbox, selectors, services
 from .models import OfficeMessage
@@ -72,7 +73,8 @@ class OfficeMessageIn(StrictSerializer):
 
 
 class OfficeMessageCreate(AgentAPIView):
-    @extend_schema(request=OfficeMessageIn, responses={201: OfficeMessageOut})
+    @extend_schema(request=OfficeMessageIn, responses={201: OfficeMessageOut, **KEY_REUSED})
+    @idempotent
     def post(self, request):
         data = OfficeMessageIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -137,7 +139,8 @@ class LeadSmsThread(AgentAPIView):
             {"lead": lead.pk, "opted_out": lead.sms_opted_out, "results": SmsMessageOut(thread, many=True).data}
         )
 
-    @extend_schema(request=SmsSendIn, responses={201: SmsMessageOut})
+    @extend_schema(request=SmsSendIn, responses={201: SmsMessageOut, **KEY_REUSED})
+    @idempotent
     def post(self, request, lead_id: int):
         lead = self._lead(request, lead_id)
         data = SmsSendIn(data=request.data)

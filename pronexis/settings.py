@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-same-day-requests": {"task": "conflicts.tasks.expire_same_day_requests", "schedule": 300.0},
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
     "prune-webhook-receipts": {"task": "messaging.tasks.prune_webhook_receipts", "schedule": 3600.0},
+    "purge-idempotency-keys": {"task": "accounts.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
 
 # --- Auth ---------------------------------------------------------------------------------
@@ -244,6 +245,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "pronexis.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# How long a create's Idempotency-Key (and a console form's one-time token) replays its answer.
+IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "ProNexis Portal API",
     "VERSION": "1.0.0",
