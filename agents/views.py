@@ -1,6 +1,7 @@
 """The agent console: from a ringing phone to a booked appointment, a raised conflict or a taken
 message. Every view is `agent_view` (owners, managers, viewers and brand users get 403 before any
-lookup); every write calls the owning capability's service — the console adds no rules.
+lookup); every write calls the owning capability's service — the console adds no rules. Forms that
+create a row carry a one-time token (`once_per_form_token`): a double submit creates one row.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from messaging.outbox import send_lead_sms
 from messaging.routing import PERIOD_WORDS, period_of, route_call_for_location
 from messaging.services import office_message_create
 from pronexis.errors import Refused
+from pronexis.idempotency import once_per_form_token
 
 from . import selectors
 from .forms import (
@@ -145,6 +147,7 @@ def _lead_form(request, location: Location, data=None) -> LeadForm:
 
 @agent_view
 @require_http_methods(["GET", "POST"])
+@once_per_form_token
 def lead_create(request: HttpRequest, location_id: int) -> HttpResponse:
     """Create the caller's lead at this Location (leads' capture: duplicates, services, areas).
     An open duplicate is shown first; creating anyway records it as a duplicate."""
@@ -318,6 +321,7 @@ def _form_action(request, lead: Lead, *, key: str, form, action, invalid: str) -
 
 @agent_view
 @require_POST
+@once_per_form_token
 def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Book a slot (or a time the owner approved) through calendars' appointment_book."""
     lead = _lead(request, lead_id)
@@ -337,6 +341,7 @@ def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @agent_view
 @require_POST
+@once_per_form_token
 def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Raise a schedule or location conflict (conflicts' conflict_raise)."""
     lead = _lead(request, lead_id)
@@ -353,6 +358,7 @@ def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 @agent_view
 @require_POST
+@once_per_form_token
 def lead_same_day(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Ask the owner's approval for a start within 24 h (conflicts' same_day_raise)."""
     lead = _lead(request, lead_id)
@@ -393,6 +399,7 @@ def same_day_answer(request: HttpRequest, same_day_id: int) -> HttpResponse:
 
 @agent_view
 @require_POST
+@once_per_form_token
 def lead_sms(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Text the lead in its thread (messaging's send_lead_sms: STOP honoured, no card numbers)."""
     lead = _lead(request, lead_id)
@@ -419,6 +426,7 @@ def lead_sms(request: HttpRequest, lead_id: int) -> HttpResponse:
 # --- office messages -------------------------------------------------------------------------
 @agent_view
 @require_http_methods(["GET", "POST"])
+@once_per_form_token
 def message_create(request: HttpRequest, location_id: int) -> HttpResponse:
     """Take an office message (messaging's office_message_create; a lead's → owner_action)."""
     location = _location(request, location_id)
