@@ -87,7 +87,13 @@ class Lead(models.Model):
     )
     service_name = models.CharField(max_length=120, blank=True, help_text="The service as the lead asked for it.")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.PHONE)
-    external_id = models.CharField(max_length=100, blank=True, help_text="The integration's id; unique per brand.")
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="The integration's id; unique within the posting token's scope."
+    )
+    # The namespace external_id is unique in (leads.services.external_id_scope_for): "brand" for
+    # brand and agent tokens, "location:<id>" for a location token, so one franchisee's token
+    # cannot claim an id another Location's web form will send.
+    external_id_scope = models.CharField(max_length=40, default="brand", editable=False)
     capture_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     notes = models.TextField(blank=True)
     test = models.BooleanField(default=False)
@@ -110,7 +116,9 @@ class Lead(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["brand", "external_id"], condition=~Q(external_id=""), name="lead_external_id_unique_per_brand"
+                fields=["brand", "external_id_scope", "external_id"],
+                condition=~Q(external_id=""),
+                name="lead_external_id_unique_per_scope",
             ),
             models.CheckConstraint(
                 condition=Q(

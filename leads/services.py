@@ -313,11 +313,26 @@ def _advisory_lock(*keys: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
+BRAND_SCOPE = "brand"
+
+
+def external_id_scope_for(*, actor, location) -> str:
+    """DESIGN.md "Round 2 contracts": an external_id is unique within the posting token's scope —
+    the Location's own for a location token (its owner's lead with no area: the owner's own),
+    the brand's for brand and agent tokens and for agents and staff by session. The lead found
+    in a namespace is therefore always one the caller may see: a 200 or 409 names no other
+    tenant's lead."""
+    token = getattr(actor, "api_token", None)
+    if token is None or token.scope != "location":
+        return BRAND_SCOPE
+    return f"location:{location.pk}" if location is not None else f"owner:{actor.pk}"
+
+
 def _same_capture(existing: Lead, fingerprint: str, external_id: str) -> Lead:
     if existing.capture_fingerprint != fingerprint:
         raise Refused(
             f"external_id “{external_id}” was already used for lead {existing.pk} with a different payload "
-            "(an external_id is unique per brand)."
+            "(an external_id is unique within your token's scope)."
         )
     return existing
 
@@ -358,7 +373,8 @@ def find_open_duplicate(*, location, phone: str, email: str) -> Lead | None:
 
 def lead_capture(*, data: dict, actor=None) -> tuple[Lead, bool]:
     """DESIGN.md "Capture": route, classify (test / no_area / service_not_offered / duplicate /
-    in_process), store with its first status change; `external_id` makes it idempotent.
+    in_process), store with its first status change; `external_id` makes it idempotent within
+    the token's scope (external_id_scope_for).
 
     `data` is validated input: `brand` and `location` objects (location may be None),
     `postal_code` normalized, `phone` E.164, `email` lower-case. Returns (lead, created).
@@ -368,28 +384,36 @@ def lead_capture(*, data: dict, actor=None) -> tuple[Lead, bool]:
     brand = data["brand"]
     external_id = (data.get("external_id") or "").strip()
     fingerprint = _fingerprint(data)
+    location = data.get("location") or lead_route(brand=brand, postal_code=data.get("postal_code") or "")
+    scope = external_id_scope_for(actor=actor, location=location)
+    same_id = Lead.objects.filter(brand=brand, external_id_scope=scope, external_id=external_id)
     if external_id:
-        existing = Lead.objects.filter(brand=brand, external_id=external_id).first()
+        existing = same_id.first()
         if existing:
             return _same_capture(existing, fingerprint, external_id), False
     try:
         with transaction.atomic():
-            lead = _capture_new(data=data, brand=brand, external_id=external_id, fingerprint=fingerprint, actor=actor)
+            lead = _capture_new(
+                data=data,
+                brand=brand,
+                location=location,
+                external_id=external_id,
+                external_id_scope=scope,
+                fingerprint=fingerprint,
+                actor=actor,
+            )
     except IntegrityError:
         if not external_id:
             raise
-        existing = Lead.objects.filter(brand=brand, external_id=external_id).first()
+        existing = same_id.first()
         if existing is None:
             raise
         return _same_capture(existing, fingerprint, external_id), False
     return lead, True
 
 
-def _capture_new(*, data, brand, external_id, fingerprint, actor) -> Lead:
-    location = data.get("location")
+def _capture_new(*, data, brand, location, external_id, external_id_scope, fingerprint, actor) -> Lead:
     postal_code = data.get("postal_code") or ""
-    if location is None:
-        location = lead_route(brand=brand, postal_code=postal_code)
     service_name = (data.get("service") or "").strip()
     service = None
     if service_name:
@@ -409,6 +433,7 @@ def _capture_new(*, data, brand, external_id, fingerprint, actor) -> Lead:
         service_name=service_name,
         source=data.get("source") or Lead.Source.API,
         external_id=external_id,
+        external_id_scope=external_id_scope,
         capture_fingerprint=fingerprint,
         notes=data.get("notes") or "",
         test=bool(data.get("test")),

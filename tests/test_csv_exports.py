@@ -16,7 +16,7 @@ from pronexis.csv_export import csv_safe
 from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-HOSTILE = ["=HYPERLINK(\"http://evil.example\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"]
+HOSTILE = ['=HYPERLINK("http://evil.example")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", " =1"]
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -57,7 +57,7 @@ def test_every_cell_of_the_lead_export_is_neutralised(tenant_a):
         service_name="-3+4",
         external_id="=ext",
         status="bad_lead",
-        reason="=HYPERLINK(\"http://evil.example\",\"click\")",
+        reason='=HYPERLINK("http://evil.example","click")',
         source="online",
     )
     client = Client()
@@ -66,7 +66,7 @@ def test_every_cell_of_the_lead_export_is_neutralised(tenant_a):
     assert len(rows) == 2
     _assert_no_formula(rows)
     row = dict(zip(rows[0], rows[1], strict=True))
-    assert row["reason"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert row["reason"] == '\'=HYPERLINK("http://evil.example","click")'
     assert row["location"] == "'=Location"
 
 
