@@ -123,7 +123,8 @@ def _matches_source(transition: Transition, from_status: str) -> bool:
 
 
 def transition_check(*, from_status: str, to_status: str, actor_kind: str, reason: str = "") -> Transition:
-    """The table row allowing this change; Refused (naming the rule) or ValidationError on reason.
+    """The table row allowing this change; Refused (naming the rule, also for a reason the rule
+    does not allow) or ValidationError when a required reason is missing.
 
     Same status to same status is never a transition (DESIGN.md's table has no such row).
     """
@@ -153,9 +154,9 @@ def transition_check(*, from_status: str, to_status: str, actor_kind: str, reaso
     reasons = sorted({r for t in allowed for r in (t.reasons or ())})
     if not reason:
         raise ValidationError({"reason": f"A reason is required to move a lead to {to_status}: {', '.join(reasons)}."})
-    raise ValidationError(
-        {"reason": f"“{reason}” is not a reason for {to_status} by {actor_kind}: use {', '.join(reasons)}."}
-    )
+    # A reason the table does not allow for this change is the rule refusing it (409, DESIGN.md
+    # "REST API"), like a refused transition — not malformed input.
+    raise Refused(f"“{reason}” is not a reason for {to_status} by {actor_kind}: use {', '.join(reasons)}.")
 
 
 def allowed_transitions(*, from_status: str, actor_kind: str) -> list[tuple[str, str | None]]:
@@ -252,9 +253,9 @@ def lead_set_status(
 ) -> LeadStatusChange:
     """DESIGN.md "Leads" transition table: the one way a lead's status changes.
 
-    Locks the lead row, checks the table (Refused naming the rule; ValidationError on a missing
-    or wrong reason), writes the LeadStatusChange and moves the status counters in the same
-    transaction. Leaving `in_process` stops the automated contact sequence.
+    Locks the lead row, checks the table (Refused naming the rule, a reason it does not allow
+    included; ValidationError on a missing reason), writes the LeadStatusChange and moves the
+    status counters in the same transaction. Leaving `in_process` stops the automated contact sequence.
     """
     reason = (reason or "").strip()
     with transaction.atomic():

@@ -126,8 +126,9 @@ def test_owner_actions(tenant_a):
     assert (lead.status, lead.reason) == ("owner_action", "booked_directly")
     refused = owner.post(f"/leads/{lead.pk}/status/", {"status": "converted"})
     assert refused.status_code == 409 and "Only system may move" in refused.content.decode()
+    # A reason the rule does not allow is a rule refusal (409, issue #16 item 6), not bad input.
     bad_reason = owner.post(f"/leads/{lead.pk}/status/", {"status": "bad_lead", "reason": "nope"})
-    assert bad_reason.status_code == 400
+    assert bad_reason.status_code == 409 and "is not a reason for bad_lead by owner" in bad_reason.content.decode()
     for user in (tenant_a.viewer, tenant_a.brand_user):
         assert client_for(user).post(f"/leads/{lead.pk}/status/", {"status": "test_lead"}).status_code == 403
     manager = client_for(tenant_a.manager)

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from leads.models import Lead, LeadStatusChange, LeadStatusCount
 from leads.services import actor_kind_for, lead_set_status, transition_check
 from pronexis.errors import Refused
-from tests.factories import LeadFactory
+from tests.conftest import session_api
+from tests.factories import LeadFactory, agent_client
 
 S = Lead.Status
 ACTORS = ["system", "agent", "staff", "owner", "manager"]
@@ -48,7 +49,8 @@ def _pairs_allowed(source, to, actor):
 
 
 def test_the_whole_matrix_matches_the_table():
-    """Every (from, to, actor): allowed with the listed reasons; refused (409) or reason error otherwise."""
+    """Every (from, to, actor): allowed with the listed reasons; refused (409) otherwise — a missing
+    required reason is a 400 (ValidationError on `reason`)."""
     for source, to, actor in itertools.product([""] + EXISTING, EXISTING, ACTORS):
         reasons = _pairs_allowed(source, to, actor)
         if not reasons:
@@ -64,8 +66,8 @@ def test_the_whole_matrix_matches_the_table():
             with pytest.raises(ValidationError) as missing:
                 transition_check(from_status=source, to_status=to, actor_kind=actor, reason="")
             assert "reason" in missing.value.message_dict
-            for wrong in set(ALL_REASONS) - reasons:
-                with pytest.raises(ValidationError):
+            for wrong in set(ALL_REASONS) - reasons:  # a reason the rule does not allow: 409
+                with pytest.raises(Refused, match="is not a reason for"):
                     transition_check(from_status=source, to_status=to, actor_kind=actor, reason=wrong)
 
 
@@ -133,3 +135,23 @@ def test_actor_kind_for_roles(tenant_a, agent, staff):
     for user in (tenant_a.viewer, tenant_a.brand_user):
         with pytest.raises(PermissionDenied):
             actor_kind_for(user, loc)
+
+
+def test_a_reason_the_rule_does_not_allow_is_409_in_the_api_and_the_console(tenant_a, agent):
+    """Issue #16 item 6: a refused status reason is a rule refusal — 409 with the rule in
+    `detail` (DESIGN.md "REST API"), as in the agent console; a missing reason stays 400."""
+    lead = LeadFactory(location=tenant_a.location)
+    url = f"/api/v1/leads/{lead.pk}/status/"
+    # acs_exhausted is the system's reason (seed 003 "Bad Lead" b), not the owner's.
+    response = session_api(tenant_a.owner).post(url, {"status": "bad_lead", "reason": "acs_exhausted"}, format="json")
+    assert response.status_code == 409
+    assert (
+        response.json()["detail"]
+        == "“acs_exhausted” is not a reason for bad_lead by owner: use did_not_request, fake_contact_info."
+    )
+    console = agent_client(agent).post(f"/agent/leads/{lead.pk}/status/", {"status": "bad_lead", "reason": "duplicate"})
+    assert console.status_code == 409 and "is not a reason for bad_lead by agent" in console.context["error"]
+    missing = session_api(tenant_a.owner).post(url, {"status": "bad_lead", "reason": ""}, format="json")
+    assert missing.status_code == 400 and "reason" in missing.json()
+    lead.refresh_from_db()
+    assert lead.status == "in_process"
