@@ -611,9 +611,15 @@ def contact_sequence_run_due(*, limit: int = 500) -> int:
 
 def lead_record_contact(*, lead: Lead, at=None) -> None:
     """A recorded contact (a call reached, a text answered) stops the contact sequence (DESIGN.md
-    "Automated contact sequence"); the first contact is the one kept."""
-    Lead.objects.filter(pk=lead.pk, contacted_at__isnull=True).update(contacted_at=at or timezone.now())
+    "Automated contact sequence"); the first contact is the one kept. The calls the sequence
+    queued leave the agents' queue with it (seed 001 line 17: once the lead answers by text,
+    agents carry on by text) — the sequence only queues calls before the first contact, so the
+    callbacks agents schedule after one stay."""
+    at = at or timezone.now()
+    first = Lead.objects.filter(pk=lead.pk, contacted_at__isnull=True).update(contacted_at=at)
     Lead.objects.filter(pk=lead.pk).update(contact_next_run_at=None)
+    if first:
+        CallTask.objects.filter(lead_id=lead.pk, completed_at__isnull=True).update(completed_at=at)
 
 
 def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, agent) -> CallTask:

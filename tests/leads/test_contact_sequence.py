@@ -7,10 +7,12 @@ import pytest
 import time_machine
 
 from leads.models import CallTask, Lead, LeadStatusChange
+from leads.selectors import call_queue
 from leads.services import call_task_record_outcome, quiet_hours_resume_at
 from leads.tasks import run_due_contact_steps
+from messaging.services import sms_inbound_receive
 from tests.conftest import session_api, token_client
-from tests.factories import ContactStepFactory, LeadFactory
+from tests.factories import ContactStepFactory, LeadFactory, LocationPhoneNumberFactory, agent_client
 
 NY = ZoneInfo("America/New_York")
 
@@ -200,3 +202,33 @@ def test_call_queue_api_is_for_agents(tenant_a, tenant_b, agent):
     assert again.status_code == 409
     lead.refresh_from_db()
     assert lead.contacted_at is not None and Lead.objects.get(pk=lead.pk).status == "in_process"
+
+
+@pytest.mark.django_db
+def test_a_text_from_the_lead_takes_its_queued_call_out_of_the_queue(clock, tenant_a, agent):
+    """Issue #16 item 6 / seed 001 line 17: a lead who answers the intro text is worked by SMS;
+    the call the sequence queued leaves the agents' queue (API and console read the same
+    selector). A callback an agent schedules after a contact stays."""
+    line = LocationPhoneNumberFactory(location=tenant_a.location)
+    steps(tenant_a.brand, "call", "sms_intro", "call")
+    lead = start(tenant_a, datetime.now(NY), source="online")
+    run_due_contact_steps()
+    queued = open_task(lead)
+    console = agent_client(agent)
+    assert list(call_queue(user=agent)) == [queued]
+    assert f"/agent/calls/{queued.pk}/" in console.get("/agent/calls/").content.decode()
+
+    sms_inbound_receive(message_sid="SM-reply-1", from_number=str(lead.phone), to_number=line.number, body="Text me")
+    assert list(call_queue(user=agent)) == []
+    assert f"/agent/calls/{queued.pk}/" not in console.get("/agent/calls/").content.decode()
+    api = token_client(agent, "agent").get("/api/v1/call-queue/")
+    assert api.status_code == 200 and queued.pk not in [row["id"] for row in api.json()]
+    lead.refresh_from_db()
+    assert lead.contact_next_run_at is None and lead.contacted_at is not None
+
+    # Later: a callback the lead asked for on a call is kept when they text again.
+    callback = CallTask.objects.create(
+        lead=lead, location=tenant_a.location, due_at=datetime.now(NY) + timedelta(hours=2)
+    )
+    sms_inbound_receive(message_sid="SM-reply-2", from_number=str(lead.phone), to_number=line.number, body="Thanks")
+    assert list(call_queue(user=agent)) == [callback]
