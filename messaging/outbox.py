@@ -172,7 +172,9 @@ def _broadcast_rows(*, location, kind, subject, context, key) -> list[Notificati
     return [
         _sms_row(
             to=number,
-            kind=kind if _sms_template(kind) else SMS_REMINDER_KIND,
+            # The copy of an e-mail is of the e-mail's kind (a "conflict answered" text is one);
+            # kinds without their own SMS text use the generic reminder wording (_render_sms).
+            kind=kind,
             subject=subject,
             location=location,
             context=context,

@@ -249,8 +249,12 @@ def decision_to_dict(decision: Decision) -> dict:
 
 
 def location_facts(location) -> dict:
-    """The facts of a Location the routing decision needs (two queries at most: owners' phones)."""
+    """The facts of a Location the routing decision needs (two queries at most: owners' phones,
+    opt-outs). The distribution list is the numbers an SMS reminder reaches: one that texted
+    STOP is left out (seed 001; DESIGN.md "Lead SMS": STOP honoured before every send)."""
     from accounts.models import Membership
+
+    from .services import numbers_not_opted_out
 
     owner_numbers: list[str] = []
     if not (location.back_office or location.after_hours or location.mobile):
@@ -269,7 +273,9 @@ def location_facts(location) -> dict:
         "owner_numbers": owner_numbers,
         "notification_emails": list(location.notification_emails),
         "sms_distribution_enabled": location.sms_distribution_enabled,
-        "sms_distribution_list": list(location.sms_distribution_list),
+        "sms_distribution_list": numbers_not_opted_out(location.sms_distribution_list)
+        if location.sms_distribution_enabled
+        else [],
     }
 
 

@@ -65,6 +65,18 @@ def number_opted_out(number: str) -> bool:
     return SmsOptOut.objects.filter(number=_normalize(number), opted_out=True).exists()
 
 
+def numbers_not_opted_out(numbers) -> list[str]:
+    """The numbers that did not text STOP (one query), in their order — what a broadcast reaches."""
+    normalized = {number: _normalize(number) for number in dict.fromkeys(numbers)}
+    stopped = {
+        str(number)
+        for number in SmsOptOut.objects.filter(number__in=list(normalized.values()), opted_out=True).values_list(
+            "number", flat=True
+        )
+    }
+    return [number for number, e164 in normalized.items() if e164 not in stopped]
+
+
 def sms_opt_out_set(*, number: str, opted_out: bool) -> SmsOptOut:
     """STOP/START (seed 001, CTIA keywords): recorded per number and honoured before every send;
     leads with this phone get `sms_opted_out` too."""
