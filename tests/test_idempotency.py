@@ -254,3 +254,44 @@ def test_purge_keeps_fresh_keys(clock, agent, location):
     url, body, _other, _model = create_case("office message", location)
     token_client(agent, "agent").post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="fresh")
     assert idempotency.purge_expired() == 0 and IdempotencyKey.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_a_console_form_makes_one_row(agent, location, monkeypatch):
+    """The console's one-time token through the same key table: two submits of one rendered
+    form at once (two connections) — one office message, both answered with its result."""
+    from agents import views
+    from tests.agents.test_double_submit import form_token
+    from tests.factories import agent_client
+
+    page = f"/agent/locations/{location.pk}/messages/new/"
+    token = form_token(agent_client(agent).get(page), page)
+    data = {"caller_name": "Pat", "callback_number": "(347) 555-0199", "category": "other", "body": "Call back."}
+    original = views.office_message_create
+    saw_a_waiter = []
+
+    def slow_create(**kwargs):
+        saw_a_waiter.append(_wait_until_another_request_waits_on_a_lock())
+        return original(**kwargs)
+
+    monkeypatch.setattr(views, "office_message_create", slow_create)
+    clients = [agent_client(agent) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def run(i):
+        try:
+            barrier.wait()
+            response = clients[i].post(page, {**data, "form_token": token})
+            results[i] = (response.status_code, response["Location"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert saw_a_waiter == [True], "the second submit must wait on the token's row, not reach the service"
+    assert results[0] == results[1] and results[0][0] == 302
+    assert OfficeMessage.objects.count() == 1
