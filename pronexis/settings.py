@@ -149,8 +149,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_TIMEOUT,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
-# One quick retry (a pooled connection Redis closed); not three that each wait the timeout.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# No publish retry: kombu's reconnects to a stopped Redis each wait the timeout again (6 s, not
+# 2, measured with a SIGSTOPped Redis); redis-py itself reconnects a connection Redis closed.
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Each task named here is the issue's: the owning app defines it in its tasks.py.
