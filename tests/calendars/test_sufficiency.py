@@ -41,6 +41,21 @@ def test_owner_banner_on_the_calendar(tenant_a):
     assert "not enough calendar availability" not in client.get("/calendar/").content.decode()
 
 
+def test_owner_banner_on_the_dashboard_where_owners_land(tenant_a, tenant_b):
+    """Issue #16 item 6: the low-availability banner shows on the dashboard too (owners land
+    there), for the Locations the user owns or manages — not to a viewer, not for others."""
+    owner = Client()
+    owner.force_login(tenant_a.owner)
+    page = owner.get("/dashboard/").content.decode()
+    assert f"{tenant_a.location.name}: not enough calendar availability" in page
+    assert tenant_b.location.name not in page
+    viewer = Client()
+    viewer.force_login(tenant_a.viewer)
+    assert "not enough calendar availability" not in viewer.get("/dashboard/").content.decode()
+    week_of_windows(tenant_a.location)  # 8 h a day: 112 h in 14 days
+    assert "not enough calendar availability" not in owner.get("/dashboard/").content.decode()
+
+
 def test_admin_filter(tenant_a, staff):
     week_of_windows(tenant_a.location)
     empty = LocationFactory(name="Empty Calendar Place")
