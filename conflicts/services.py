@@ -529,6 +529,10 @@ def answer_link_use(
     """Answer through a signed e-mail/SMS link: once per link (ResponseLinkUse), for its own item
     and decision; the signature is the credential (answered as the notification recipient)."""
     now = now or timezone.now()
+    if link.kind == "same_day" and link.decision == SameDayRequest.Decision.APPROVE:
+        # Outside the link's transaction: an approval that became impossible closes the request
+        # even though this answer is refused (same_day_respond does the same for the portal).
+        same_day_close_if_impossible(request=_link_item(link), now=now)
     with transaction.atomic():
         item = _link_item(link)
         if not item.is_pending:

@@ -10,8 +10,10 @@ with the reason shown, instead of answering 409 to the owner for ever.
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from conflicts import links
 from conflicts.models import Callback, SameDayRequest
 from conflicts.tasks import expire_same_day_requests
 from leads.services import lead_set_status
@@ -93,3 +95,14 @@ def test_a_request_of_a_lead_marked_test_closes_itself_on_the_beat(clock, tenant
     assert request.status == "closed" and "test lead" in request.closed_reason
     assert other.status == "pending"
     assert not Callback.objects.exists()  # a test lead is not called back
+
+
+def test_an_approve_link_for_a_time_booked_meanwhile_says_it_closed_itself(clock, tenant_a):
+    request = SameDayRequestFactory(location=tenant_a.location, requested_start=soon())
+    AppointmentFactory(location=tenant_a.location, start=request.requested_start, end=request.requested_end)
+    token = links.answer_token(kind="same_day", object_id=request.pk, decision="approve", channel="sms_link")
+    response = Client().post(f"/answer/{token}/")
+    assert response.status_code == 409  # refused, and the page says why
+    assert "closed itself: Another appointment is already booked at that time." in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == "closed" and not request.responded_at
