@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts.models import Location
 from accounts.scoping import require_role
 from pronexis.api import StrictSerializer
-from pronexis.idempotency import KEY_REUSED, idempotent
+from pronexis.idempotency import RETRY_RESPONSES, idempotent
 
 from . import selectors, services
 from .models import Appointment
@@ -138,7 +138,7 @@ class AppointmentCreatedOut(AppointmentOut):
 
 
 class AppointmentCreate(APIView):
-    @extend_schema(request=BookIn, responses={201: AppointmentCreatedOut, **KEY_REUSED})
+    @extend_schema(request=BookIn, responses={201: AppointmentCreatedOut, **RETRY_RESPONSES})
     @idempotent
     def post(self, request):
         """Agents book (201); 400 outside availability without an approved conflict; 409 on overlap

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Location
 from pronexis.api import StrictSerializer
-from pronexis.idempotency import KEY_REUSED, idempotent
+from pronexis.idempotency import RETRY_RESPONSES, idempotent
 
 from . import selectors, services
 from .models import Callback, Conflict, SameDayRequest
@@ -127,7 +127,7 @@ class ConflictCreateView(APIView):
         requested_address = serializers.CharField(required=False, allow_blank=True, default="")
         caller_notes = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=ConflictCreateInput, responses={201: ConflictOut, **KEY_REUSED})
+    @extend_schema(request=ConflictCreateInput, responses={201: ConflictOut, **RETRY_RESPONSES})
     @idempotent
     def post(self, request):
         _require_agent(request.user)
@@ -170,7 +170,7 @@ class SameDayCreateView(APIView):
         requested_end = serializers.DateTimeField()
         meeting_type = serializers.ChoiceField(choices=MEETING_TYPES)
 
-    @extend_schema(request=SameDayCreateInput, responses={201: SameDayOut, **KEY_REUSED})
+    @extend_schema(request=SameDayCreateInput, responses={201: SameDayOut, **RETRY_RESPONSES})
     @idempotent
     def post(self, request):
         _require_agent(request.user)

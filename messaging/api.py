@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Location
 from pronexis.api import StrictSerializer
-from pronexis.idempotency import KEY_REUSED, idempotent
+from pronexis.idempotency import RETRY_RESPONSES, idempotent
 
 from . import outbox, selectors, services
 from .models import OfficeMessage
@@ -73,7 +73,7 @@ class OfficeMessageIn(StrictSerializer):
 
 
 class OfficeMessageCreate(AgentAPIView):
-    @extend_schema(request=OfficeMessageIn, responses={201: OfficeMessageOut, **KEY_REUSED})
+    @extend_schema(request=OfficeMessageIn, responses={201: OfficeMessageOut, **RETRY_RESPONSES})
     @idempotent
     def post(self, request):
         data = OfficeMessageIn(data=request.data)
@@ -139,7 +139,7 @@ class LeadSmsThread(AgentAPIView):
             {"lead": lead.pk, "opted_out": lead.sms_opted_out, "results": SmsMessageOut(thread, many=True).data}
         )
 
-    @extend_schema(request=SmsSendIn, responses={201: SmsMessageOut, **KEY_REUSED})
+    @extend_schema(request=SmsSendIn, responses={201: SmsMessageOut, **RETRY_RESPONSES})
     @idempotent
     def post(self, request, lead_id: int):
         lead = self._lead(request, lead_id)

@@ -63,10 +63,12 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 )
 
 
-KEY_REUSED = {
+# The answers a retried create adds to its own (spread into the view's `responses`).
+RETRY_RESPONSES = {
+    400: OpenApiResponse(description=f"Invalid input: a message per field (or a malformed {HEADER})."),
     409: OpenApiResponse(
         description=f"A rule refuses the create, or this {HEADER} was already used with another body; see `detail`."
-    )
+    ),
 }
 
 
