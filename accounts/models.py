@@ -239,6 +239,23 @@ class Location(models.Model):
         if self.postal_code:
             self.postal_code = normalize_postal_code(self.postal_code)
         self.notification_emails = sorted({e.strip().lower() for e in self.notification_emails if e.strip()})
+        self.check_recipient_caps()
+
+    def check_recipient_caps(self) -> None:
+        """Every notification goes to each address and distribution-list number, so both lists
+        are capped per Location by a setting (#9 item 8: 3,000 addresses made one conflict
+        queue 3,000 e-mails). Forms and admin reach this through clean(), services call it."""
+        caps = (
+            ("notification_emails", settings.LOCATION_MAX_NOTIFICATION_EMAILS, "notification e-mail addresses"),
+            ("sms_distribution_list", settings.LOCATION_MAX_DISTRIBUTION_NUMBERS, "distribution-list numbers"),
+        )
+        errors = {}
+        for field, cap, what in caps:
+            count = len(set(getattr(self, field) or ()))
+            if count > cap:
+                errors[field] = f"At most {cap} {what} per Location; this list has {count}."
+        if errors:
+            raise ValidationError(errors)
 
 
 class TenantQuerySet(models.QuerySet):

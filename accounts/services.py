@@ -107,6 +107,7 @@ def membership_remove(*, location: Location, actor: User, membership: Membership
 def location_update_settings(*, location: Location, actor: User, form) -> Location:
     """Owner edits of contact numbers, address, notification addresses, distribution list."""
     require_role(actor, location, ["owner"], "change the settings")
+    form.instance.check_recipient_caps()
     form.save()
     return location
 

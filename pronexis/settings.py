@@ -245,6 +245,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "pronexis.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.TokenRateThrottle", "accounts.throttling.SessionRateThrottle"],
+}
+# Per API token and per signed-in user (portal's own calls); over it → 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "token": env("API_THROTTLE_TOKEN_RATE", "600/minute"),
+    "session": env("API_THROTTLE_SESSION_RATE", "600/minute"),
 }
 # How long a create's Idempotency-Key (and a console form's one-time token) replays its answer.
 IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
@@ -307,6 +313,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 # --- Product settings ---------------------------------------------------------------------
 CALENDAR_SUFFICIENT_HOURS = int(env("CALENDAR_SUFFICIENT_HOURS", "20"))
 CONFLICT_REMINDER_BUSINESS_HOURS = int(env("CONFLICT_REMINDER_BUSINESS_HOURS", "4"))
+# Caps per Location: one notification goes to every address and number on these lists.
+LOCATION_MAX_NOTIFICATION_EMAILS = int(env("LOCATION_MAX_NOTIFICATION_EMAILS", "10"))
+LOCATION_MAX_DISTRIBUTION_NUMBERS = int(env("LOCATION_MAX_DISTRIBUTION_NUMBERS", "10"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,58 @@
+"""API throttles (#9 item 8): per token (each integration its own budget) and per signed-in
+user for session calls; over the rate → 429 with `Retry-After` and a JSON detail. Rates are
+settings (API_THROTTLE_RATES) so tests and operators set them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from tests.conftest import session_api, token_client
+
+URL = "/api/v1/leads/"
+
+
+@pytest.fixture
+def tight_rates(settings):
+    settings.API_THROTTLE_RATES = {"token": "3/minute", "session": "2/minute"}
+
+
+def _assert_throttled(response):
+    assert response.status_code == 429, response.content
+    assert int(response["Retry-After"]) > 0
+    assert "throttled" in response.json()["detail"].lower()
+
+
+@pytest.mark.django_db
+def test_default_rates_come_from_settings(settings):
+    assert settings.API_THROTTLE_RATES == {"token": "600/minute", "session": "600/minute"}
+
+
+@pytest.mark.django_db
+def test_each_token_has_its_own_budget(agent, tight_rates):
+    first, second = token_client(agent, "agent"), token_client(agent, "agent")
+    assert [first.get(URL).status_code for _ in range(3)] == [200, 200, 200]
+    _assert_throttled(first.get(URL))
+    _assert_throttled(first.post(URL, {}, format="json"))  # writes share the token's budget
+    assert second.get(URL).status_code == 200
+
+
+@pytest.mark.django_db
+def test_session_calls_are_throttled_per_user(tenant_a, tight_rates):
+    cache.delete(f"throttle_session_{tenant_a.owner.pk}")  # ids restart with each test database
+    client = session_api(tenant_a.owner)
+    assert [client.get(URL).status_code for _ in range(2)] == [200, 200]
+    _assert_throttled(client.get(URL))
+    assert token_client(tenant_a.owner, "location").get(URL).status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_api_operation_is_throttled(agent, settings):
+    """The throttle is the API's default: no view opts out (each URL checked with a spent token)."""
+    from tests.test_security import _api_routes
+
+    settings.API_THROTTLE_RATES = {"token": "1/minute", "session": "1/minute"}
+    for route in _api_routes():
+        client = token_client(agent, "agent")
+        client.get("/" + route)
+        _assert_throttled(client.post("/" + route, {}, format="json"))
