@@ -20,7 +20,9 @@ def _in_days(days: float, hour: int = 15):
 
 
 class ConflictFactory(factory.django.DjangoModelFactory):
-    """A pending schedule conflict three days ahead, raised for a lead of the Location."""
+    """A pending schedule conflict three days ahead, raised for a lead of the Location — a real
+    one (DESIGN.md "Rules tightened"): 03:00 UTC is late evening in the Americas, outside the
+    availability the tests give (09:00–17:00 local)."""
 
     class Meta:
         model = Conflict
@@ -28,7 +30,7 @@ class ConflictFactory(factory.django.DjangoModelFactory):
     location = factory.SubFactory("tests.factories.LocationFactory")
     lead = factory.SubFactory("tests.support_leads.LeadFactory", location=factory.SelfAttribute("..location"))
     kind = Conflict.Kind.SCHEDULE
-    requested_start = factory.LazyFunction(lambda: _in_days(3))
+    requested_start = factory.LazyFunction(lambda: _in_days(3, hour=3))
     requested_end = factory.LazyAttribute(lambda o: o.requested_start + dt.timedelta(hours=1))
     requested_meeting_type = "client_home"
     requested_address = "12 Henry Street, Brooklyn"

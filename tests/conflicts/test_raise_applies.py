@@ -12,10 +12,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from calendars.selectors import monthly_appointment_count
+from calendars.selectors import is_free_to_book, monthly_appointment_count
 from conflicts.models import Conflict
 from tests.conftest import session_api
-from tests.factories import AppointmentFactory, LeadFactory, agent_client, week_of_windows
+from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory, agent_client, week_of_windows
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/conflicts/"
@@ -107,3 +107,14 @@ def test_the_console_refuses_it_too_and_offers_only_the_kinds_that_apply(agent, 
     location.save()
     kinds = dict(console.get(f"/agent/leads/{lead.pk}/").context["conflict_form"].fields["kind"].choices)
     assert set(kinds) == {"schedule"}
+
+
+def test_the_factorys_conflict_is_a_real_one(location):
+    """Tests describe real conflicts: ConflictFactory's default is outside the tests' availability."""
+    conflict = ConflictFactory(location=location)
+    assert not is_free_to_book(
+        location=location,
+        start=conflict.requested_start,
+        end=conflict.requested_end,
+        meeting_type=conflict.requested_meeting_type,
+    )
