@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from pronexis.checks import refuses_development_secrets
+
 from . import views
 
 urlpatterns = [
@@ -10,6 +12,14 @@ urlpatterns = [
     path("messages/<int:message_id>/unread/", views.message_mark_unread, name="message_mark_unread"),
     path("n/<str:short_code>/", views.short_link, name="notification_short_link"),
     path("routing/", views.routing_simulator, name="routing_simulator"),
-    path("webhooks/twilio/sms/", views.twilio_sms_webhook, name="twilio_sms_webhook"),
-    path("webhooks/twilio/status/", views.twilio_status_webhook, name="twilio_status_webhook"),
+    path(
+        "webhooks/twilio/sms/",
+        refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_sms_webhook),
+        name="twilio_sms_webhook",
+    ),
+    path(
+        "webhooks/twilio/status/",
+        refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_status_webhook),
+        name="twilio_status_webhook",
+    ),
 ]

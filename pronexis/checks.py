@@ -5,8 +5,14 @@ and worker entry points (pronexis.entrypoints) refuse to start."""
 
 from __future__ import annotations
 
+import logging
+from functools import wraps
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.http import HttpResponse
+
+logger = logging.getLogger(__name__)
 
 # Every development default in settings.py starts with this; a real secret never should.
 DEVELOPMENT_VALUE_PREFIX = "dev-"
@@ -42,3 +48,25 @@ def check_webhook_secrets(app_configs=None, **kwargs) -> list[Error]:
         )
         for name in development_secrets()
     ]
+
+
+def refuses_development_secrets(*names: str):
+    """A webhook view that, with DEBUG off (outside tests) and one of the secrets `names` unset or
+    development-valued, answers 503 without reading the request: a published secret verifies
+    anyone's forgery. The entry points already refuse to start (pronexis.entrypoints); this
+    holds for any other way of serving. 503, so providers that retry (Mailgun) deliver again
+    once the secret is set."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not settings.DEBUG and not settings.TESTING:
+                unusable = [name for name in development_secrets() if name in names]
+                if unusable:
+                    logger.error("Webhook %s refused: %s unset or a development value.", request.path, unusable)
+                    return HttpResponse("Webhook secret not configured.", status=503, content_type="text/plain")
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate

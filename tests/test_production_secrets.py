@@ -119,3 +119,53 @@ def test_docker_compose_requires_every_webhook_secret():
         environment = compose["services"][service]["environment"]
         for name in (*SECRETS, "SECRET_KEY"):
             assert str(environment.get(name, "")).startswith(f"${{{name}:?"), f"{service}: {name}"
+
+
+# --- the webhooks themselves: a forgery signed with a published secret is never acted on ------
+@pytest.fixture
+def production_with_development_secrets(settings):
+    """DEBUG off outside tests, the secrets left at their dev-… defaults (as the test settings are)."""
+    settings.DEBUG, settings.TESTING = False, False
+    assert "TWILIO_AUTH_TOKEN" in __import__("pronexis.checks").checks.development_secrets()
+
+
+@pytest.mark.django_db
+def test_a_stop_signed_with_the_development_token_is_refused(client, tenant_a, production_with_development_secrets):
+    from messaging.models import SmsOptOut
+    from messaging.webhooks import twilio_signature
+
+    params = {"From": "+13475550001", "To": "+18885550199", "Body": "STOP", "MessageSid": "SM" + "1" * 32}
+    for url in ("/webhooks/twilio/sms/", "/webhooks/twilio/status/"):
+        response = client.post(url, params, HTTP_X_TWILIO_SIGNATURE=twilio_signature(url, params))
+        assert response.status_code == 503, url
+    assert not SmsOptOut.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_reply_signed_with_the_development_key_is_refused(tenant_a, production_with_development_secrets):
+    from conflicts import links
+    from tests.conflicts.test_inbound import mailgun_post
+    from tests.factories import ConflictFactory
+
+    conflict = ConflictFactory(location=tenant_a.location)
+    response = mailgun_post(to=links.reply_to_address(conflict.pk), sender=tenant_a.owner.email, body="Approved")
+    assert response.status_code == 503
+    conflict.refresh_from_db()
+    assert conflict.status == "pending"
+
+
+@pytest.mark.django_db
+def test_webhooks_work_with_production_secrets(client, tenant_a, settings):
+    from messaging.webhooks import twilio_signature
+
+    settings.DEBUG, settings.TESTING = False, False
+    settings.TWILIO_AUTH_TOKEN = PRODUCTION_ENV["TWILIO_AUTH_TOKEN"]
+    settings.ANYMAIL = {
+        **settings.ANYMAIL,
+        "WEBHOOK_SECRET": PRODUCTION_ENV["ANYMAIL_WEBHOOK_SECRET"],
+        "MAILGUN_WEBHOOK_SIGNING_KEY": PRODUCTION_ENV["MAILGUN_WEBHOOK_SIGNING_KEY"],
+    }
+    params = {"MessageSid": "SM" + "2" * 32, "MessageStatus": "delivered"}
+    url = "/webhooks/twilio/status/"
+    response = client.post(url, params, HTTP_X_TWILIO_SIGNATURE=twilio_signature(url, params), secure=True)
+    assert response.status_code < 300, response.content
