@@ -57,7 +57,12 @@ class MailgunInboundView(MailgunInboundWebhookView):
             self.run_validators(request)
             if not webhook_receipt_first(source="mailgun", key=request.POST["token"]):
                 raise AnymailWebhookValidationFailure("Mailgun webhook token already used")
-            for event in self.parse_events(request):
+            try:
+                events = self.parse_events(request)
+            except (ValueError, KeyError, TypeError):  # e.g. message-headers that are not JSON
+                logger.warning("malformed Mailgun inbound post", exc_info=True)
+                return HttpResponse("Malformed Mailgun inbound post.", status=400, content_type="text/plain")
+            for event in events:
                 self.signal.send(sender=self.__class__, event=event, esp_name=self.esp_name)
         return HttpResponse()
 

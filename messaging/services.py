@@ -26,11 +26,17 @@ BROADCAST_REPLY = (
 )
 
 
-def _normalize(number: str) -> str:
+def _phone(number: str) -> str | None:
+    """E.164, or None for a sender that is not a phone number (a short code, an alphanumeric
+    sender id): phone-number columns cannot even be queried with it."""
     try:
-        return normalize_phone(number) or number
-    except Exception:
-        return number
+        return normalize_phone(number)
+    except ValidationError:
+        return None
+
+
+def _normalize(number: str) -> str:
+    return _phone(number) or number
 
 
 # --- webhook replays ---------------------------------------------------------------------
@@ -122,25 +128,28 @@ def sms_inbound_receive(
     from leads.models import Lead
     from leads.services import lead_record_contact
 
-    from_number, to_number = _normalize(from_number), _normalize(to_number)
+    from_phone, to_phone = _phone(from_number), _phone(to_number)
     with transaction.atomic():
         # Before acting: a redelivered STOP must not opt the number out again after a START.
         if not webhook_receipt_first(source="twilio-sms", key=message_sid):
             return None
         keyword = keyword_of(body)
-        if keyword:
-            sms_opt_out_set(number=from_number, opted_out=keyword == "stop")
-        line = LocationPhoneNumber.objects.filter(number=to_number).select_related("location").first()
+        if keyword and from_phone:
+            sms_opt_out_set(number=from_phone, opted_out=keyword == "stop")
+        line = (
+            LocationPhoneNumber.objects.filter(number=to_phone).select_related("location").first() if to_phone else None
+        )
         broadcast = settings.TWILIO_BROADCAST_SENDER
-        if to_number == _normalize(broadcast) or (line is None and messaging_service_sid == broadcast):
+        to_broadcast = to_phone is not None and to_phone == _phone(broadcast)
+        if to_broadcast or (line is None and messaging_service_sid and messaging_service_sid == broadcast):
             return None if keyword else BROADCAST_REPLY
         if line is None:
             logger.info("inbound SMS %s to an unknown number %s", message_sid, to_number)
             return None
         text, redacted = redact_card_numbers(body)
         lead = (
-            Lead.objects.filter(location=line.location, phone=from_number).order_by("-created_at", "-id").first()
-            if from_number
+            Lead.objects.filter(location=line.location, phone=from_phone).order_by("-created_at", "-id").first()
+            if from_phone
             else None
         )
         try:
@@ -150,8 +159,8 @@ def sms_inbound_receive(
                     lead=lead,
                     direction=SmsMessage.Direction.INBOUND,
                     body=text,
-                    from_number=from_number,
-                    to_number=to_number,
+                    from_number=from_phone or from_number,
+                    to_number=to_phone,
                     message_sid=message_sid,
                     redacted=redacted,
                     media=list(media),

@@ -16,7 +16,7 @@ from .delivery import notification_record_status
 from .forms import InboxFilterForm, RoutingForm
 from .models import Notification, OfficeMessage
 from .routing import route_call_for_location
-from .webhooks import twilio_media, twilio_request_valid, twiml
+from .webhooks import MAX_NUMBER, twilio_media, twilio_request_valid, twilio_sid, twiml
 
 
 @require_GET
@@ -114,9 +114,11 @@ def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
     if not twilio_request_valid(request):
         return HttpResponseForbidden("Invalid Twilio signature.")
     data = request.POST
-    sid = data.get("MessageSid") or data.get("SmsSid") or ""
-    if not sid:
-        return HttpResponse("MessageSid is required.", status=400)
+    sid = twilio_sid(data)
+    if sid is None:
+        return HttpResponse("MessageSid is required (letters and digits).", status=400)
+    if len(data.get("From", "")) > MAX_NUMBER or len(data.get("To", "")) > MAX_NUMBER:
+        return HttpResponse("From and To are phone numbers.", status=400)
     answer = services.sms_inbound_receive(
         message_sid=sid,
         from_number=data.get("From", ""),
@@ -135,8 +137,11 @@ def twilio_status_webhook(request: HttpRequest) -> HttpResponse:
     if not twilio_request_valid(request):
         return HttpResponseForbidden("Invalid Twilio signature.")
     data = request.POST
+    sid = twilio_sid(data)
+    if sid is None:
+        return HttpResponse("MessageSid is required (letters and digits).", status=400)
     notification_record_status(
-        provider_id=data.get("MessageSid") or data.get("SmsSid") or "",
+        provider_id=sid,
         provider_status=data.get("MessageStatus") or data.get("SmsStatus") or "",
         error_code=data.get("ErrorCode", ""),
     )

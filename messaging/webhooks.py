@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from twilio.request_validator import RequestValidator
@@ -32,6 +34,15 @@ def twilio_signature(path: str, params: dict) -> str:
 
 
 MAX_MEDIA = 10  # Twilio's limit per MMS
+SID = re.compile(r"[A-Za-z0-9]{1,64}")  # Twilio's are 34: two letters and 32 hex digits
+MAX_NUMBER = 32  # the stored From / To
+
+
+def twilio_sid(data) -> str | None:
+    """The MessageSid of a Twilio post, or None when it is missing or not a SID (a 400: the
+    columns it is stored and matched in hold 64 characters)."""
+    sid = data.get("MessageSid") or data.get("SmsSid") or ""
+    return sid if SID.fullmatch(sid) else None
 
 
 def twilio_media(data) -> list[dict]:

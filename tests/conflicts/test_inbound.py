@@ -150,3 +150,14 @@ def test_a_store_route_post_is_refused_with_a_4xx_that_mailgun_does_not_retry(co
     )
     assert response.status_code == 406 and b"forward()" in response.content
     assert Conflict.objects.get(pk=conflict.pk).status == "pending"
+
+
+def test_a_signed_post_with_malformed_headers_is_a_400_not_a_500(conflict, tenant_a):
+    response = mailgun_post(
+        to=links.reply_to_address(conflict.pk),
+        sender=tenant_a.owner.email,
+        body="approve",
+        **{"message-headers": "not json", "attachment-count": "x"},
+    )
+    assert response.status_code == 400
+    assert Conflict.objects.get(pk=conflict.pk).status == "pending"

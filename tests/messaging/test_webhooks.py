@@ -231,3 +231,27 @@ def test_a_reply_to_a_messaging_service_broadcast_gets_the_no_replies_answer(cli
     stop = {**params, "MessageSid": "SMstop", "Body": "STOP", "From": brooklyn.sms_distribution_list[0]}
     assert b"does not accept replies" not in post(client, SMS_URL, stop).content
     assert SmsOptOut.objects.get(number=brooklyn.sms_distribution_list[0]).opted_out
+
+
+@pytest.mark.parametrize(
+    "url, params",
+    [
+        (SMS_URL, inbound(sid="SM" + "f" * 10_000)),
+        (SMS_URL, inbound(sid="SM 1; DROP")),
+        (SMS_URL, inbound(from_="+1" + "3" * 10_000)),
+        (STATUS_URL, {"MessageSid": "SM" + "f" * 10_000, "MessageStatus": "delivered"}),
+    ],
+)
+def test_signed_posts_with_impossible_sids_or_numbers_are_400_not_500(client, lead, url, params):
+    assert post(client, url, params).status_code == 400
+    assert SmsMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize("sender", ["12345", "ACME Alerts", ""])
+@pytest.mark.parametrize("body", ["STOP", "Your code is 1234"])
+def test_a_text_from_a_short_code_or_alphanumeric_sender_is_stored_not_a_500(client, lead, sender, body):
+    """Not a phone number: no lead to thread it on, no opt-out to record, but no 500."""
+    assert post(client, SMS_URL, inbound(sid="SMshort", from_=sender, body=body)).status_code == 200
+    (message,) = SmsMessage.objects.all()
+    assert (message.from_number, message.lead, message.body) == (sender, None, body)
+    assert SmsOptOut.objects.count() == 0
