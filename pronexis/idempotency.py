@@ -27,7 +27,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -47,6 +47,7 @@ KEY_PATTERN = re.compile(r"[\x21-\x7e][\x20-\x7e]*")  # printable ASCII, as HTTP
 FORM_TOKEN_FIELD = "form_token"
 FORM_TOKEN_PATTERN = re.compile(r"[0-9a-f]{32}")
 _CLAIM_ATTEMPTS = 3
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     HEADER,
@@ -81,17 +82,30 @@ def _fingerprint(method: str, path: str, body) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+IN_PROGRESS = f"A request with this {HEADER} is in progress; retry it in a moment."
+
+
+def _insert(*, caller: str, key: str, fingerprint: str) -> IdempotencyKey:
+    """Insert under a savepoint, waiting at most IDEMPOTENCY_WAIT_SECONDS for a concurrent holder
+    of the key: a hung first request must not hang its retries too."""
+    wait_ms = max(1, int(settings.IDEMPOTENCY_WAIT_SECONDS * 1000))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = %s", [f"{wait_ms}ms"])  # undone if the savepoint rolls back
+        row = IdempotencyKey.objects.create(caller=caller, key=key, request_fingerprint=fingerprint)
+        cursor.execute("SET LOCAL lock_timeout = DEFAULT")  # the create itself waits as before
+    return row
+
+
 def _claim(*, caller: str, key: str, fingerprint: str) -> tuple[IdempotencyKey, bool]:
-    """Insert the key (savepoint) or return the committed row holding it: (row, created).
+    """Insert the key or return the committed row holding it: (row, created).
 
     Call inside the create's transaction. A concurrent holder makes the insert wait for its
-    commit (IntegrityError: its row is there with its answer) or its rollback (insert succeeds).
+    commit (IntegrityError: its row is there with its answer) or its rollback (insert succeeds);
+    a holder that takes too long is answered 409 (Refused), like a retry that cannot proceed.
     """
     for _attempt in range(_CLAIM_ATTEMPTS):
         try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(caller=caller, key=key, request_fingerprint=fingerprint)
-            return row, True
+            return _insert(caller=caller, key=key, fingerprint=fingerprint), True
         except IntegrityError:
             existing = IdempotencyKey.objects.filter(caller=caller, key=key).first()
             if existing is None:  # its holder gave it up in between: claim it again
@@ -99,7 +113,11 @@ def _claim(*, caller: str, key: str, fingerprint: str) -> tuple[IdempotencyKey, 
             if existing.created_at >= timezone.now() - ttl():
                 return existing, False
             existing.delete()  # expired but not purged yet: the key is free again
-    raise Refused("A request with this Idempotency-Key is in progress; retry it in a moment.")
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
+                raise
+            break
+    raise Refused(IN_PROGRESS)
 
 
 def _remember(row: IdempotencyKey, status_code: int, body) -> None:
@@ -116,7 +134,7 @@ def _stored(row: IdempotencyKey, fingerprint: str):
             "send a new key for a new request."
         )
     if row.status_code is None:  # cannot be seen committed; kept as a guard
-        raise Refused(f"A request with this {HEADER} is in progress; retry it in a moment.")
+        raise Refused(IN_PROGRESS)
     return json.loads(row.response_body)
 
 

@@ -254,6 +254,8 @@ API_THROTTLE_RATES = {
 }
 # How long a create's Idempotency-Key (and a console form's one-time token) replays its answer.
 IDEMPOTENCY_KEY_TTL_HOURS = int(env("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
+# How long a retry waits for a first request with its key still running before a 409.
+IDEMPOTENCY_WAIT_SECONDS = float(env("IDEMPOTENCY_WAIT_SECONDS", "10"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "ProNexis Portal API",
     "VERSION": "1.0.0",

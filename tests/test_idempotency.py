@@ -10,7 +10,7 @@ import time
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -295,3 +295,38 @@ def test_a_double_click_on_a_console_form_makes_one_row(agent, location, monkeyp
     assert saw_a_waiter == [True], "the second submit must wait on the token's row, not reach the service"
     assert results[0] == results[1] and results[0][0] == 302
     assert OfficeMessage.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_does_not_hang_behind_a_stuck_first_request(agent, location, settings):
+    """A first request that holds its key (its transaction stuck) makes the retry answer 409
+    'in progress' after IDEMPOTENCY_WAIT_SECONDS instead of hanging with it; nothing is created."""
+    from django.db import connections
+
+    settings.IDEMPOTENCY_WAIT_SECONDS = 0.2
+    url, body, _other, model = create_case("office message", location)
+    token, key = ApiToken.issue(user=agent, name="integration", scope="agent")
+    holding, release = threading.Event(), threading.Event()
+
+    def stuck_first_request():
+        try:
+            with transaction.atomic():
+                IdempotencyKey.objects.create(caller=f"token:{token.pk}", key="stuck", request_fingerprint="x")
+                holding.set()
+                release.wait(timeout=30)  # without the bound the retry would wait this long
+                transaction.set_rollback(True)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=stuck_first_request)
+    holder.start()
+    try:
+        assert holding.wait(timeout=30)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        response = client.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="stuck")
+    finally:
+        release.set()
+        holder.join()
+    assert response.status_code == 409 and "in progress" in response.json()["detail"]
+    assert not model.objects.exists() and not IdempotencyKey.objects.exists()
