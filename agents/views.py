@@ -34,6 +34,7 @@ from leads.services import (
     call_task_record_outcome,
     find_open_duplicate,
     lead_capture,
+    lead_conversion_blocker,
     lead_set_status,
 )
 from messaging.outbox import send_lead_sms
@@ -243,6 +244,8 @@ def _workspace(request, lead: Lead, *, forms: dict | None = None, error: str = "
             book_form=forms.get("book") or BookForm(location=location, approvals=workspace.approvals),
             conflict_form=forms.get("conflict") or ConflictForm(location=location),
             same_day_form=forms.get("same_day") or SameDayForm(location=location),
+            # Offered only when the owner could approve it (conflicts' same_day_blocker, seed 000).
+            same_day_blocker=lead_conversion_blocker(lead),
             sms_form=forms.get("sms") or SmsForm(),
             message_form=forms.get("message")
             or OfficeMessageForm(

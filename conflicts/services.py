@@ -323,27 +323,14 @@ def same_day_blocker(*, lead, location: Location, start: dt.datetime, end: dt.da
     can). Seed 000 line 7: an approval books the appointment at once, so the lead must be able to
     convert (DESIGN.md's transition table; seed 003: bad and test leads are not booked) and the
     time must not be booked already (DESIGN.md "Rules tightened")."""
+    # Cross-app, at call time like this module's others (calendars imports conflicts too).
     from calendars.selectors import is_booked_between
+    from leads.services import lead_conversion_blocker
 
-    if blocker := _lead_cannot_convert(lead):
+    if blocker := lead_conversion_blocker(lead):
         return blocker
     if is_booked_between(location_id=location.pk, start=start, end=end):
         return "another appointment is already booked at that time."
-    return ""
-
-
-def _lead_cannot_convert(lead) -> str:
-    """Why a booking could not convert this lead ("" when it can): the transition table decides."""
-    from leads.models import Lead
-    from leads.services import transition_check
-
-    if lead.status == Lead.Status.CONVERTED:  # a second appointment keeps it converted
-        return ""
-    try:
-        transition_check(from_status=lead.status, to_status=Lead.Status.CONVERTED, actor_kind="system")
-    except Refused:
-        why = f" ({lead.reason})" if lead.reason else ""
-        return f"the lead is {lead.get_status_display().lower()}{why} and cannot be booked."
     return ""
 
 
@@ -351,6 +338,8 @@ def same_day_close_if_impossible(*, request: SameDayRequest, now: dt.datetime | 
     """A pending request whose approval became impossible closes itself with the reason (shown on
     its page and to whoever tries to answer) instead of staying red for ever. When only the time
     was taken, the agents get a callback to offer the lead a later time. True when it closed."""
+    from leads.services import lead_conversion_blocker  # cross-app, at call time like this module's others
+
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
@@ -366,7 +355,7 @@ def same_day_close_if_impossible(*, request: SameDayRequest, now: dt.datetime | 
         locked.status, locked.closed_at = SameDayRequest.Status.CLOSED, now
         locked.closed_reason = blocker[0].upper() + blocker[1:]
         locked.save(update_fields=["status", "closed_at", "closed_reason"])
-        if not _lead_cannot_convert(locked.lead):  # only the time was taken: offer another
+        if not lead_conversion_blocker(locked.lead):  # only the time was taken: offer another
             Callback.objects.create(
                 location=locked.location,
                 lead=locked.lead,

@@ -159,6 +159,19 @@ def transition_check(*, from_status: str, to_status: str, actor_kind: str, reaso
     raise Refused(f"“{reason}” is not a reason for {to_status} by {actor_kind}: use {', '.join(reasons)}.")
 
 
+def lead_conversion_blocker(lead: Lead) -> str:
+    """Why a booking could not convert this lead ("" when it can): the transition table decides
+    (seed 003: a bad lead or a test lead is not booked). A converted lead stays converted."""
+    if lead.status == S.CONVERTED:
+        return ""
+    try:
+        transition_check(from_status=lead.status, to_status=S.CONVERTED, actor_kind="system")
+    except Refused:
+        why = f" ({lead.reason})" if lead.reason else ""
+        return f"the lead is {lead.get_status_display().lower()}{why} and cannot be booked."
+    return ""
+
+
 def allowed_transitions(*, from_status: str, actor_kind: str) -> list[tuple[str, str | None]]:
     """(to_status, reason) pairs the table allows this actor from this status (for the UI)."""
     out: list[tuple[str, str | None]] = []

@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.factories import ConflictFactory
+from tests.factories import ConflictFactory, SameDayRequestFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -106,3 +106,16 @@ def test_a_plain_post_refusal_keeps_the_values_and_the_page_to_return_to(tenant_
     assert answered.status_code == 302 and answered["Location"] == f"/calendar/?date={future}"
     conflict.refresh_from_db()
     assert conflict.response_channel == "calendar"
+
+
+def test_a_same_day_answer_after_a_refusal_on_the_calendar_is_recorded_as_calendar(tenant_a):
+    request = SameDayRequestFactory(location=tenant_a.location)
+    client = owner_client(tenant_a)
+    url = f"/same-day/{request.pk}/respond/"
+    refused = client.post(url, {"decision": "later", "channel": "calendar", "next": "/calendar/"}, **HTMX)
+    box = refused.content.decode()
+    assert refused.status_code == 400 and "Choose approve or decline." in box
+    assert box.count(f'hx-post="{url}"') == 1 and set(hidden(box, "channel")) == {"calendar"}
+    client.post(url, {"decision": "decline", "channel": hidden(box, "channel")[0]}, **HTMX)
+    request.refresh_from_db()
+    assert (request.status, request.response_channel) == ("declined", "calendar")
