@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.calendars.test_browser import browser  # noqa: F401  (the Chromium fixture)
 from tests.factories import LeadFactory
 from tests.test_security import _portal_pages
 
@@ -94,3 +95,28 @@ def test_htmx_error_fragments_vary_on_hx_request_too(tenant_a):
     assert "HX-Request" in fragment["Vary"] and "HX-Request" in page["Vary"]
     restored = client.get("/leads/999999999/", **HISTORY_RESTORE)
     assert _is_page(restored)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_back_after_two_htmx_navigations_restores_the_whole_page(browser, live_server, tenant_a):  # noqa: F811
+    """The issue's reproduction in Chromium: two hx-push-url navigations on /calendar/, then Back
+    twice — the header, nav and Location switcher are still there."""
+    from tests.factories import PASSWORD
+
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", tenant_a.owner.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/calendar/?view=week&date=2030-03-04")
+    for expected in ("2030-03-11", "2030-03-18"):
+        page.click("a[rel=next]")
+        page.wait_for_url(f"**date={expected}")
+    for expected in ("2030-03-11", "2030-03-04"):
+        with page.expect_response(lambda response: "/calendar/" in response.url):
+            page.go_back()
+        page.wait_for_url(f"**date={expected}")
+        assert page.locator("header.topbar").count() == 1, expected
+        assert page.locator("nav.mainnav").count() == 1 and page.locator("#location-switcher").count() == 1
+        assert page.locator("#calendar-body").count() == 1, expected
