@@ -165,6 +165,23 @@ def enqueue(ids) -> int:
     return sent
 
 
+def _capped(location, field: str, cap: int) -> list[str]:
+    """The list's distinct entries, at most `cap`: forms, admin and services refuse longer lists
+    (Location.check_recipient_caps), and a list stored before the cap is not fanned out in full
+    either (#9 item 8: one conflict queued 3,000 e-mails)."""
+    values = list(dict.fromkeys(getattr(location, field)))
+    if len(values) > cap:
+        logger.warning(
+            "Location %s has %d %s, over the cap of %d: notifying the first %d",
+            location.pk,
+            len(values),
+            field,
+            cap,
+            cap,
+        )
+    return values[:cap]
+
+
 def _broadcast_rows(*, location, kind, subject, context, key) -> list[Notification]:
     """Seed 001: one SMS reminder to every number of the distribution list, around the clock."""
     if not (location.sms_distribution_enabled and location.sms_distribution_list):
@@ -181,7 +198,7 @@ def _broadcast_rows(*, location, kind, subject, context, key) -> list[Notificati
             key=f"{key}:sms:{number}",
             sender=settings.TWILIO_BROADCAST_SENDER,
         )
-        for number in dict.fromkeys(location.sms_distribution_list)
+        for number in _capped(location, "sms_distribution_list", settings.LOCATION_MAX_DISTRIBUTION_NUMBERS)
     ]
 
 
@@ -198,7 +215,7 @@ def notify_location(*, location, kind: str, subject, context: dict, idempotency_
             key=f"{idempotency_key}:email:{address}",
             headers=headers,
         )
-        for address in dict.fromkeys(location.notification_emails)
+        for address in _capped(location, "notification_emails", settings.LOCATION_MAX_NOTIFICATION_EMAILS)
     ]
     if rows:
         title = rows[0].title

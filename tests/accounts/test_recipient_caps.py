@@ -99,3 +99,26 @@ def test_the_settings_service_refuses_a_list_over_the_cap(tenant_a, settings):
     with pytest.raises(ValidationError):
         location_update_settings(location=location, actor=tenant_a.owner, form=form)
     assert Location.objects.get(pk=location.pk).notification_emails != ["a@example.test"]
+
+
+@pytest.mark.django_db
+def test_a_list_stored_before_the_caps_is_not_fanned_out_in_full(tenant_a, django_capture_on_commit_callbacks):
+    """A Location saved with 3,000 addresses before the cap (no clean() on a queryset update):
+    one notification still queues at most the cap's e-mails and texts."""
+    from messaging import outbox
+    from messaging.models import Notification
+    from tests.factories import OfficeMessageFactory
+
+    Location.objects.filter(pk=tenant_a.location.pk).update(
+        notification_emails=[f"office{i}@example.test" for i in range(3000)],
+        sms_distribution_enabled=True,
+        sms_distribution_list=[f"+1917555{i:04d}" for i in range(30)],
+    )
+    location = Location.objects.get(pk=tenant_a.location.pk)
+    message = OfficeMessageFactory(location=location)
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.notify_location(
+            location=location, kind="office_message", subject=message, context={"message": message}, idempotency_key="k"
+        )
+    channels = list(Notification.objects.filter(location=location).values_list("channel", flat=True))
+    assert (channels.count("email"), channels.count("sms")) == (10, 10)
