@@ -11,7 +11,8 @@ Two doors, one mechanism:
 
 The key row is inserted in the same transaction as the create and the answer is stored before
 commit. A concurrent duplicate blocks on the unique index until the first commits (then it
-replays) or gives the key up (then it runs). Only successful answers are kept: an error leaves
+replays) or gives the key up (then it runs); it waits at most IDEMPOTENCY_WAIT_SECONDS, then
+answers 409 "in progress". Only successful answers are kept: an error leaves
 no key, so a corrected retry runs. Keys expire after IDEMPOTENCY_KEY_TTL_HOURS (purged by beat).
 """
 
@@ -51,7 +52,7 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     HEADER,
-    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"^[\x21-\x7e][\x20-\x7e]*$"},
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": f"^{KEY_PATTERN.pattern}$"},
     OpenApiParameter.HEADER,
     required=False,
     description=(
