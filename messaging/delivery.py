@@ -29,6 +29,9 @@ S = Notification.Status
 
 MAX_ATTEMPTS = 6
 STATUS_CALLBACK_RETENTION = timedelta(days=7)  # callbacks no row ever claimed (another app's texts)
+# A text the provider created this long before its row counts as the row's (clock skew between
+# us and Twilio); ids other rows already hold never do.
+RECONCILE_SKEW = timedelta(minutes=5)
 
 
 def _setting(name: str, default):
@@ -152,7 +155,7 @@ def _provider_id_of(notification: Notification) -> str | None:
         to=notification.recipient,
         body=notification.body,
         sender=notification.sender or settings.TWILIO_BROADCAST_SENDER,
-        since=notification.created_at - timedelta(minutes=1),
+        since=notification.created_at - RECONCILE_SKEW,
     )
     taken = set(
         Notification.objects.filter(provider_id__in=candidates)
