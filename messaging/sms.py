@@ -148,7 +148,7 @@ class TwilioBackend(BaseSmsBackend):
         except TwilioRestException as error:
             raise _classify(error)
         except Exception as error:
-            if _never_sent(error):  # refused, connect timeout, TLS handshake: Twilio has nothing
+            if _never_sent(error):  # refused, connect timeout: Twilio has nothing
                 raise SmsTemporaryError(f"network error before sending: {error}")
             if _is_network_error(error):  # read timeout, reset: Twilio may have accepted it
                 raise SmsOutcomeUnknown(f"no answer from Twilio: {error}")
@@ -189,7 +189,8 @@ def _never_sent(error: Exception) -> bool:
     import requests
     from urllib3.exceptions import ConnectTimeoutError
 
-    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError | ConnectionRefusedError):
+    # (Not a TLS error: one can also break a response on a reused connection; unknown is safe.)
+    if isinstance(error, requests.ConnectTimeout | ConnectionRefusedError):
         return True
     if isinstance(error, requests.ConnectionError):
         reason = getattr(error.args[0], "reason", None) if error.args else None
