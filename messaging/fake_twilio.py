@@ -11,7 +11,8 @@
   `{"count": 1, "hang": 30}` makes the next create record the message and answer 30 s late
   (or when `POST /_fake/release` comes); until it answers, the message is accepted but not
   sent: status `accepted`, no `date_sent`, so a list filtered on DateSent does not show it,
-  like a real Twilio message still in its queue;
+  like a real Twilio message still in its queue; `{"count": 1, "reset": true}` makes the next
+  create record the message and reset the connection instead of answering;
   `GET /_fake/stats` → totals and counts per (To, Body) with the duplicates; `POST /_fake/reset`.
 Used in-process too: `server = FakeTwilio.start()`, `server.url`, `server.inject(...)`,
 `server.stats()`, `server.stop()`.
@@ -20,7 +21,10 @@ Used in-process too: `server = FakeTwilio.start()`, `server.url`, `server.inject
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -51,12 +55,17 @@ class State:
             self.messages: list[dict] = []
             self.errors: list[dict] = []  # queue of injected failures for the next creates
             self.hangs: list[float] = []  # the next creates record the message, then stall this long
+            self.resets = 0  # the next creates record the message, then reset the connection
             self.create_calls = 0
             self.list_calls = 0
 
-    def inject(self, *, count: int = 1, status: int = 429, code: int | None = None, hang: float = 0.0):
+    def inject(
+        self, *, count: int = 1, status: int = 429, code: int | None = None, hang: float = 0.0, reset: bool = False
+    ):
         with self.lock:
-            if hang:  # accepted by "Twilio" but the answer never comes in time: a crash window
+            if reset:  # accepted, then the answer is lost on the wire
+                self.resets += count
+            elif hang:  # accepted by "Twilio" but the answer never comes in time: a crash window
                 self.hangs.extend(hang for _ in range(count))
             else:
                 self.errors.extend({"status": status, "code": code} for _ in range(count))
@@ -128,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
                 status=int(spec.get("status", 429)),
                 code=spec.get("code"),
                 hang=float(spec.get("hang", 0)),
+                reset=bool(spec.get("reset")),
             )
             return self._json(200, {"ok": True})
         if url.path == "/_fake/reset":
@@ -185,17 +195,27 @@ class Handler(BaseHTTPRequestHandler):
         }
         with self.state.lock:
             hang = self.state.hangs.pop(0) if self.state.hangs else 0
+            reset, self.state.resets = self.state.resets > 0, max(self.state.resets - 1, 0)
             message["_stalled"] = bool(hang)
             if hang:  # accepted, not sent yet
                 message.update(status="accepted", date_sent=None, _sent_at=None)
             self.state.messages.append(message)
             released = self.state.released
+        if reset:
+            return self._reset()
         if hang:
             released.wait(hang)
             with self.state.lock:
                 sent = datetime.now(UTC)
                 message.update(status="sent", date_sent=format_datetime(sent, usegmt=True), _sent_at=sent.isoformat())
         return self._json(201, {k: v for k, v in message.items() if not k.startswith("_")})
+
+    def _reset(self) -> None:
+        """RST instead of an answer (SO_LINGER 0); later writes of the handler go nowhere."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.wfile = io.BytesIO()
+        self.close_connection = True
 
     def _list(self, url):
         query = parse_qs(url.query, keep_blank_values=True)

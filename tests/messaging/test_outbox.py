@@ -313,3 +313,14 @@ def test_the_contact_sequence_intro_text_is_not_html_escaped(brooklyn, django_ca
         _send_sms_intro(lead)
     (text,) = sms.outbox
     assert "this is Mary O'Neil & Co." in text.body and "reply here and we'll help" in text.body.lower()
+
+
+def test_a_connection_reset_after_the_request_went_out_is_unknown_then_found(tenant_a, fake_twilio):
+    row = NotificationFactory(location=tenant_a.location)
+    fake_twilio.inject(count=1, reset=True)  # Twilio records the text, the answer never arrives
+    assert delivery.notification_send(notification_id=row.pk) == S.UNKNOWN
+    assert delivery.sweep_stuck_notifications(unknown_grace=0)["reconciled"] == 1
+    row.refresh_from_db()
+    (accepted,) = fake_twilio.messages
+    assert (row.status, row.provider_id) == (S.SENT, accepted["sid"])
+    assert fake_twilio.stats()["create_calls"] == 1
