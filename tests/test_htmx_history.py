@@ -86,6 +86,16 @@ def test_every_response_that_varies_on_hx_request_says_so(pages_with_partials):
 
 
 @pytest.mark.django_db
+def test_a_partial_chosen_by_target_varies_on_hx_target(tenant_a, agent):
+    client = Client()
+    client.force_login(agent)
+    url = f"/agent/locations/{tenant_a.location.pk}/?at=2030-03-06T12:00&caller_type=lead"
+    routing = client.get(url, **PARTIAL, HTTP_HX_TARGET="routing")
+    assert not _is_page(routing)
+    assert {"HX-Request", "HX-Target"} <= {h.strip() for h in routing["Vary"].split(",")}
+
+
+@pytest.mark.django_db
 def test_htmx_error_fragments_vary_on_hx_request_too(tenant_a):
     client = Client()
     client.force_login(tenant_a.owner)
