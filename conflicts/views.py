@@ -85,14 +85,14 @@ def same_day_detail(request: HttpRequest, same_day_id: int) -> HttpResponse:
     return _detail(request, selectors.item_for(same_day))
 
 
-def _detail(request, item, *, error: str = "", status: int = 200, refused: dict | None = None) -> HttpResponse:
+def _detail(request, item, *, error: str = "", status: int = 200, live_box: dict | None = None) -> HttpResponse:
     context = {
         "item": item,
         "error": error,
         "meeting_types": MEETING_TYPE_CHOICES,
         "can_answer": role_for(request.user, item.location) in services.ANSWER_ROLES,
         "answer": _answer_text(item),
-        **(refused or {}),
+        **(live_box or {}),
     }
     return render(request, "conflicts/detail.html", context, status=status)
 
@@ -141,7 +141,7 @@ def _answer(request, item, answer) -> HttpResponse:
     # A refused answer comes back as a live box: the page's channel and return address, and the
     # values the owner typed (issue #16 item 4) — the next click answers from the same page.
     channel = _channel(request, PORTAL_CHANNELS)
-    refused = {"channel": channel, "posted": request.POST, "next_url": _next_url(request)}
+    live_box = {"channel": channel, "posted": request.POST, "next_url": _next_url(request)}
     if request.htmx:
         context = {
             "item": item,
@@ -149,7 +149,7 @@ def _answer(request, item, answer) -> HttpResponse:
             "meeting_types": MEETING_TYPE_CHOICES,
             "answer": _answer_text(item),
             "oob": channel != "calendar",
-            **refused,
+            **live_box,
         }
         if context["oob"]:  # the Action Center's counters, updated out of band
             context["counts"] = selectors.pending_counts(locations_qs=current_locations(request))
@@ -157,7 +157,7 @@ def _answer(request, item, answer) -> HttpResponse:
         template = "conflicts/_respond_form.html" if item.is_pending else "conflicts/_answered.html"
         return render(request, template, context, status=status)
     if status != 200:
-        return _detail(request, item, error=error, status=status, refused=refused)
+        return _detail(request, item, error=error, status=status, live_box=live_box)
     messages.success(request, f"Answered: {item.obj.get_status_display().lower()}.")
     return HttpResponseRedirect(_next_url(request))
 
