@@ -1,7 +1,8 @@
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+
+from .permissions import require_call_center
 
 
 def portal_view(view):
@@ -21,8 +22,7 @@ def agent_view(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_agent or request.user.is_staff):
-            raise PermissionDenied("The agent console is for call-center agents.")
+        require_call_center(request.user, "The agent console is for call-center agents.")
         return view(request, *args, **kwargs)
 
     return wrapper

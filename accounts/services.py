@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from .models import ApiToken, Area, AreaPostalCode, Brand, Invitation, Location, Membership, User
 from .normalize import normalize_login_identifier, normalize_postal_code
-from .scoping import require_role
+from .permissions import Action, require
 
 INVITATION_SALT = "accounts.invitation"
 
@@ -22,7 +22,7 @@ INVITATION_SALT = "accounts.invitation"
 # --- Invitations ---------------------------------------------------------------------------
 def invitation_create(*, location: Location, invited_by: User, email: str, role: str) -> tuple[Invitation, str]:
     """An owner invites a team member by e-mail; returns the invitation and its signed link."""
-    require_role(invited_by, location, ["owner"], "invite team members")
+    require(invited_by, Action.INVITE, location)
     email = normalize_login_identifier(email)
     if Membership.objects.filter(location=location, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already on this Location's team."})
@@ -92,12 +92,12 @@ def invitation_accept(*, token: str, password: str | None, full_name: str = "", 
 
 def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     """An owner withdraws a pending invitation; its link then says so."""
-    require_role(actor, invitation.location, ["owner"], "change the team")
+    require(actor, Action.MANAGE_TEAM, invitation.location)
     Invitation.objects.filter(pk=invitation.pk, accepted_at=None).update(revoked_at=timezone.now())
 
 
 def membership_remove(*, location: Location, actor: User, membership: Membership) -> None:
-    require_role(actor, location, ["owner"], "change the team")
+    require(actor, Action.MANAGE_TEAM, location)
     if membership.user_id == actor.id:
         raise ValidationError("You cannot remove yourself; ask another owner or the call center.")
     membership.delete()
@@ -106,7 +106,7 @@ def membership_remove(*, location: Location, actor: User, membership: Membership
 # --- Settings ------------------------------------------------------------------------------
 def location_update_settings(*, location: Location, actor: User, form) -> Location:
     """Owner edits of contact numbers, address, notification addresses, distribution list."""
-    require_role(actor, location, ["owner"], "change the settings")
+    require(actor, Action.CHANGE_SETTINGS, location)
     form.instance.check_recipient_caps()
     form.save()
     return location
@@ -115,7 +115,7 @@ def location_update_settings(*, location: Location, actor: User, form) -> Locati
 def location_regenerate_calendar_secret(*, location: Location, actor: User) -> str:
     import secrets
 
-    require_role(actor, location, ["owner"], "change the calendar feed")
+    require(actor, Action.CHANGE_CALENDAR_FEED, location)
     location.calendar_secret = secrets.token_urlsafe()
     location.save(update_fields=["calendar_secret"])
     return location.calendar_secret

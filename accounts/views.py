@@ -13,7 +13,8 @@ from . import services
 from .decorators import portal_view
 from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, LocationSettingsForm
 from .models import ApiToken, Invitation, Location, Membership, User
-from .scoping import SESSION_KEY, current_location, require_role
+from .permissions import Action, require
+from .scoping import SESSION_KEY, current_location
 
 
 @require_POST
@@ -65,7 +66,7 @@ def location_settings(request: HttpRequest, location_id: int) -> HttpResponse:
 
 def _owned_location(request, location_id: int) -> Location:
     location = get_object_or_404(Location.objects.visible_to(request.user), pk=location_id)
-    require_role(request.user, location, ["owner"], "open the settings")
+    require(request.user, Action.OPEN_SETTINGS, location)
     if request.session.get(SESSION_KEY) not in (None, location.pk):
         request.session[SESSION_KEY] = location.pk
     return location

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Location
-from accounts.scoping import require_role
+from accounts.permissions import Action, require, require_call_center
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 
@@ -24,8 +23,6 @@ from . import selectors, services
 from .models import Appointment
 
 MAX_SLOT_RANGE_DAYS = 62
-SLOT_ROLES = ("agent", "staff", "owner", "manager")
-CANCEL_ROLES = ("agent", "staff", "owner", "manager")
 
 
 class SlotOut(serializers.Serializer):
@@ -90,7 +87,7 @@ def _moment(value: str | None, zone, name: str) -> datetime | None:
 def location_slots(request, location_id: int):
     """Free slots of a Location — queries: auth, location, role, windows, exceptions, bookings."""
     location = get_object_or_404(Location.objects.visible_to(request.user), pk=location_id)
-    require_role(request.user, location, SLOT_ROLES, "search slots")
+    require(request.user, Action.SEARCH_SLOTS, location)
     zone = location.zone
     start = _moment(request.query_params.get("start"), zone, "start") or timezone.now()
     end = _moment(request.query_params.get("end"), zone, "end") or start + timedelta(days=14)
@@ -146,8 +143,7 @@ class AppointmentCreate(APIView):
         from conflicts.models import Conflict, SameDayRequest
         from leads.models import Lead
 
-        if not (request.user.is_agent or request.user.is_staff):
-            raise PermissionDenied("Only call-center agents book appointments.")
+        require_call_center(request.user, "Only call-center agents book appointments.")
         data = BookIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -190,7 +186,7 @@ def appointment_cancel(request, appointment_id: int):
     appointment = get_object_or_404(
         Appointment.objects.visible_to(request.user).select_related("location", "lead"), pk=appointment_id
     )
-    require_role(request.user, appointment.location, CANCEL_ROLES, "cancel appointments")
+    require(request.user, Action.CANCEL_APPOINTMENT, appointment.location)  # 403 before the input is read
     data = CancelIn(data=request.data)
     data.is_valid(raise_exception=True)
     services.appointment_cancel(appointment=appointment, actor=request.user, reason=data.validated_data["reason"])

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Location
-from accounts.scoping import require_role
+from accounts.permissions import SYSTEM, Action, require
 from messaging.outbox import notify_lead, notify_location
 from pronexis.errors import Refused
 
@@ -21,7 +21,6 @@ from . import slots as slot_search
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 from .selectors import is_booked_between, within_availability
 
-EDIT_ROLES = ("owner", "manager", "staff")
 SAME_DAY_API = "/api/v1/same-day-requests/"
 OVERLAP_MESSAGE = "Another appointment is already booked at that time; pick another slot."
 # A call_at this recent is the call in progress; an older one must match a call record.
@@ -43,7 +42,7 @@ def availability_window_add(
     *, location: Location, actor, weekday: int, start_time: time, end_time: time, meeting_types: list[str]
 ) -> AvailabilityWindow:
     """Owners and managers add a weekly window; inverted or overlapping windows are refused."""
-    require_role(actor, location, EDIT_ROLES, "edit the availability")
+    require(actor, Action.EDIT_AVAILABILITY, location)
     if not 0 <= int(weekday) <= 6:
         raise ValidationError({"weekday": "Choose a day of the week."})
     if not slot_search.window_is_valid(start_time, end_time):
@@ -60,7 +59,7 @@ def availability_window_add(
 
 
 def availability_window_delete(*, window: AvailabilityWindow, actor) -> None:
-    require_role(actor, window.location, EDIT_ROLES, "edit the availability")
+    require(actor, Action.EDIT_AVAILABILITY, window.location)
     window.delete()
 
 
@@ -76,7 +75,7 @@ def availability_exception_add(
     note: str = "",
 ) -> AvailabilityException:
     """Time off or extra hours on one date; both times or neither (= the whole day)."""
-    require_role(actor, location, EDIT_ROLES, "edit the availability")
+    require(actor, Action.EDIT_AVAILABILITY, location)
     if kind not in AvailabilityException.Kind.values:
         raise ValidationError({"kind": "Choose time off or extra hours."})
     if (start_time is None) != (end_time is None):
@@ -96,7 +95,7 @@ def availability_exception_add(
 
 
 def availability_exception_delete(*, exception: AvailabilityException, actor) -> None:
-    require_role(actor, exception.location, EDIT_ROLES, "edit the availability")
+    require(actor, Action.EDIT_AVAILABILITY, exception.location)
     exception.delete()
 
 
@@ -104,7 +103,7 @@ def location_update_slot_settings(
     *, location: Location, actor, slot_minutes: int, buffer_minutes: int, minimum_notice_minutes: int
 ) -> Location:
     """Slot length, buffer and minimum notice (DESIGN.md "Calendars" → Availability)."""
-    require_role(actor, location, EDIT_ROLES, "edit the availability")
+    require(actor, Action.EDIT_AVAILABILITY, location)
     location.slot_minutes, location.buffer_minutes = slot_minutes, buffer_minutes
     location.minimum_notice_minutes = minimum_notice_minutes
     location.save(update_fields=["slot_minutes", "buffer_minutes", "minimum_notice_minutes"])
@@ -117,7 +116,7 @@ def _set_lead_status(lead, status: str, note: str) -> None:
 
     if lead.status == status or lead.status == "test_lead":
         return
-    lead_set_status(lead=lead, status=status, actor_kind="system", note=note)
+    lead_set_status(lead=lead, status=status, actor=SYSTEM, actor_kind="system", note=note)
 
 
 def _approved_same_day_request(*, lead, start: datetime, end: datetime, given=None):
@@ -263,6 +262,8 @@ def appointment_book(
         raise ValidationError({"lead": "This lead belongs to no Location; it cannot be booked."})
     if not location.takes_bookings:
         raise Refused(f"{location.name} is on the answering service only and takes no bookings.")
+    if booked_by is not None:  # None: the owner's approval books it (same_day_respond)
+        require(booked_by, Action.BOOK, location)
     if conflict is not None:
         _check_conflict(conflict, lead, start=start, end=end, meeting_type=meeting_type)
     # A meeting place the Location does not offer only with a conflict whose owner agreed to it
@@ -340,10 +341,11 @@ def _lock_booked(appointment: Appointment) -> Appointment:
     return locked
 
 
-def appointment_cancel(*, appointment: Appointment, actor=None, reason: str = "", now: datetime | None = None):
-    """Cancel a booked appointment: the lead becomes `cancelled` when it has no other booked
-    appointment; the owner is notified (kind "cancellation"). Cancelled appointments stay
-    counted in the month they were booked."""
+def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", now: datetime | None = None):
+    """Cancel a booked appointment (owners, managers, staff and agents): the lead becomes
+    `cancelled` when it has no other booked appointment; the owner is notified (kind
+    "cancellation"). Cancelled appointments stay counted in the month they were booked."""
+    require(actor, Action.CANCEL_APPOINTMENT, appointment.location)
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_booked(appointment)
@@ -367,10 +369,11 @@ def appointment_cancel(*, appointment: Appointment, actor=None, reason: str = ""
 
 
 def appointment_reschedule(
-    *, appointment: Appointment, actor=None, start: datetime, end: datetime | None = None, now: datetime | None = None
+    *, appointment: Appointment, actor, start: datetime, end: datetime | None = None, now: datetime | None = None
 ) -> Appointment:
-    """Move a booked appointment to another time within availability (owner or manager); the
-    length is kept unless `end` is given. Overlaps are refused (409)."""
+    """Move a booked appointment to another time within availability (owner, manager or staff);
+    the length is kept unless `end` is given. Overlaps are refused (409)."""
+    require(actor, Action.CHANGE_APPOINTMENT, appointment.location)
     now = now or timezone.now()
     end = end or start + (appointment.end - appointment.start)
     if end <= start:
@@ -417,8 +420,9 @@ def appointment_reschedule(
     return appointment
 
 
-def appointment_set_status(*, appointment: Appointment, actor=None, status: str, now: datetime | None = None):
-    """Mark a booked appointment `completed` or `no_show` once it has started."""
+def appointment_set_status(*, appointment: Appointment, actor, status: str, now: datetime | None = None):
+    """Mark a booked appointment `completed` or `no_show` once it has started (owner, manager or staff)."""
+    require(actor, Action.CHANGE_APPOINTMENT, appointment.location)
     now = now or timezone.now()
     if status not in (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW):
         raise ValidationError({"status": "Choose completed or no-show."})

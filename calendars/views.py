@@ -26,22 +26,14 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.decorators import portal_view
 from accounts.models import Location
-from accounts.scoping import (
-    current_location,
-    current_locations,
-    get_visible_or_404,
-    location_ids_with_role,
-    require_role,
-)
+from accounts.permissions import Action, can, location_ids_where, require
+from accounts.scoping import current_location, current_locations, get_visible_or_404
 from pronexis.csv_export import csv_writer
 from pronexis.errors import Refused
 
 from . import feeds, selectors, services
 from .forms import CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
 from .models import Appointment, AvailabilityException, AvailabilityWindow
-
-EDIT_ROLES = ("owner", "manager", "staff")
-READ_ROLES = ("owner", "manager", "viewer", "brand", "staff", "agent")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -119,7 +111,7 @@ def _calendar_context(request: HttpRequest, **extra) -> dict:
     range_end = max(datetime.combine(last + timedelta(days=1), time(0), tzinfo=loc.zone) for loc in locations)
 
     location_ids = [loc.pk for loc in locations]
-    editable = set(location_ids_with_role(request.user, ["owner", "manager"]).values_list("location_id", flat=True))
+    editable = set(location_ids_where(request.user, Action.EDIT_AVAILABILITY).values_list("location_id", flat=True))
     if request.user.is_staff:
         editable = set(location_ids)
     days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range((last - first).days + 1)}
@@ -245,7 +237,7 @@ def _editable_location(request, location_id: int) -> Location:
     location = Location.objects.visible_to(request.user).filter(pk=location_id).first()
     if location is None:
         raise Http404("No such location.")
-    require_role(request.user, location, EDIT_ROLES, "edit the availability")
+    require(request.user, Action.EDIT_AVAILABILITY, location)
     return location
 
 
@@ -330,9 +322,7 @@ def _appointment(request, appointment_id: int) -> Appointment:
 
 
 def _can_edit(request, appointment: Appointment) -> bool:
-    from accounts.scoping import role_for
-
-    return role_for(request.user, appointment.location) in EDIT_ROLES
+    return can(request.user, Action.CHANGE_APPOINTMENT, appointment.location)
 
 
 @require_GET
@@ -346,7 +336,7 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
 def _appointment_action(request, appointment_id: int, action) -> HttpResponse:
     """Fetch (404 for another tenant) → role (403) → the service → the card (HTMX) or a redirect."""
     appointment = _appointment(request, appointment_id)
-    require_role(request.user, appointment.location, EDIT_ROLES, "change appointments")
+    require(request.user, Action.CHANGE_APPOINTMENT, appointment.location)
     status, error = 200, ""
     try:
         done = action(appointment)

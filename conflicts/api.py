@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Location
+from accounts.permissions import Action, can, require_call_center
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 
@@ -23,17 +24,13 @@ MEETING_TYPES = Location.MeetingType.choices
 
 def _require_agent(user) -> None:
     """Agent-only operations answer 403 before any lookup."""
-    if not (user.is_agent or (user.is_staff and getattr(user, "api_token", None) is None)):
-        raise PermissionDenied("Only call-center agents may do this.")
+    require_call_center(user)
 
 
 def _require_answer_role(user, location, *, agent_phone: bool = False) -> None:
     """A role that may not answer gets 403 before its input is looked at (the service checks the
     channel precisely: an agent only records an answer given by phone)."""
-    from accounts.scoping import role_for
-
-    roles = services.ANSWER_ROLES + (services.AGENT_ROLES if agent_phone else ())
-    if role_for(user, location) not in roles:
+    if not (can(user, Action.ANSWER, location) or (agent_phone and can(user, Action.RECORD_PHONE_ANSWER, location))):
         raise PermissionDenied("Your role may not answer conflicts or same-day requests.")
 
 

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Location, Membership
+from accounts.permissions import Action, roles_for
 
 from .models import Callback, Conflict, SameDayRequest
 
 MEETING_TYPES = dict(Location.MeetingType.choices)
-ANSWER_ROLES = ("owner", "manager")  # as services.ANSWER_ROLES
+ANSWER_ROLES = [role.value for role in roles_for(Action.ANSWER)]  # the members who answer
 ACTION_CENTER_LIMIT = 500
 
 

@@ -16,15 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Location
-from accounts.scoping import role_for
+from accounts.permissions import Action, require, roles_for
 from messaging.outbox import notify_email, notify_location
 from pronexis.errors import Refused
 
 from . import links
 from .models import Callback, Conflict, ResponseLinkUse, SameDayRequest
 
-ANSWER_ROLES = ("owner", "manager")
-AGENT_ROLES = ("agent", "staff")
 # Channels where the credential is the signed link or the signed Reply-To, not a session.
 SIGNED_CHANNELS = ("email_link", "sms_link", "email_reply")
 MAX_REMINDERS = 2
@@ -75,13 +73,10 @@ def check_answer_role(*, actor, location, channel: str, allow_agent_phone: bool 
         if channel in SIGNED_CHANNELS:
             return
         raise PermissionDenied("Sign in to answer.")
-    role = role_for(actor, location)
     if allow_agent_phone and channel == "phone":
-        if role in AGENT_ROLES:
-            return
-        raise PermissionDenied("Only an agent records an answer given by phone.")
-    if role not in ANSWER_ROLES:
-        raise PermissionDenied(f"Your role ({role or 'none'}) may not answer conflicts or same-day requests.")
+        require(actor, Action.RECORD_PHONE_ANSWER, location, "Only an agent records an answer given by phone.")
+        return
+    require(actor, Action.ANSWER, location)
 
 
 def _lead_location(lead) -> Location:
@@ -575,7 +570,7 @@ def sender_may_answer(*, location: Location, sender: str):
         .select_related("user")
         .first()
     )
-    if membership and membership.role in ANSWER_ROLES:
+    if membership and membership.role in roles_for(Action.ANSWER):
         return True, membership.user
     if sender in {e.lower() for e in location.notification_emails}:
         return True, None
@@ -675,8 +670,7 @@ def callback_close(
     now = now or timezone.now()
     with transaction.atomic():
         locked = Callback.objects.select_for_update(of=("self",)).select_related("lead", "location").get(pk=callback.pk)
-        if role_for(actor, locked.location) not in AGENT_ROLES:
-            raise PermissionDenied("Only agents work the callback queue.")
+        require(actor, Action.WORK_CALLBACKS, locked.location, "Only agents work the callback queue.")
         if locked.status == Callback.Status.CLOSED:
             raise Refused(f"This callback was already closed ({locked.get_outcome_display().lower()}).")
         allowed = CALLBACK_OUTCOMES[locked.reason]

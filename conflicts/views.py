@@ -17,12 +17,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import portal_view
 from accounts.models import Location
+from accounts.permissions import Action, can
 from accounts.scoping import (
     current_location,
     current_locations,
     get_visible_or_404,
     newest_per_location,
-    role_for,
 )
 from pronexis.errors import Refused
 
@@ -90,7 +90,7 @@ def _detail(request, item, *, error: str = "", status: int = 200, live_box: dict
         "item": item,
         "error": error,
         "meeting_types": MEETING_TYPE_CHOICES,
-        "can_answer": role_for(request.user, item.location) in services.ANSWER_ROLES,
+        "can_answer": can(request.user, Action.ANSWER, item.location),
         "answer": _answer_text(item),
         **(live_box or {}),
     }

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Brand, Location
 from accounts.normalize import normalize_phone, normalize_postal_code
+from accounts.permissions import is_call_center
 from accounts.scoping import visible_brand_ids, visible_location_ids
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import idempotent
@@ -38,9 +39,7 @@ REFUSED = {409: OpenApiResponse(description="The rules refuse this change; `deta
 # --- permissions -----------------------------------------------------------------------------
 def may_capture(user) -> bool:
     """Agent, brand and location (integration) tokens, agents and staff; not owners by session."""
-    if getattr(user, "api_token", None) is not None:
-        return True
-    return bool(user.is_staff or user.is_agent)
+    return getattr(user, "api_token", None) is not None or is_call_center(user)
 
 
 class CanCapture(BasePermission):
@@ -56,7 +55,7 @@ class IsAgent(BasePermission):
     message = "The call queue is for call-center agents."
 
     def has_permission(self, request, view):
-        return bool(request.user.is_agent or (request.user.is_staff and not hasattr(request.user, "api_token")))
+        return is_call_center(request.user)
 
 
 # --- serializers -----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM, Action, is_call_center, require
 from pronexis.errors import Refused
 
 from .models import CallRecord, CallTask, ContactStep, Lead, LeadStatusChange
@@ -212,19 +213,28 @@ def lead_counts_add(leads, delta: int = 1) -> None:
 
 def actor_kind_for(user, location) -> str:
     """The transition table's actor kind for a user on a lead's Location (None = brand-only lead)."""
-    from accounts.scoping import role_for
-
-    if location is None:
-        token = getattr(user, "api_token", None)
-        if (token is not None and token.scope == "agent") or (token is None and user.is_agent and not user.is_staff):
-            return "agent"
-        if token is None and user.is_staff:
-            return "staff"
+    if location is None:  # a brand-only lead: only the call center works it
+        if is_call_center(user):
+            return "staff" if getattr(user, "api_token", None) is None and user.is_staff else "agent"
         raise PermissionDenied("Your role may not change this lead's status.")
-    role = role_for(user, location)
-    if role in ("agent", "staff", "owner", "manager"):
-        return role
-    raise PermissionDenied(f"Your role ({role or 'none'}) may not change a lead's status.")
+    return require(user, Action.SET_LEAD_STATUS, location).value
+
+
+def _check_actor_kind(actor, lead: Lead, actor_kind: str) -> None:
+    """The caller's `actor_kind` must be one the actor holds: "system" only for the explicit
+    system actor; "agent" for the call center (staff work the console as agents); owner,
+    manager and staff for that role on the lead's Location."""
+    if actor_kind == "system":
+        if actor is not SYSTEM:
+            raise PermissionDenied("Only the system moves a lead as the system.")
+        return
+    if actor is None or actor is SYSTEM:
+        raise PermissionDenied(f"Sign in to change a lead's status as {actor_kind}.")
+    if actor_kind == "agent" and is_call_center(actor):
+        return
+    held = actor_kind_for(actor, lead.location)
+    if held != actor_kind:
+        raise PermissionDenied(f"Your role ({held}) may not change a lead's status as {actor_kind}.")
 
 
 # --- the status service --------------------------------------------------------------------
@@ -262,14 +272,16 @@ def _check_same_day_handover(lead: Lead, *, status: str, actor_kind: str, reason
 
 
 def lead_set_status(
-    *, lead: Lead, status: str, reason: str = "", actor=None, actor_kind: str, note: str = ""
+    *, lead: Lead, status: str, reason: str = "", actor, actor_kind: str, note: str = ""
 ) -> LeadStatusChange:
     """DESIGN.md "Leads" transition table: the one way a lead's status changes.
 
+    The actor must hold `actor_kind` (`_check_actor_kind`; tasks pass `accounts.permissions.SYSTEM`).
     Locks the lead row, checks the table (Refused naming the rule, a reason it does not allow
     included; ValidationError on a missing reason), writes the LeadStatusChange and moves the
     status counters in the same transaction. Leaving `in_process` stops the automated contact sequence.
     """
+    _check_actor_kind(actor, lead, actor_kind)
     reason = (reason or "").strip()
     with transaction.atomic():
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -585,7 +597,7 @@ def contact_sequence_step(*, lead_id: int) -> None:
         position, next_run = lead.contact_position, None
         while lead.status == S.IN_PROCESS and lead.contacted_at is None and lead.location_id:
             if position >= len(steps):
-                lead_set_status(lead=lead, status=S.BAD_LEAD, reason=R.ACS_EXHAUSTED, actor_kind="system")
+                lead_set_status(lead=lead, status=S.BAD_LEAD, reason=R.ACS_EXHAUSTED, actor=SYSTEM, actor_kind="system")
                 break
             step = steps[position]
             if step.kind == ContactStep.Kind.WAIT:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import portal_view
 from accounts.normalize import format_phone
+from accounts.permissions import Action, can
 from accounts.scoping import (
     current_location,
     get_visible_or_404,
@@ -165,9 +166,9 @@ def _owner_actions(request, lead: Lead) -> list[dict]:
     """The table's moves this user may make from the lead page (owner, manager, staff)."""
     if lead.location is None:
         return []
-    role = role_for(request.user, lead.location)
-    if role not in ("owner", "manager", "staff"):
+    if not can(request.user, Action.REPORT_LEAD, lead.location):
         return []
+    role = role_for(request.user, lead.location)
     labels = {
         ("bad_lead", "fake_contact_info"): "Report fake contact information",
         ("bad_lead", "did_not_request"): "Report: did not request information",

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Location
+from accounts.permissions import is_call_center
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 
@@ -25,10 +26,7 @@ class IsAgent(BasePermission):
     message = "Only call-center agents may do this."
 
     def has_permission(self, request, view):
-        user = request.user
-        return bool(
-            user and user.is_authenticated and (user.is_agent or (user.is_staff and not hasattr(user, "api_token")))
-        )
+        return is_call_center(request.user)
 
 
 class AgentAPIView(APIView):

@@ -6,7 +6,7 @@ from django import template
 from django.utils import timezone
 
 from accounts.models import Location
-from accounts.scoping import location_ids_with_role, role_for
+from accounts.permissions import Action, can, location_ids_where
 
 from .. import selectors
 
@@ -20,7 +20,7 @@ def insufficient_calendars(context, location=None) -> list[tuple[Location, float
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return []
-    managed = Location.objects.filter(id__in=location_ids_with_role(request.user, ["owner", "manager"]))
+    managed = Location.objects.filter(id__in=location_ids_where(request.user, Action.EDIT_AVAILABILITY))
     if getattr(location, "pk", None):
         managed = managed.filter(pk=location.pk)
     found = selectors.insufficient_locations(managed)
@@ -34,7 +34,7 @@ def lead_appointments(context, lead):
     can_edit = bool(
         request is not None
         and lead.location_id
-        and role_for(request.user, lead.location) in ("owner", "manager", "staff")
+        and can(request.user, Action.CHANGE_APPOINTMENT, lead.location)
     )
     return {"appointments": selectors.appointments_for_lead(lead), "can_edit": can_edit, "now": timezone.now()}
 

@@ -215,15 +215,16 @@ def test_reschedule_within_availability_only(lead, booking_location, tenant_a):
         )
 
 
-def test_set_status_completed_or_no_show_after_start(lead, booking_location):
+def test_set_status_completed_or_no_show_after_start(lead, booking_location, tenant_a):
     appointment = book(lead, local(booking_location, 3, 10))
+    owner = tenant_a.owner
     with pytest.raises(Refused, match="not started"):
-        services.appointment_set_status(appointment=appointment, status="completed")
+        services.appointment_set_status(appointment=appointment, actor=owner, status="completed")
     later = local(booking_location, 3, 12)
-    services.appointment_set_status(appointment=appointment, status="no_show", now=later)
+    services.appointment_set_status(appointment=appointment, actor=owner, status="no_show", now=later)
     assert Appointment.objects.get(pk=appointment.pk).status == "no_show"
     with pytest.raises(ValidationError):
-        services.appointment_set_status(appointment=appointment, status="booked", now=later)
+        services.appointment_set_status(appointment=appointment, actor=owner, status="booked", now=later)
 
 
 def test_reminder_once_per_appointment(lead, booking_location, sent):

@@ -5,6 +5,7 @@ import itertools
 import pytest
 from django.core.exceptions import ValidationError
 
+from accounts.permissions import SYSTEM
 from leads.models import Lead, LeadStatusChange, LeadStatusCount
 from leads.services import actor_kind_for, lead_set_status, transition_check
 from pronexis.errors import Refused
@@ -85,9 +86,10 @@ EXISTING_ROWS = sorted((s, t, a, r or "") for (s, t, a, r) in ALLOWED if s)
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("source,to,actor,reason", EXISTING_ROWS)
-def test_every_allowed_row_changes_the_lead(source, to, actor, reason, tenant_a):
+def test_every_allowed_row_changes_the_lead(source, to, actor, reason, tenant_a, agent, staff):
     lead = LeadFactory(location=tenant_a.location, status=source)
-    change = lead_set_status(lead=lead, status=to, reason=reason, actor=tenant_a.owner, actor_kind=actor)
+    user = {"owner": tenant_a.owner, "manager": tenant_a.manager, "agent": agent, "staff": staff, "system": SYSTEM}
+    change = lead_set_status(lead=lead, status=to, reason=reason, actor=user[actor], actor_kind=actor)
     lead.refresh_from_db()
     assert (lead.status, lead.reason) == (to, reason)
     assert (change.from_status, change.to_status, change.actor_kind, change.location_id) == (
@@ -101,12 +103,14 @@ def test_every_allowed_row_changes_the_lead(source, to, actor, reason, tenant_a)
 
 
 @pytest.mark.django_db
-def test_a_refused_change_writes_nothing(tenant_a):
+def test_a_refused_change_writes_nothing(tenant_a, agent):
     lead = LeadFactory(location=tenant_a.location, status="bad_lead", reason="duplicate")
     with pytest.raises(Refused):
-        lead_set_status(lead=lead, status="converted", actor_kind="system")
+        lead_set_status(lead=lead, status="converted", actor=SYSTEM, actor_kind="system")
     with pytest.raises(ValidationError):
-        lead_set_status(lead=LeadFactory(location=tenant_a.location), status="not_converted", actor_kind="agent")
+        lead_set_status(
+            lead=LeadFactory(location=tenant_a.location), status="not_converted", actor=agent, actor_kind="agent"
+        )
     lead.refresh_from_db()
     assert lead.status == "bad_lead"
     assert not LeadStatusChange.objects.exists()
@@ -117,7 +121,7 @@ def test_leaving_in_process_stops_the_sequence(tenant_a):
     from django.utils import timezone
 
     lead = LeadFactory(location=tenant_a.location, contact_next_run_at=timezone.now())
-    lead_set_status(lead=lead, status="converted", actor_kind="system")
+    lead_set_status(lead=lead, status="converted", actor=SYSTEM, actor_kind="system")
     lead.refresh_from_db()
     assert lead.contact_next_run_at is None
 

@@ -1,0 +1,141 @@
+"""Who may do what: the one permission entry point (DESIGN.md "Round 2 contracts" → Layout).
+
+A user's role on a Location comes from `accounts.scoping.role_for` (membership, brand
+leadership, the Agents group, staff, or the API token's scope); `PERMISSIONS` says which roles
+may take each action. Write services call `require(actor, action, location)`, so a view, an API
+view, an admin action or a task cannot forget it; views only turn the refusal into a 403.
+A task or a rule acting on nobody's behalf passes the explicit `SYSTEM` actor.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    MANAGER = "manager"
+    VIEWER = "viewer"
+    BRAND = "brand"  # brand leadership: reads every Location of the brand
+    AGENT = "agent"  # the Agents group or an agent-scoped API token
+    STAFF = "staff"  # call-center admin (a session; a staff user's token has its own scope)
+    INTEGRATION = "integration"  # a brand-scoped API token
+
+
+class Action(StrEnum):
+    """The domain's actions, each with the words a refusal uses ("Your role (viewer) may not …")."""
+
+    MANAGE_TEAM = "change the team"
+    INVITE = "invite team members"
+    OPEN_SETTINGS = "open the settings"
+    CHANGE_SETTINGS = "change the settings"
+    CHANGE_CALENDAR_FEED = "change the calendar feed"
+    EDIT_AVAILABILITY = "edit the availability"
+    SEARCH_SLOTS = "search slots"
+    BOOK = "book appointments"
+    CHANGE_APPOINTMENT = "change appointments"  # reschedule, completed / no-show, cancel in the portal
+    CANCEL_APPOINTMENT = "cancel appointments"  # the API's cancel, agents included
+    SET_LEAD_STATUS = "change a lead's status"
+    REPORT_LEAD = "report or reopen a lead from its page"  # the lead page's owner actions
+    ANSWER = "answer conflicts or same-day requests"
+    RECORD_PHONE_ANSWER = "record an answer given by phone"
+    WORK_CALLBACKS = "work the callback queue"
+
+
+_OWNERS = frozenset({Role.OWNER})
+_EDITORS = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
+_CALL_CENTER = frozenset({Role.AGENT, Role.STAFF})
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.MANAGE_TEAM: _OWNERS,
+    Action.INVITE: _OWNERS,
+    Action.OPEN_SETTINGS: _OWNERS,
+    Action.CHANGE_SETTINGS: _OWNERS,
+    Action.CHANGE_CALENDAR_FEED: _OWNERS,
+    Action.EDIT_AVAILABILITY: _EDITORS,
+    Action.SEARCH_SLOTS: _EDITORS | _CALL_CENTER,
+    Action.BOOK: _CALL_CENTER,
+    Action.CHANGE_APPOINTMENT: _EDITORS,
+    Action.CANCEL_APPOINTMENT: _EDITORS | _CALL_CENTER,
+    Action.SET_LEAD_STATUS: frozenset({Role.OWNER, Role.MANAGER}) | _CALL_CENTER,
+    Action.REPORT_LEAD: _EDITORS,
+    Action.ANSWER: frozenset({Role.OWNER, Role.MANAGER}),
+    Action.RECORD_PHONE_ANSWER: _CALL_CENTER,
+    Action.WORK_CALLBACKS: _CALL_CENTER,
+}
+
+
+class _System:
+    """The explicit actor of rules nobody triggers by hand (a task, a booking's side effect)."""
+
+    is_authenticated = True
+    is_staff = is_agent = False
+    pk = None
+
+    def __repr__(self):
+        return "SYSTEM"
+
+    def __str__(self):
+        return "the system"
+
+
+SYSTEM = _System()
+
+
+def is_call_center(user) -> bool:
+    """An agent (the Agents group or an agent-scoped token) or a staff user by session — not a
+    staff user's location or brand token, which acts with that token's scope only."""
+    if user is None or not user.is_authenticated or user is SYSTEM:
+        return False
+    token = getattr(user, "api_token", None)
+    if token is not None:
+        return token.scope == "agent"
+    return bool(user.is_agent or user.is_staff)
+
+
+def role(user, location) -> Role | None:
+    """The user's role on `location` (a Location or its id); None when they have none."""
+    from .scoping import role_for
+
+    if user is None or user is SYSTEM:
+        return None
+    value = role_for(user, location)
+    return Role(value) if value else None
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    return PERMISSIONS[action]
+
+
+def can(user, action: Action, location) -> bool:
+    """Whether `user` may take `action` on `location`; the system actor may do anything."""
+    if user is SYSTEM:
+        return True
+    return role(user, location) in PERMISSIONS[action]
+
+
+def require(user, action: Action, location, message: str = "") -> Role | None:
+    """`can` or PermissionDenied (403) naming the role and the action."""
+    if user is SYSTEM:
+        return None
+    found = role(user, location)
+    if found not in PERMISSIONS[action]:
+        raise PermissionDenied(message or f"Your role ({found or 'none'}) may not {action.value}.")
+    return found
+
+
+def require_call_center(user, message: str = "Only call-center agents may do this.") -> None:
+    """Agent-only pages and operations answer 403 before any lookup."""
+    if not is_call_center(user):
+        raise PermissionDenied(message)
+
+
+def location_ids_where(user, action: Action):
+    """A subquery of the Locations where a member's role allows `action` (owner/manager/viewer
+    memberships only; staff and agents are decided by `can` on the row)."""
+    from .scoping import location_ids_with_role
+
+    member_roles = {Role.OWNER, Role.MANAGER, Role.VIEWER}
+    return location_ids_with_role(user, [r.value for r in PERMISSIONS[action] & member_roles])
