@@ -80,3 +80,20 @@ def test_an_invitation_to_a_variant_is_for_the_same_person(tenant_a):
         location=tenant_a.location, invited_by=tenant_a.owner, email=" NEW.Person@Example.TEST ", role="manager"
     )
     assert invitation.email == "new.person@example.test"
+
+
+@pytest.mark.django_db
+def test_a_user_added_in_admin_is_stored_with_the_normalized_address(staff):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from accounts.models import User
+
+    request = RequestFactory().get("/")
+    request.user = staff
+    form_class = admin.site._registry[User].get_form(request, None)
+    password = "x-Secret-123456"
+    data = {"email": "New.Person@Example.TEST", "password1": password, "password2": password, "usable_password": "true"}
+    form = form_class(data)
+    assert form.is_valid(), form.errors
+    assert form.save().email == "new.person@example.test"
