@@ -4,8 +4,9 @@ from django.contrib import admin
 
 from accounts.models import Location
 
-from .models import Appointment, AvailabilityException, AvailabilityWindow
+from .models import Appointment, AvailabilityException, AvailabilityWindow, CalendarSource
 from .selectors import insufficient_locations
+from .sources import calendar_source_refresh
 
 
 @admin.register(AvailabilityWindow)
@@ -60,3 +61,20 @@ def _add_sufficiency_filter() -> None:
 
 
 _add_sufficiency_filter()
+
+
+@admin.register(CalendarSource)
+class CalendarSourceAdmin(admin.ModelAdmin):
+    """Owners' own calendars; the app password is stored encrypted and never shown."""
+
+    list_display = ["location", "kind", "name", "push_bookings", "last_success_at", "last_error"]
+    list_filter = ["kind", "push_bookings", "location__brand"]
+    search_fields = ["location__name", "name", "url"]
+    autocomplete_fields = ["location"]
+    readonly_fields = ["etag", "last_modified", "last_attempt_at", "last_success_at", "last_error", "created_at"]
+    actions = ["refresh_now"]
+
+    @admin.action(description="Refresh now")
+    def refresh_now(self, request, queryset):
+        failed = sum(not calendar_source_refresh(source=source) for source in queryset.select_related("location"))
+        self.message_user(request, f"{queryset.count() - failed} refreshed, {failed} failed.")

@@ -179,3 +179,79 @@ class Appointment(models.Model):
     @property
     def is_booked(self) -> bool:
         return self.status == self.Status.BOOKED
+
+
+class CalendarSourceQuerySet(TenantQuerySet):
+    def due(self, *, before):
+        """Sources not tried since `before` (the beat refreshes each every REFRESH_MINUTES)."""
+        return self.filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=before))
+
+
+class CalendarSource(models.Model):
+    """An owner's own calendar whose events are busy time for slot search (DESIGN.md "Calendar
+    truth"): an ICS address (Google's secret iCal address, Outlook's published calendar, any
+    webcal://) or a CalDAV calendar with a user name and an app password, kept encrypted
+    (`calendars.credentials`) and never shown again. `push_bookings` ("put bookings here", CalDAV
+    only) receives each booking as an event."""
+
+    class Kind(models.TextChoices):
+        ICS = "ics", "ICS address"
+        CALDAV = "caldav", "CalDAV calendar"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="calendar_sources")
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    name = models.CharField(max_length=100, blank=True)
+    url = models.CharField(max_length=500, help_text="https:// or webcal:// address.")
+    username = models.CharField(max_length=200, blank=True)
+    password_encrypted = models.TextField(blank=True, editable=False)
+    push_bookings = models.BooleanField(default=False, help_text="Put bookings here (CalDAV only).")
+    # Conditional GET of an ICS address: what the server sent last time.
+    etag = models.CharField(max_length=200, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CalendarSourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["location", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["ics", "caldav"]), name="calendar_source_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(push_bookings=False) | Q(kind="caldav"), name="calendar_source_push_caldav_only"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.get_kind_display()} {self.host}"
+
+    @property
+    def host(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.url).hostname or self.url
+
+    @property
+    def is_failing(self) -> bool:
+        return bool(self.last_error)
+
+
+class BusyBlock(models.Model):
+    """A busy interval of a Location read from one of its calendar sources — no title is kept."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="busy_blocks")
+    source = models.ForeignKey(CalendarSource, on_delete=models.CASCADE, related_name="busy_blocks")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["location", "start"], name="busy_block_loc_start")]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="busy_block_order")]
+
+    def __str__(self):
+        return f"busy {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"

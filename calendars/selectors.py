@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Location
 
 from . import slots as slot_search
-from .models import Appointment, AvailabilityException, AvailabilityWindow
+from .models import Appointment, AvailabilityException, AvailabilityWindow, BusyBlock
 
 
 # --- availability and slots --------------------------------------------------------------------
@@ -37,7 +37,11 @@ def availability_for(location: Location, *, first_date: date | None = None, last
 
 
 def within_availability(*, location: Location, start: datetime, end: datetime, meeting_type: str) -> bool:
-    """[start, end) lies inside the Location's availability for this meeting type — two queries."""
+    """[start, end) lies inside the Location's availability for this meeting type and touches no
+    busy block of the owner's own calendars (booking it needs the owner's approval like any time
+    outside availability: DESIGN.md "Calendar truth") — three queries."""
+    if is_busy_between(location_id=location.pk, start=start, end=end):
+        return False
     windows, exceptions = availability_for(location)
     return slot_search.is_within_availability(
         windows=windows,
@@ -70,16 +74,21 @@ def is_free_to_book(*, location: Location, start: datetime, end: datetime, meeti
     )
 
 
+def is_busy_between(*, location_id: int, start: datetime, end: datetime) -> bool:
+    """A busy block of the owner's own calendars overlaps [start, end)."""
+    return BusyBlock.objects.filter(location_id=location_id, start__lt=end, end__gt=start).exists()
+
+
 def booked_intervals(location: Location, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Booked appointments (forced included) touching [start, end), widened by a day for buffers."""
-    return list(
-        Appointment.objects.filter(
-            location=location,
-            status=Appointment.Status.BOOKED,
-            start__lt=end + timedelta(days=1),
-            end__gt=start - timedelta(days=1),
-        ).values_list("start", "end")
+    """Booked appointments (forced included) and the owner's busy blocks touching [start, end),
+    widened by a day for buffers — one query (a UNION ALL), whatever the number of either."""
+    low, high = start - timedelta(days=1), end + timedelta(days=1)
+    appointments = Appointment.objects.filter(
+        location=location, status=Appointment.Status.BOOKED, start__lt=high, end__gt=low
     )
+    blocks = BusyBlock.objects.filter(location=location, start__lt=high, end__gt=low)
+    appointments, blocks = (qs.order_by().values_list("start", "end") for qs in (appointments, blocks))
+    return list(appointments.union(blocks, all=True))
 
 
 def slots_for_location(

@@ -17,3 +17,12 @@ def send_appointment_reminders(now: str | None = None) -> int:
     for appointment_id in services.appointments_due_for_reminder(now=moment):
         sent += services.appointment_send_reminder(appointment_id=appointment_id, now=moment)
     return sent
+
+
+@shared_task(name="calendars.tasks.refresh_calendar_sources")
+def refresh_calendar_sources() -> int:
+    """Each calendar source read again every CALENDAR_SOURCE_REFRESH_MINUTES (the beat runs
+    every minute and refreshes those due); returns the number that failed."""
+    from .sources import calendar_sources_refresh
+
+    return calendar_sources_refresh()[1]

@@ -159,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
     "run-due-contact-steps": {"task": "leads.tasks.run_due_contact_steps", "schedule": 60.0},
     "sweep-stuck-notifications": {"task": "messaging.tasks.sweep_stuck_notifications", "schedule": 300.0},
     "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
+    "refresh-calendar-sources": {"task": "calendars.tasks.refresh_calendar_sources", "schedule": 60.0},
     "expire-same-day-requests": {"task": "conflicts.tasks.expire_same_day_requests", "schedule": 300.0},
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
     "prune-webhook-receipts": {"task": "messaging.tasks.prune_webhook_receipts", "schedule": 3600.0},
@@ -314,6 +315,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 
 # --- Product settings ---------------------------------------------------------------------
 CALENDAR_SUFFICIENT_HOURS = int(env("CALENDAR_SUFFICIENT_HOURS", "20"))
+# Calendar truth: owners' own calendars (DESIGN.md "Round 2 contracts").
+CALENDAR_CREDENTIALS_KEY = env("CALENDAR_CREDENTIALS_KEY", "")  # a Fernet key; default derived from SECRET_KEY
+CALENDAR_SOURCE_TIMEOUT = float(env("CALENDAR_SOURCE_TIMEOUT", "10"))
+CALENDAR_SOURCE_REFRESH_MINUTES = int(env("CALENDAR_SOURCE_REFRESH_MINUTES", "10"))
+HOLD_DAYS = int(env("HOLD_DAYS", "7"))
 CONFLICT_REMINDER_BUSINESS_HOURS = int(env("CONFLICT_REMINDER_BUSINESS_HOURS", "4"))
 # Caps per Location: one notification goes to every address and number on these lists.
 LOCATION_MAX_NOTIFICATION_EMAILS = int(env("LOCATION_MAX_NOTIFICATION_EMAILS", "10"))

@@ -41,3 +41,23 @@ def sent(monkeypatch):
         lambda *, lead, kind, subject, context, idempotency_key, **kw: calls.append(("lead", kind, subject)),
     )
     return calls
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory):
+    """The radicale CalDAV server from PyPI, started once for the test session."""
+    from tests.support_calendar_servers import Radicale
+
+    server = Radicale(tmp_path_factory.mktemp("radicale"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ics_server():
+    from tests.support_calendar_servers import IcsServer
+
+    server = IcsServer()
+    yield server
+    server.close()
