@@ -17,12 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Location
-from accounts.scoping import require_role
+from accounts.permissions import Action, require
 
 from . import busy, credentials, remote
 from .models import BusyBlock, CalendarSource
 
-SOURCE_ROLES = ("owner", "manager", "staff")
 URL_SCHEMES = ("https://", "http://", "webcal://")
 
 
@@ -78,7 +77,7 @@ def calendar_source_add(
 ) -> CalendarSource:
     """Owners and managers add a calendar; it is read at once, so a bad address or bad
     credentials are refused with a clear message (ValidationError on `url` or `password`)."""
-    require_role(actor, location, SOURCE_ROLES, "manage calendar sources")
+    require(actor, Action.EDIT_AVAILABILITY, location)  # the owner's busy time is availability
     now = now or timezone.now()
     url = url.strip()
     if kind not in CalendarSource.Kind.values:
@@ -140,5 +139,5 @@ def calendar_sources_refresh(
 
 def calendar_source_remove(*, source: CalendarSource, actor) -> None:
     """Owners and managers remove a calendar; its busy blocks go with it."""
-    require_role(actor, source.location, SOURCE_ROLES, "manage calendar sources")
+    require(actor, Action.EDIT_AVAILABILITY, source.location)
     source.delete()

@@ -32,9 +32,7 @@ def lead_appointments(context, lead):
     """A lead's appointments and whether the user may change them (lead page partial)."""
     request = context.get("request")
     can_edit = bool(
-        request is not None
-        and lead.location_id
-        and can(request.user, Action.CHANGE_APPOINTMENT, lead.location)
+        request is not None and lead.location_id and can(request.user, Action.CHANGE_APPOINTMENT, lead.location)
     )
     return {"appointments": selectors.appointments_for_lead(lead), "can_edit": can_edit, "now": timezone.now()}
 
