@@ -6,8 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from pronexis.web import safe_next
 
 from . import services
 from .decorators import portal_view
@@ -27,10 +28,7 @@ def switch_location(request: HttpRequest) -> HttpResponse:
     else:
         location = get_object_or_404(Location.objects.visible_to(request.user), pk=_int_or_404(choice))
         request.session[SESSION_KEY] = location.pk
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = reverse("dashboard")
-    return redirect(next_url)
+    return redirect(safe_next(request, reverse("dashboard")))
 
 
 def _int_or_404(value: str) -> int:

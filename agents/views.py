@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -42,6 +41,7 @@ from messaging.routing import PERIOD_WORDS, period_of, route_call_for_location
 from messaging.services import office_message_create
 from pronexis.errors import Refused
 from pronexis.idempotency import once_per_form_token
+from pronexis.web import error_text, safe_next
 
 from . import selectors
 from .forms import (
@@ -74,12 +74,6 @@ def _location(request, location_id: int) -> Location:
 def _lead(request, lead_id: int) -> Lead:
     queryset = Lead.objects.visible_to(request.user).select_related("location__brand", "brand")
     return get_object_or_404(queryset, pk=lead_id)
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 # --- finding the Location ------------------------------------------------------------------
@@ -294,7 +288,7 @@ def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
     except Refused as error:
         return _workspace(request, lead, error=str(error), status=409)
     except ValidationError as error:
-        return _workspace(request, lead, error=_error_text(error), status=400)
+        return _workspace(request, lead, error=error_text(error), status=400)
     return _done(request, lead, f"Status set to {STATUS_LABELS[lead.status]}.")
 
 
@@ -316,7 +310,7 @@ def _form_action(request, lead: Lead, *, key: str, form, action, invalid: str) -
             return _workspace(request, lead, forms={key: form}, error=str(error), status=409)
         except ValidationError as error:
             form.add_service_errors(error)
-            invalid = _error_text(error)
+            invalid = error_text(error)
         else:
             return _done(request, lead, text, anchor)
     return _workspace(request, lead, forms={key: form}, error=invalid, status=400)
@@ -396,7 +390,7 @@ def same_day_answer(request: HttpRequest, same_day_id: int) -> HttpResponse:
     except Refused as error:
         return _workspace(request, lead, error=str(error), status=409)
     except ValidationError as error:
-        return _workspace(request, lead, error=_error_text(error), status=400)
+        return _workspace(request, lead, error=error_text(error), status=400)
     return _done(request, lead, "The owner's answer is recorded.", "conflicts")
 
 
@@ -458,7 +452,7 @@ def message_create(request: HttpRequest, location_id: int) -> HttpResponse:
                 lead=lead,
             )
         except (Refused, ValidationError) as error:
-            form.add_error(None, _error_text(error))
+            form.add_error(None, error_text(error))
         else:
             messages.success(request, f"Message #{message.pk} taken and sent to {location.name}.")
             if lead is not None:
@@ -478,12 +472,7 @@ def _queue_locations(request):
 
 
 def _back(request, default: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) or not target.startswith(
-        "/agent/"
-    ):
-        target = default
-    return redirect(target)
+    return redirect(safe_next(request, default, within="/agent/"))
 
 
 def _callbacks_page(request, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -523,7 +512,7 @@ def callback_close_view(request: HttpRequest, callback_id: int) -> HttpResponse:
     except Refused as error:
         return _callbacks_page(request, error=str(error), status=409)
     except ValidationError as error:
-        return _callbacks_page(request, error=_error_text(error), status=400)
+        return _callbacks_page(request, error=error_text(error), status=400)
     messages.success(request, f"Callback #{callback.pk} closed.")
     return _back(request, reverse("agent_callbacks"))
 
@@ -572,6 +561,6 @@ def call_outcome(request: HttpRequest, call_task_id: int) -> HttpResponse:
     except Refused as error:
         return _calls_page(request, error=str(error), status=409)
     except ValidationError as error:
-        return _calls_page(request, error=_error_text(error), status=400)
+        return _calls_page(request, error=error_text(error), status=400)
     messages.success(request, "Outcome recorded.")
     return _back(request, reverse("agent_calls"))

@@ -16,6 +16,7 @@ from accounts.models import Location
 from accounts.permissions import SYSTEM, Action, require
 from messaging.outbox import notify_lead, notify_location
 from pronexis.errors import Refused
+from pronexis.locks import lock
 
 from . import slots as slot_search
 from .models import Appointment, AvailabilityException, AvailabilityWindow
@@ -49,7 +50,7 @@ def availability_window_add(
         raise ValidationError({"end_time": "The window ends before it starts (use 00:00 for midnight)."})
     meeting_types = _check_meeting_types(location, meeting_types, required=True)
     with transaction.atomic():
-        Location.objects.select_for_update().filter(pk=location.pk).first()
+        lock(Location.objects.filter(pk=location.pk)).first()
         for other in AvailabilityWindow.objects.filter(location=location, weekday=weekday):
             if slot_search.windows_overlap(start_time, end_time, other.start_time, other.end_time):
                 raise ValidationError({"start_time": f"This window overlaps {other}."})
@@ -296,7 +297,7 @@ def appointment_book(
         raise ValidationError({"force" if force else "start": message})
 
     with transaction.atomic():
-        Location.objects.select_for_update().filter(pk=location.pk).first()
+        lock(Location.objects.filter(pk=location.pk)).first()
         if _overlapping(location.pk, start, end):
             raise Refused(OVERLAP_MESSAGE)
         appointment = _insert_booked(
@@ -335,7 +336,7 @@ def appointment_book(
 
 
 def _lock_booked(appointment: Appointment) -> Appointment:
-    locked = Appointment.objects.select_for_update().select_related("location", "lead").get(pk=appointment.pk)
+    locked = lock(Appointment.objects.select_related("location", "lead")).get(pk=appointment.pk)
     if locked.status != Appointment.Status.BOOKED:
         raise Refused(f"This appointment is already {locked.get_status_display().lower()}.")
     return locked
@@ -384,7 +385,7 @@ def appointment_reschedule(
     if not within_availability(location=location, start=start, end=end, meeting_type=appointment.meeting_type):
         raise ValidationError({"start": "The new time is outside your availability for this meeting type."})
     with transaction.atomic():
-        Location.objects.select_for_update().filter(pk=location.pk).first()
+        lock(Location.objects.filter(pk=location.pk)).first()
         locked = _lock_booked(appointment)
         if _overlapping(location.pk, start, end, exclude_id=locked.pk):
             raise Refused(OVERLAP_MESSAGE)

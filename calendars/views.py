@@ -21,7 +21,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
-from django.utils.http import quote_etag, url_has_allowed_host_and_scheme
+from django.utils.http import quote_etag
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.decorators import portal_view
@@ -30,6 +30,7 @@ from accounts.permissions import Action, can, location_ids_where, require
 from accounts.scoping import current_location, current_locations, get_visible_or_404
 from pronexis.csv_export import csv_writer
 from pronexis.errors import Refused
+from pronexis.web import error_text, refusal_status, safe_next
 
 from . import feeds, selectors, services
 from .forms import CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
@@ -37,28 +38,11 @@ from .models import Appointment, AvailabilityException, AvailabilityWindow
 
 
 # --- helpers ---------------------------------------------------------------------------------
-def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
-    return default
-
-
 def _parse_day(value: str | None, default: date) -> date:
     try:
         return date.fromisoformat(value) if value else default
     except ValueError:
         return default
-
-
-def _refusal_status(error: Exception) -> int:
-    return 409 if isinstance(error, Refused) else 400
-
-
-def _error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
 
 
 # --- the calendar tab ------------------------------------------------------------------------
@@ -341,7 +325,7 @@ def _appointment_action(request, appointment_id: int, action) -> HttpResponse:
     try:
         done = action(appointment)
     except (ValidationError, Refused) as exc:
-        status, error = _refusal_status(exc), _error_text(exc)
+        status, error = refusal_status(exc), error_text(exc)
     if request.htmx:
         context = {"appointment": appointment, "can_edit": True, "error": error, "now": timezone.now()}
         context["show_location"] = request.POST.get("show_location") == "1"
@@ -350,7 +334,7 @@ def _appointment_action(request, appointment_id: int, action) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, done)
-    return redirect(_next_url(request, appointment.get_absolute_url()))
+    return redirect(safe_next(request, appointment.get_absolute_url()))
 
 
 @require_POST

@@ -19,6 +19,7 @@ from accounts.models import Location
 from accounts.permissions import Action, require, roles_for
 from messaging.outbox import notify_email, notify_location
 from pronexis.errors import Refused
+from pronexis.locks import lock
 
 from . import links
 from .models import Callback, Conflict, ResponseLinkUse, SameDayRequest
@@ -276,7 +277,7 @@ def conflict_respond(
     if channel not in Conflict.Channel.values:
         raise ValidationError({"channel": f"Unknown channel “{channel}”."})
     with transaction.atomic():
-        locked = Conflict.objects.select_for_update(of=("self",)).select_related("location", "lead").get(pk=conflict.pk)
+        locked = lock(Conflict.objects.select_related("location", "lead")).get(pk=conflict.pk)
         if locked.status != Conflict.Status.PENDING:
             raise Refused(describe_answer(locked))
         if decision == Conflict.Decision.ALTERNATE:
@@ -338,7 +339,7 @@ def same_day_close_if_impossible(*, request: SameDayRequest, now: dt.datetime | 
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
-            SameDayRequest.objects.select_for_update(of=("self",)).select_related("location", "lead").get(pk=request.pk)
+            lock(SameDayRequest.objects.select_related("location", "lead")).get(pk=request.pk)
         )
         if locked.status != SameDayRequest.Status.PENDING:
             return False
@@ -451,7 +452,7 @@ def same_day_respond(
         raise Refused(describe_answer(request))
     with transaction.atomic():
         locked = (
-            SameDayRequest.objects.select_for_update(of=("self",)).select_related("location", "lead").get(pk=request.pk)
+            lock(SameDayRequest.objects.select_related("location", "lead")).get(pk=request.pk)
         )
         if locked.status != SameDayRequest.Status.PENDING:
             raise Refused(describe_answer(locked))
@@ -669,7 +670,7 @@ def callback_close(
 
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Callback.objects.select_for_update(of=("self",)).select_related("lead", "location").get(pk=callback.pk)
+        locked = lock(Callback.objects.select_related("lead", "location")).get(pk=callback.pk)
         require(actor, Action.WORK_CALLBACKS, locked.location, "Only agents work the callback queue.")
         if locked.status == Callback.Status.CLOSED:
             raise Refused(f"This callback was already closed ({locked.get_outcome_display().lower()}).")

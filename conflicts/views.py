@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import portal_view
@@ -25,6 +24,7 @@ from accounts.scoping import (
     newest_per_location,
 )
 from pronexis.errors import Refused
+from pronexis.web import safe_next
 
 from . import links, selectors, services
 from .models import Conflict, SameDayRequest
@@ -169,10 +169,7 @@ def _channel(request, allowed) -> str:
 
 def _next_url(request) -> str:
     """The page the answer was given on (a plain POST goes back there); the dashboard otherwise."""
-    target = request.POST.get("next") or ""
-    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return reverse("dashboard")
-    return target
+    return safe_next(request, reverse("dashboard"))
 
 
 @portal_view

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.permissions import SYSTEM, Action, is_call_center, require
 from pronexis.errors import Refused
+from pronexis.locks import lock
 
 from .models import CallRecord, CallTask, ContactStep, Lead, LeadStatusChange
 
@@ -284,7 +285,7 @@ def lead_set_status(
     _check_actor_kind(actor, lead, actor_kind)
     reason = (reason or "").strip()
     with transaction.atomic():
-        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        locked = lock(Lead.objects.all()).get(pk=lead.pk)
         transition_check(from_status=locked.status, to_status=status, actor_kind=actor_kind, reason=reason)
         _check_same_day_handover(locked, status=status, actor_kind=actor_kind, reason=reason)
         from_status = locked.status
@@ -592,7 +593,7 @@ def contact_sequence_step(*, lead_id: int) -> None:
     """
     now = timezone.now()
     with transaction.atomic():
-        lead = Lead.objects.select_for_update(of=("self",)).select_related("location").get(pk=lead_id)
+        lead = lock(Lead.objects.select_related("location")).get(pk=lead_id)
         steps = list(ContactStep.objects.filter(brand_id=lead.brand_id).order_by("position"))
         position, next_run = lead.contact_position, None
         while lead.status == S.IN_PROCESS and lead.contacted_at is None and lead.location_id:
@@ -661,10 +662,10 @@ def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, 
     elif callback_at is not None:
         raise ValidationError({"callback_at": "Only for the callback_at outcome."})
     with transaction.atomic():
-        task = CallTask.objects.select_for_update().get(pk=task.pk)
+        task = lock(CallTask.objects.all()).get(pk=task.pk)
         if task.completed_at is not None:
             raise Refused("This call attempt already has an outcome (one outcome per call attempt).")
-        lead = Lead.objects.select_for_update().get(pk=task.lead_id)
+        lead = lock(Lead.objects.all()).get(pk=task.lead_id)
         task.outcome, task.callback_at, task.completed_at = outcome, callback_at, now
         task.agent = agent if getattr(agent, "pk", None) else None
         task.save(update_fields=["outcome", "callback_at", "completed_at", "agent"])

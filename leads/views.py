@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, time, timedelta
 
 from django import forms
@@ -25,12 +24,12 @@ from accounts.scoping import (
 )
 from pronexis.csv_export import csv_writer
 from pronexis.errors import Refused
+from pronexis.web import decode_cursor, encode_cursor
 
 from . import sections, selectors, services
 from .models import Lead
 
 PAGE_SIZE = 50
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class LeadFilterForm(forms.Form):
@@ -41,16 +40,7 @@ class LeadFilterForm(forms.Form):
 
 
 def _encode_cursor(lead: Lead) -> str:
-    raw = f"{(lead.created_at - EPOCH) // timedelta(microseconds=1)}:{lead.pk}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(value: str) -> tuple[datetime, int] | None:
-    try:
-        micro, pk = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode().split(":")
-        return EPOCH + timedelta(microseconds=int(micro)), int(pk)
-    except (ValueError, UnicodeDecodeError, OverflowError):
-        return None
+    return encode_cursor(lead.created_at, lead.pk)
 
 
 def _filtered_leads(request: HttpRequest, *, scoped: bool = True):
@@ -83,7 +73,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     """Queries, whatever the number of leads: session, user, switcher Location (when chosen),
     status counters, one page of leads (+1 to know there is a next page), switcher list."""
     leads, form, status = _filtered_leads(request, scoped=False)
-    cursor = _decode_cursor(request.GET.get("after", ""))
+    cursor = decode_cursor(request.GET.get("after", ""))
     if cursor:
         created_at, pk = cursor
         # Keyset: (created_at, id) < cursor; the created_at bound keeps it on the index range.

@@ -1,3 +1,4 @@
+
 """Sending the outbox (DESIGN.md "Outbox"): claim, send, record; the sweep; status callbacks.
 
 Exactly once for SMS: a row is sent only by whoever moves it `queued → sending` (a conditional
@@ -20,6 +21,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from pronexis.locks import lock
 
 from .models import Notification, StatusCallback
 from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
@@ -258,7 +261,7 @@ def apply_status_callbacks(*, provider_id: str) -> int:
     with transaction.atomic():
         # skip_locked: a concurrent caller is applying these very callbacks
         callbacks = list(
-            StatusCallback.objects.select_for_update(skip_locked=True).filter(provider_id=provider_id).order_by("id")
+            lock(StatusCallback.objects.filter(provider_id=provider_id), skip_locked=True)
         )
         for callback in callbacks:
             rows = Notification.objects.filter(provider_id=provider_id)

@@ -6,13 +6,12 @@ whatever the row count (asserted in tests/messaging).
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from pronexis.web import decode_cursor, encode_cursor
 
 from .models import MessageRead, Notification, OfficeMessage, SmsMessage
 
@@ -20,22 +19,7 @@ PAGE_SIZE = 25
 
 
 # --- cursor pagination (keyset on created_at, id; newest first) ---------------------------
-def encode_cursor(created_at: datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, pk = raw.split("|")
-        value = datetime.fromisoformat(stamp)
-        if value.tzinfo is None:
-            return None
-        return value, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
+# (the cursor itself: pronexis.web.encode_cursor / decode_cursor)
 
 
 @dataclass
