@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, Area, AreaPostalCode, Brand, Invitation, Location, Membership, User
+from .models import ApiToken, Area, AreaPostalCode, Brand, Invitation, Location, Membership, Role, User
 from .normalize import normalize_login_identifier, normalize_postal_code
 from .permissions import Action, require
 
@@ -101,6 +101,18 @@ def membership_remove(*, location: Location, actor: User, membership: Membership
     if membership.user_id == actor.id:
         raise ValidationError("You cannot remove yourself; ask another owner or the call center.")
     membership.delete()
+
+
+def membership_set_role(*, location: Location, actor: User, membership: Membership, role: str) -> Membership:
+    """An owner changes a team member's role (the audit trail records before → after)."""
+    require(actor, Action.MANAGE_TEAM, location)
+    if role not in Role.values:
+        raise ValidationError({"role": f"“{role}” is not a role."})
+    if membership.user_id == actor.id:
+        raise ValidationError("You cannot change your own role; ask another owner or the call center.")
+    Membership.objects.filter(pk=membership.pk).exclude(role=role).update(role=role)
+    membership.role = role
+    return membership
 
 
 # --- Settings ------------------------------------------------------------------------------

@@ -42,5 +42,6 @@ urlpatterns = [
     ),
     path("settings/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("settings/team/<int:membership_id>/remove/", views.membership_remove, name="membership_remove"),
+    path("settings/team/<int:membership_id>/role/", views.membership_set_role, name="membership_set_role"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

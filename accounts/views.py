@@ -13,7 +13,7 @@ from pronexis.web import safe_next
 from . import services
 from .decorators import portal_view
 from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, LocationSettingsForm
-from .models import ApiToken, Invitation, Location, Membership, User
+from .models import ApiToken, Invitation, Location, Membership, Role, User
 from .permissions import Action, require
 from .scoping import SESSION_KEY, current_location
 
@@ -75,6 +75,7 @@ def _settings_context(request, location, **extra) -> dict:
         "location": location,
         "owned_locations": Location.objects.editable_by(request.user),
         "team": location.memberships.select_related("user"),
+        "roles": Role.choices,
         "invitations": location.invitations.filter(accepted_at=None, revoked_at=None),
         "tokens": ApiToken.objects.filter(user=request.user, scope=ApiToken.Scope.LOCATION).active(),
         "invitation_form": extra.pop("invitation_form", InvitationForm()),
@@ -120,6 +121,21 @@ def membership_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
         messages.error(request, error.messages[0])
     else:
         messages.success(request, f"{membership.user} removed from the team.")
+    return redirect("location_settings", location_id=membership.location_id)
+
+
+@require_POST
+@portal_view
+def membership_set_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.visible_to(request.user).select_related("user"), pk=membership_id)
+    try:
+        services.membership_set_role(
+            location=membership.location, actor=request.user, membership=membership, role=request.POST.get("role", "")
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
     return redirect("location_settings", location_id=membership.location_id)
 
 
