@@ -2,6 +2,8 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from audit.middleware import note_api_token
+
 from .models import ApiToken, hash_token_key
 
 
@@ -29,6 +31,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         user = token.user
         user.api_token = token
+        note_api_token(token)
         return user, token
 
     def authenticate_header(self, request):

@@ -100,6 +100,7 @@ class LocationSettingsForm(forms.ModelForm):
             "sms_distribution_enabled",
             "sms_distribution_list",
             "lead_sms_enabled",
+            "require_two_factor",
         ]
         widgets = {
             name: forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})

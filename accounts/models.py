@@ -207,6 +207,11 @@ class Location(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(default=0)
     minimum_notice_minutes = models.PositiveIntegerField(default=120)
     calendar_secret = models.CharField(max_length=64, default=secrets.token_urlsafe, unique=True)
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text="Everyone on this Location's team must sign in with a code from an authenticator app.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

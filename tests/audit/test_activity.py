@@ -1,0 +1,95 @@
+"""The audit trail on /activity/ (issue #14): an owner's change of a setting, a team role and a
+conflict answer each show who, when and before → after; another tenant's history is a 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership
+from tests.factories import ConflictFactory
+
+
+def _login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _settings(location, **overrides) -> dict:
+    data = {"address": location.address, "city": location.city, "region": location.region}
+    data |= {"postal_code": location.postal_code, "time_zone": location.time_zone}
+    return data | overrides
+
+
+@pytest.mark.django_db
+def test_an_owners_setting_change_shows_with_before_and_after(tenant_a):
+    owner = _login(tenant_a.owner)
+    before = tenant_a.location.city
+    response = owner.post(f"/settings/{tenant_a.location.pk}/", _settings(tenant_a.location, city="Hoboken"))
+    assert response.status_code == 302
+    html = owner.get(f"/activity/{tenant_a.location.pk}/?kind=audit.LocationEvent").content.decode()
+    assert "Settings changed" in html and tenant_a.owner.email in html and "via portal" in html
+    assert f"<strong>city</strong>: <del>{before}</del> → <ins>Hoboken</ins>" in html
+
+
+@pytest.mark.django_db
+def test_a_team_role_change_shows_with_before_and_after(tenant_a):
+    owner = _login(tenant_a.owner)
+    membership = Membership.objects.get(user=tenant_a.viewer, location=tenant_a.location)
+    assert owner.post(f"/settings/team/{membership.pk}/role/", {"role": "manager"}).status_code == 302
+    assert Membership.objects.get(pk=membership.pk).role == "manager"
+    html = owner.get(f"/activity/{tenant_a.location.pk}/?kind=audit.MembershipEvent").content.decode()
+    assert f"{tenant_a.viewer.email} as manager" in html
+    assert "<strong>role</strong>: <del>viewer</del> → <ins>manager</ins>" in html
+
+
+@pytest.mark.django_db
+def test_a_conflict_answer_shows_with_before_and_after_and_in_the_csv(tenant_a):
+    conflict = ConflictFactory(location=tenant_a.location)
+    owner = _login(tenant_a.owner)
+    owner.post(f"/conflicts/{conflict.pk}/respond/", {"decision": "decline", "notes": "=cmd|' /C calc'!A0"})
+    html = owner.get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
+    assert "Conflicts changed" in html and f"#{conflict.pk}" in html
+    assert "<strong>status</strong>: <del>pending</del> → <ins>declined</ins>" in html
+    response = owner.get(f"/activity/{tenant_a.location.pk}/export.csv?kind=audit.ConflictEvent")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    changed = {row["field"]: (row["before"], row["after"]) for row in rows if row["action"] == "changed"}
+    assert changed["status"] == ("pending", "declined")
+    assert changed["owner notes"] == ("", "'=cmd|' /C calc'!A0"), "CSV cells are neutralised"
+    assert {row["who"] for row in rows if row["action"] == "changed"} == {f"{tenant_a.owner} <{tenant_a.owner.email}>"}
+
+
+@pytest.mark.django_db
+def test_another_tenants_history_is_404_and_only_owners_read_their_own(tenant_a, tenant_b):
+    for url in (f"/activity/{tenant_b.location.pk}/", f"/activity/{tenant_b.location.pk}/export.csv"):
+        assert _login(tenant_a.owner).get(url).status_code == 404
+    assert _login(tenant_a.viewer).get(f"/activity/{tenant_a.location.pk}/").status_code == 403
+    response = _login(tenant_a.owner).get("/activity/")
+    assert response.status_code == 302 and response.url == f"/activity/{tenant_a.location.pk}/"
+
+
+@pytest.mark.django_db
+def test_changes_of_another_location_never_show(tenant_a, tenant_b):
+    _login(tenant_b.owner).post(f"/settings/{tenant_b.location.pk}/", _settings(tenant_b.location, city="Elsewhere"))
+    html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/").content.decode()
+    assert "Elsewhere" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["since=yesterday", "until=99999-01-01", "since=1800-01-01", "kind=auth.User"])
+def test_bad_filters_answer_400_naming_the_field(tenant_a, query):
+    response = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?{query}")
+    assert response.status_code == 400
+    assert 'class="errorlist' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_writes_outside_a_request_are_attributed_to_the_system(tenant_a):
+    conflict = ConflictFactory(location=tenant_a.location)
+    type(conflict).objects.filter(pk=conflict.pk).update(status="expired")
+    html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
+    assert "ProNexis (system)" in html and "<ins>expired</ins>" in html
