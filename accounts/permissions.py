@@ -42,6 +42,7 @@ class Action(StrEnum):
     ANSWER = "answer conflicts or same-day requests"
     RECORD_PHONE_ANSWER = "record an answer given by phone"
     WORK_CALLBACKS = "work the callback queue"
+    READ_ACTIVITY = "read the activity history"
 
 
 _OWNERS = frozenset({Role.OWNER})
@@ -64,6 +65,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ANSWER: frozenset({Role.OWNER, Role.MANAGER}),
     Action.RECORD_PHONE_ANSWER: _CALL_CENTER,
     Action.WORK_CALLBACKS: _CALL_CENTER,
+    Action.READ_ACTIVITY: _OWNERS,
 }
 
 

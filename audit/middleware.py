@@ -1,4 +1,3 @@
-import pghistory
 from pghistory.middleware import HistoryMiddleware
 
 
@@ -10,8 +9,3 @@ class AuditContextMiddleware(HistoryMiddleware):
         path = request.path
         channel = "admin" if path.startswith("/admin/") else "api" if path.startswith("/api/") else "web"
         return {**super().get_context(request), "channel": channel}
-
-
-def note_api_token(token) -> None:
-    """Adds the API token that authenticated this request to the open audit context."""
-    pghistory.context(token=token.pk, token_name=token.name, user=token.user_id, channel="api")

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.decorators import portal_view
 from accounts.models import Location
-from accounts.scoping import current_location, require_role
+from accounts.permissions import Action, require
+from accounts.scoping import current_location
 from pronexis.csv_export import csv_writer
 
 from . import selectors
@@ -33,7 +34,7 @@ def activity_home(request: HttpRequest) -> HttpResponse:
 def _owned_location(request, location_id: int) -> Location:
     # Another tenant's Location is a 404 (visible_to); a manager or viewer of this one a 403.
     location = get_object_or_404(Location.objects.visible_to(request.user), pk=location_id)
-    require_role(request.user, location, ["owner"], "read the activity history")
+    require(request.user, Action.READ_ACTIVITY, location)
     return location
 
 
