@@ -171,3 +171,18 @@ def session_api(user: User) -> APIClient:
     client = APIClient()
     client.force_login(user)
     return client
+
+
+def verified_login(client, user) -> None:
+    """`client.force_login(user)` with the two-factor code step passed: a confirmed authenticator
+    app recorded in the session, as /admin/ requires of staff (accounts/two_factor.py)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 
 from accounts.models import ApiToken, hash_token_key
+from tests.conftest import verified_login
 from tests.factories import AreaFactory, LocationPhoneNumberFactory
 
 
@@ -11,7 +12,7 @@ from tests.factories import AreaFactory, LocationPhoneNumberFactory
 def test_every_admin_changelist_and_add_page_renders(client, staff, tenant_a):
     AreaFactory(location=tenant_a.location)
     LocationPhoneNumberFactory(location=tenant_a.location)
-    client.force_login(staff)
+    verified_login(client, staff)
     for model, model_admin in admin.site._registry.items():
         meta = model._meta
         base = f"/admin/{meta.app_label}/{meta.model_name}/"
@@ -32,7 +33,7 @@ def _request(user):
 
 @pytest.mark.django_db
 def test_admin_creates_a_token_and_shows_the_key_once(client, staff, agent):
-    client.force_login(staff)
+    verified_login(client, staff)
     response = client.post(
         "/admin/accounts/apitoken/add/", {"name": "Web forms", "user": agent.pk, "scope": "agent"}, follow=True
     )

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AreaPostalCode
 from accounts.services import area_import_postal_codes
+from tests.conftest import verified_login
 from tests.factories import AreaFactory, AreaPostalCodeFactory
 
 
@@ -49,7 +50,7 @@ def test_missing_header_is_explained(tenant_a):
 
 @pytest.mark.django_db
 def test_admin_upload_reports_errors(client, staff, tenant_a, areas):
-    client.force_login(staff)
+    verified_login(client, staff)
     upload = SimpleUploadedFile("codes.csv", b"area,postal_code\nNorth,bad\n", content_type="text/csv")
     response = client.post("/admin/accounts/area/import-csv/", {"brand": tenant_a.brand.pk, "csv_file": upload})
     assert response.status_code == 400

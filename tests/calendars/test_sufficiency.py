@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from calendars.selectors import calendar_hours_next_14_days, calendar_is_insufficient
+from tests.conftest import verified_login
 from tests.factories import AvailabilityExceptionFactory, LocationFactory, week_of_windows
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_admin_filter(tenant_a, staff):
     week_of_windows(tenant_a.location)
     empty = LocationFactory(name="Empty Calendar Place")
     client = Client()
-    client.force_login(staff)
+    verified_login(client, staff)
     body = client.get("/admin/accounts/location/", {"calendar": "insufficient"}).content.decode()
     assert "Empty Calendar Place" in body and tenant_a.location.name not in body
     body = client.get("/admin/accounts/location/", {"calendar": "sufficient"}).content.decode()
@@ -73,6 +74,6 @@ def test_admin_appointment_list(staff):
 
     AppointmentFactory(forced=True)
     client = Client()
-    client.force_login(staff)
+    verified_login(client, staff)
     for query in ({}, {"status__exact": "booked"}, {"forced__exact": "1"}):
         assert client.get("/admin/calendars/appointment/", query).status_code == 200

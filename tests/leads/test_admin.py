@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from tests.conftest import verified_login
 from tests.factories import CallRecordFactory, CallTaskFactory, ContactStepFactory, LeadFactory
 
 
@@ -11,7 +12,7 @@ def test_admin_pages(tenant_a, staff):
     CallRecordFactory(location=tenant_a.location, lead=lead)
     ContactStepFactory(brand=tenant_a.brand, position=0)
     client = Client()
-    client.force_login(staff)
+    verified_login(client, staff)
     for url in [
         "/admin/leads/lead/?status__exact=in_process&source__exact=online",
         f"/admin/leads/lead/{lead.pk}/change/",
