@@ -32,6 +32,15 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in (lost phone and recovery codes)")
+    def reset_two_factor(self, request, queryset):
+        from .two_factor import two_factor_reset
+
+        for user in queryset:
+            two_factor_reset(user=user, actor=request.user)  # recorded in the audit trail
+        self.message_user(request, f"Two-factor sign-in reset for {len(queryset)} user(s).", messages.SUCCESS)
 
 
 class ServiceInline(admin.TabularInline):

@@ -500,3 +500,21 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.caller} {self.key}"
+
+
+# --- Signed-in sessions ------------------------------------------------------------------------
+class UserSession(models.Model):
+    """One signed-in session of a user (issue #14 "Sessions"): the session store cannot list a
+    user's sessions, so each sign-in records its key here. Written by accounts/sessions.py."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"

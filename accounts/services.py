@@ -117,10 +117,15 @@ def membership_set_role(*, location: Location, actor: User, membership: Membersh
 
 # --- Settings ------------------------------------------------------------------------------
 def location_update_settings(*, location: Location, actor: User, form) -> Location:
-    """Owner edits of contact numbers, address, notification addresses, distribution list."""
+    """Owner edits of contact numbers, address, notification addresses, distribution list, and
+    whether the team must use two-factor sign-in (their open sessions then re-read the policy)."""
     require(actor, Action.CHANGE_SETTINGS, location)
     form.instance.check_recipient_caps()
     form.save()
+    if "require_two_factor" in form.changed_data and location.require_two_factor:
+        from .two_factor import location_policy_tightened
+
+        location_policy_tightened(location=location)
     return location
 
 

@@ -1,17 +1,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .forms import LoginForm, LoginPasswordResetForm
+from . import two_factor_views, views
+from .forms import LoginPasswordResetForm
 
 urlpatterns = [
+    path("accounts/login/", two_factor_views.PasswordStepLoginView.as_view(), name="login"),
+    path("accounts/2fa/", two_factor_views.two_factor_home, name="two_factor"),
+    path("accounts/2fa/verify/", two_factor_views.two_factor_verify, name="two_factor_verify"),
+    path("accounts/2fa/setup/", two_factor_views.two_factor_setup, name="two_factor_setup"),
+    path("accounts/2fa/confirm/", two_factor_views.two_factor_confirm, name="two_factor_confirm"),
+    path("accounts/2fa/recovery-codes/", two_factor_views.two_factor_recovery_codes, name="two_factor_recovery_codes"),
+    path("accounts/2fa/remove/", two_factor_views.two_factor_disable, name="two_factor_remove"),
+    path("accounts/sessions/", two_factor_views.session_list, name="sessions"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
-        name="login",
+        "accounts/sessions/sign-out-others/",
+        two_factor_views.sessions_sign_out_others,
+        name="sessions_sign_out_others",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/change/", two_factor_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "accounts/password/reset/",
