@@ -40,6 +40,8 @@ CALL_CENTER_MANAGER_NUMBER = env("CALL_CENTER_MANAGER_NUMBER", "+18885550100")
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
 
 INSTALLED_APPS = [
+    # First, so its admin templates add an "Events" (object history) link to every tracked record.
+    "pghistory.admin",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -60,7 +62,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "accounts",
     "leads",
     "calendars",

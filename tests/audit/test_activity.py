@@ -93,3 +93,28 @@ def test_writes_outside_a_request_are_attributed_to_the_system(tenant_a):
     type(conflict).objects.filter(pk=conflict.pk).update(status="expired")
     html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
     assert "ProNexis (system)" in html and "<ins>expired</ins>" in html
+
+
+@pytest.mark.django_db
+def test_staff_read_a_records_history_in_admin(staff, tenant_a):
+    from tests.conftest import verified_login
+
+    _login(tenant_a.owner).post(f"/settings/{tenant_a.location.pk}/", _settings(tenant_a.location, city="Hoboken"))
+    admin = Client()
+    verified_login(admin, staff)
+    page = admin.get(f"/admin/accounts/location/{tenant_a.location.pk}/change/").content.decode()
+    assert f"/admin/pghistory/events/?method=tracks&obj=accounts.Location:{tenant_a.location.pk}&" in page
+    events = admin.get(f"/admin/pghistory/events/?method=tracks&obj=accounts.Location:{tenant_a.location.pk}")
+    assert events.status_code == 200 and "Hoboken" in events.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_answer_through_the_api_names_the_token_and_its_user(tenant_a):
+    from tests.conftest import token_client
+
+    conflict = ConflictFactory(location=tenant_a.location)
+    api = token_client(tenant_a.owner, "location")
+    response = api.post(f"/api/v1/conflicts/{conflict.pk}/respond/", {"decision": "approve"}, format="json")
+    assert response.status_code == 200
+    html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
+    assert f"{tenant_a.owner} (API token “location token”)" in html and "via API" in html
