@@ -15,6 +15,7 @@ from conflicts.models import Callback, Conflict, SameDayRequest
 from leads.models import CallTask
 from messaging.forms import CallerFactsForm
 from messaging.models import OfficeMessage
+from pronexis.moments import LocalDateTimeField, PortalDateField
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 MEETING_TYPES = Location.MeetingType.choices
@@ -23,13 +24,6 @@ MEETING_TYPES = Location.MeetingType.choices
 def local_input(value: dt.datetime, location: Location) -> str:
     """An aware datetime as a datetime-local input value in the Location's zone."""
     return value.astimezone(location.zone).strftime(LOCAL_FORMAT)
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """`<input type=datetime-local>`; read in the form's Location zone (see LocationForm)."""
-
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_FORMAT)
-    input_formats = [LOCAL_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class LocationForm(forms.Form):
@@ -131,7 +125,7 @@ class LeadStatusForm(forms.Form):
 # --- calendars and conflicts ----------------------------------------------------------------
 class SlotSearchForm(LocationForm):
     id_prefix = "slots"
-    slot_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    slot_from = PortalDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     slot_days = forms.IntegerField(label="Days", min_value=1, max_value=14, initial=7)
     slot_type = forms.ChoiceField(label="Meeting type", required=False)
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -18,6 +17,7 @@ from accounts.models import Location
 from accounts.permissions import Action, require, require_call_center
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
+from pronexis.moments import ApiDateTimeField, api_moment
 
 from . import selectors, services
 from .models import Appointment
@@ -53,31 +53,18 @@ class AppointmentOut(serializers.ModelSerializer):
         ]
 
 
-def _moment(value: str | None, zone, name: str) -> datetime | None:
-    """An ISO datetime (naive = the Location's local time) or a date (local midnight)."""
-    if not value:
-        return None
-    try:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            if day is None:
-                raise ValueError
-            parsed = datetime.combine(day, time(0))
-    except ValueError:
-        raise ValidationError({name: ["Give an ISO 8601 date or date-time, e.g. 2025-06-02T09:00:00-04:00."]})
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed
-
-
 @extend_schema(
     parameters=[
-        OpenApiParameter("start", str, description="ISO date or date-time (default: now)"),
+        OpenApiParameter(
+            "start", str, description="ISO date (local midnight) or date-time with its offset (default: now)"
+        ),
         OpenApiParameter(
             "end",
             str,
-            description=f"ISO date or date-time (default: start + 14 days; at most {MAX_SLOT_RANGE_DAYS} days)",
+            description=(
+                "ISO date (local midnight) or date-time with its offset "
+                f"(default: start + 14 days; at most {MAX_SLOT_RANGE_DAYS} days)"
+            ),
         ),
         OpenApiParameter("meeting_type", str, description="one offered meeting type (default: every offered type)"),
     ],
@@ -89,8 +76,8 @@ def location_slots(request, location_id: int):
     location = get_object_or_404(Location.objects.visible_to(request.user), pk=location_id)
     require(request.user, Action.SEARCH_SLOTS, location)
     zone = location.zone
-    start = _moment(request.query_params.get("start"), zone, "start") or timezone.now()
-    end = _moment(request.query_params.get("end"), zone, "end") or start + timedelta(days=14)
+    start = api_moment(request.query_params, "start", zone=zone) or timezone.now()
+    end = api_moment(request.query_params, "end", zone=zone) or start + timedelta(days=14)
     if end <= start:
         raise ValidationError({"end": ["The end must be after the start."]})
     if end - start > timedelta(days=MAX_SLOT_RANGE_DAYS):
@@ -105,14 +92,14 @@ def location_slots(request, location_id: int):
 
 class BookIn(StrictSerializer):
     lead = serializers.IntegerField()
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = ApiDateTimeField()
+    end = ApiDateTimeField()
     meeting_type = serializers.ChoiceField(choices=Location.MeetingType.choices)
     address = serializers.CharField(required=False, allow_blank=True, max_length=250, default="")
     force = serializers.BooleanField(required=False, default=False)
     conflict = serializers.IntegerField(required=False, allow_null=True, default=None)
     same_day_request = serializers.IntegerField(required=False, allow_null=True, default=None)
-    call_at = serializers.DateTimeField(
+    call_at = ApiDateTimeField(
         required=False,
         allow_null=True,
         default=None,

@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import Location
+from pronexis.moments import LocalDateTimeField, PortalDateField
 
 from .models import AvailabilityException, AvailabilityWindow
 
@@ -32,7 +33,7 @@ class WindowForm(forms.Form):
 
 
 class ExceptionForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = PortalDateField(widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(choices=AvailabilityException.Kind.choices)
     start_time = forms.TimeField(
         label="From", required=False, widget=forms.TimeInput(attrs={"type": "time"}), help_text="Empty: all day."
@@ -69,11 +70,7 @@ class SlotSettingsForm(forms.ModelForm):
 
 
 class RescheduleForm(forms.Form):
-    start = forms.DateTimeField(
-        label="New start (local time)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-    )
+    start = LocalDateTimeField(label="New start (local time)")
 
     def local_start(self, zone) -> datetime:
         """The browser sends local wall-clock time: read it in the Location's zone."""

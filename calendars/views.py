@@ -30,19 +30,14 @@ from accounts.permissions import Action, can, location_ids_where, require
 from accounts.scoping import current_location, current_locations, get_visible_or_404
 from pronexis.csv_export import csv_writer
 from pronexis.errors import Refused
+from pronexis.moments import portal_day, portal_moment
 from pronexis.web import error_text, refusal_status, safe_next
 
 from . import feeds, selectors, services
 from .forms import CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 
-
 # --- helpers ---------------------------------------------------------------------------------
-def _parse_day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
 
 
 # --- the calendar tab ------------------------------------------------------------------------
@@ -77,7 +72,7 @@ def _calendar_context(request: HttpRequest, **extra) -> dict:
         return {"locations": [], "view": view, **extra}
     zone = locations[0].zone
     today = timezone.now().astimezone(zone).date()
-    anchor = _parse_day(request.GET.get("date"), today)
+    anchor = portal_day(request.GET.get("date")) or today  # unreadable or out of range: today
     if view == "week":
         first = anchor - timedelta(days=anchor.weekday())
         last = first + timedelta(days=6)
@@ -355,7 +350,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
     def action(appointment):
         form = RescheduleForm(request.POST)
         if not form.is_valid():
-            raise ValidationError({"start": "Give the new date and time."})
+            raise ValidationError({"start": form.errors.get("start") or "Give the new date and time."})
         start = form.local_start(appointment.location.zone)
         services.appointment_reschedule(appointment=appointment, actor=request.user, start=start)
         return "Appointment moved."
@@ -450,16 +445,12 @@ def _call_lookup(request) -> dict:
         return {"lookup": keys, "calls": None}
     from leads.selectors import call_lookup
 
-    at = None
-    if keys["at"]:
-        try:
-            at = datetime.fromisoformat(keys["at"])
-        except ValueError:
-            return {"lookup": keys, "calls": None, "lookup_error": "Give the time of the call as date and time."}
-        if timezone.is_naive(at):
-            location = current_location(request)
-            at = at.replace(tzinfo=location.zone if location else timezone.get_current_timezone())
     try:
+        at = None
+        if keys["at"]:
+            location = current_location(request)
+            zone = location.zone if location else timezone.get_current_timezone()
+            at = portal_moment(keys["at"], zone, "at")
         calls = list(
             call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)[:100]
         )

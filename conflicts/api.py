@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ from accounts.models import Location
 from accounts.permissions import Action, can, require_call_center
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
+from pronexis.moments import ApiDateTimeField
 
 from . import selectors, services
 from .models import Callback, Conflict, SameDayRequest
@@ -118,10 +119,10 @@ class ConflictCreateView(APIView):
     class ConflictCreateInput(StrictSerializer):
         lead = serializers.IntegerField()
         kind = serializers.ChoiceField(choices=Conflict.Kind.choices)
-        requested_start = serializers.DateTimeField()
-        requested_end = serializers.DateTimeField()
+        requested_start = ApiDateTimeField()
+        requested_end = ApiDateTimeField()
         requested_meeting_type = serializers.ChoiceField(choices=MEETING_TYPES)
-        requested_address = serializers.CharField(required=False, allow_blank=True, default="")
+        requested_address = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
         caller_notes = serializers.CharField(required=False, allow_blank=True, default="")
 
     @extend_schema(request=ConflictCreateInput, responses={201: ConflictOut, **RETRY_RESPONSES})
@@ -140,8 +141,8 @@ class ConflictRespondView(APIView):
     class ConflictRespondInput(StrictSerializer):
         decision = serializers.ChoiceField(choices=Conflict.Decision.choices)
         notes = serializers.CharField(required=False, allow_blank=True, default="")
-        alternate_start = serializers.DateTimeField(required=False, allow_null=True, default=None)
-        alternate_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
+        alternate_start = ApiDateTimeField(required=False, allow_null=True, default=None)
+        alternate_end = ApiDateTimeField(required=False, allow_null=True, default=None)
         alternate_meeting_type = serializers.ChoiceField(
             choices=MEETING_TYPES, required=False, allow_null=True, allow_blank=True, default=None
         )
@@ -163,8 +164,8 @@ class ConflictRespondView(APIView):
 class SameDayCreateView(APIView):
     class SameDayCreateInput(StrictSerializer):
         lead = serializers.IntegerField()
-        requested_start = serializers.DateTimeField()
-        requested_end = serializers.DateTimeField()
+        requested_start = ApiDateTimeField()
+        requested_end = ApiDateTimeField()
         meeting_type = serializers.ChoiceField(choices=MEETING_TYPES)
 
     @extend_schema(request=SameDayCreateInput, responses={201: SameDayOut, **RETRY_RESPONSES})
@@ -204,6 +205,10 @@ class OldestFirst(CursorPagination):
 
 class CallbackListView(APIView):
     @extend_schema(
+        parameters=[
+            OpenApiParameter("location", int, description="Only this Location's callbacks"),
+            OpenApiParameter("cursor", str, description="The `next` or `previous` link's cursor"),
+        ],
         responses={
             200: inline_serializer(
                 "CallbackPage",
@@ -213,12 +218,12 @@ class CallbackListView(APIView):
                     "results": CallbackOut(many=True),
                 },
             )
-        }
+        },
     )
     def get(self, request):
         _require_agent(request.user)
         location = request.query_params.get("location")
-        if location and not location.isdigit():
+        if location and not location.isdecimal():
             return Response({"location": ["A Location id."]}, status=status.HTTP_400_BAD_REQUEST)
         queryset = selectors.open_callbacks(user=request.user, location_id=int(location) if location else None)
         paginator = OldestFirst()

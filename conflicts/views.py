@@ -24,6 +24,7 @@ from accounts.scoping import (
     newest_per_location,
 )
 from pronexis.errors import Refused
+from pronexis.moments import portal_moment
 from pronexis.web import safe_next
 
 from . import links, selectors, services
@@ -115,13 +116,7 @@ def parse_local_alternate(data, zone) -> dt.datetime | None:
         raw = f"{data['alternate_date'].strip()}T{data['alternate_time'].strip()}"
     if not raw:
         return None
-    try:
-        naive = dt.datetime.fromisoformat(raw.replace(" ", "T"))
-    except ValueError:
-        raise ValidationError({"alternate_start": "Give the date and time as YYYY-MM-DD and HH:MM."})
-    if naive.tzinfo is not None:
-        return naive
-    return naive.replace(tzinfo=zone)
+    return portal_moment(raw, zone, "alternate_start")
 
 
 def _answer(request, item, answer) -> HttpResponse:

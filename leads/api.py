@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -24,6 +20,7 @@ from accounts.permissions import is_call_center
 from accounts.scoping import visible_brand_ids, visible_location_ids
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import idempotent
+from pronexis.moments import ApiDateTimeField, api_moment
 
 from . import selectors, services
 from .models import CallRecord, CallTask, Lead
@@ -33,6 +30,7 @@ ERRORS = {
     403: OpenApiResponse(description="Your role may not do this."),
     404: OpenApiResponse(description="No such object (or another tenant's)."),
 }
+MAX_CALL_SECONDS = 24 * 60 * 60  # a call record longer than a day is a typo
 REFUSED = {409: OpenApiResponse(description="The rules refuse this change; `detail` names the rule.")}
 
 
@@ -72,7 +70,8 @@ class LeadCaptureIn(StrictSerializer):
     first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No `default=""`: an empty default is not an e-mail address (openapi-spec-validator).
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     address = serializers.CharField(max_length=250, required=False, allow_blank=True, default="")
     postal_code = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
     service = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
@@ -98,6 +97,7 @@ class LeadCaptureIn(StrictSerializer):
             raise serializers.ValidationError(getattr(exc, "messages", [str(exc)]))
 
     def validate(self, attrs):
+        attrs = {"email": "", **attrs}
         user = self.context["request"].user
         errors = {}
         location = None
@@ -180,8 +180,8 @@ class CallIn(StrictSerializer):
     provider_call_id = serializers.CharField(max_length=100)
     caller_number = serializers.CharField(max_length=30)
     called_number = serializers.CharField(max_length=30)
-    started_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField(min_value=0, required=False, default=0)
+    started_at = ApiDateTimeField()
+    duration_seconds = serializers.IntegerField(min_value=0, max_value=MAX_CALL_SECONDS, required=False, default=0)
     recording_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     lead = serializers.IntegerField(required=False, allow_null=True, default=None)
 
@@ -250,7 +250,7 @@ class CallTaskOut(serializers.ModelSerializer):
 
 class CallOutcomeIn(StrictSerializer):
     outcome = serializers.ChoiceField(choices=CallTask.Outcome.choices)
-    callback_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    callback_at = ApiDateTimeField(required=False, allow_null=True, default=None)
 
 
 # --- views -----------------------------------------------------------------------------------
@@ -259,13 +259,6 @@ class LeadCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-
-
-def _aware(value: str, name: str):
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise ValidationError({name: ["Use an ISO 8601 date and time, e.g. 2025-01-31T09:30:00Z."]})
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
 
 
 class LeadListCreate(generics.ListAPIView):
@@ -283,11 +276,11 @@ class LeadListCreate(generics.ListAPIView):
                 raise ValidationError({"status": [f"“{status_value}” is not a lead status."]})
             leads = leads.filter(status=status_value)
         if location := params.get("location"):
-            if not location.isdigit():
+            if not location.isdecimal():
                 raise ValidationError({"location": ["A location id is a number."]})
             leads = leads.filter(location_id=int(location))
-        if since := params.get("updated_since"):
-            leads = leads.filter(updated_at__gte=_aware(since, "updated_since"))
+        if since := api_moment(params, "updated_since"):
+            leads = leads.filter(updated_at__gte=since)
         return leads
 
     @extend_schema(
@@ -347,7 +340,7 @@ class CallListCreate(APIView):
         if not may_capture(request.user):
             raise PermissionDenied("The call lookup API is for agents and integrations; owners use Reports.")
         params = request.query_params
-        at = _aware(params["at"], "at") if params.get("at") else None
+        at = api_moment(params, "at")
         calls = selectors.call_lookup(
             user=request.user, caller=params.get("caller"), called=params.get("called"), at=at
         )

@@ -24,6 +24,7 @@ from accounts.scoping import (
 )
 from pronexis.csv_export import csv_writer
 from pronexis.errors import Refused
+from pronexis.moments import PortalDateField
 from pronexis.web import decode_cursor, encode_cursor
 
 from . import sections, selectors, services
@@ -35,8 +36,8 @@ PAGE_SIZE = 50
 class LeadFilterForm(forms.Form):
     q = forms.CharField(label="Search name, phone or e-mail", required=False, max_length=100)
     source = forms.ChoiceField(label="Source", required=False, choices=[("", "Any source"), *Lead.Source.choices])
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = PortalDateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = PortalDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 def _encode_cursor(lead: Lead) -> str:

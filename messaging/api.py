@@ -14,6 +14,7 @@ from accounts.models import Location
 from accounts.permissions import is_call_center
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
+from pronexis.moments import ApiDateTimeField
 
 from . import outbox, selectors, services
 from .models import OfficeMessage
@@ -151,7 +152,7 @@ class LeadSmsThread(AgentAPIView):
 # --- call routing -------------------------------------------------------------------------
 class RouteIn(StrictSerializer):
     location = serializers.IntegerField()
-    at = serializers.CharField(required=False)
+    at = ApiDateTimeField(required=False, help_text="The time of the call, with its UTC offset (default: now).")
     caller_type = serializers.ChoiceField(choices=CALLER_TYPES, default="other")
     asks_for_by_name = serializers.BooleanField(default=False)
     not_urgent = serializers.BooleanField(default=False)
@@ -160,19 +161,6 @@ class RouteIn(StrictSerializer):
     needed_within_24h = serializers.BooleanField(default=False)
     employee_scheduling = serializers.BooleanField(default=False)
     spam = serializers.BooleanField(default=False)
-
-    def validate_at(self, value):
-        from datetime import datetime
-
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise serializers.ValidationError("Not an ISO 8601 date and time.")
-        if parsed.tzinfo is None or parsed.utcoffset() is None:
-            raise serializers.ValidationError(
-                "A time without an offset is refused: give one (for example -05:00 or Z)."
-            )
-        return parsed
 
 
 class StepOut(serializers.Serializer):

@@ -5,6 +5,8 @@ from datetime import datetime
 from django import forms
 from django.utils import timezone
 
+from pronexis.moments import PortalDateField
+
 from .models import OfficeMessage
 
 CALLER_SITUATIONS = [
@@ -54,7 +56,7 @@ class CallerFactsForm(forms.Form):
 
 class RoutingForm(CallerFactsForm):
     location = forms.ModelChoiceField(queryset=None, label="Location", empty_label=None)
-    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    day = PortalDateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label="Time (the Location's local time)", widget=forms.TimeInput(attrs={"type": "time"}))
 
     field_order = ["location", "day", "time"]
