@@ -428,7 +428,7 @@ def message_create(request: HttpRequest, location_id: int) -> HttpResponse:
     """Take an office message (messaging's office_message_create; a lead's → owner_action)."""
     location = _location(request, location_id)
     lead_id = request.POST.get("lead") or request.GET.get("lead")
-    lead = selectors.lead_of_location(location=location, lead_id=lead_id if str(lead_id or "").isdigit() else None)
+    lead = selectors.lead_of_location(location=location, lead_id=lead_id if str(lead_id or "").isdecimal() else None)
     initial = (
         {"lead": lead.pk, "caller_name": lead.full_name, "callback_number": lead.phone, "category": "lead"}
         if lead
@@ -464,7 +464,7 @@ def message_create(request: HttpRequest, location_id: int) -> HttpResponse:
 # --- queues ----------------------------------------------------------------------------------
 def _location_filter(request) -> int | None:
     value = request.GET.get("location", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 def _queue_locations(request):

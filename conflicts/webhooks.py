@@ -24,7 +24,7 @@ from anymail.webhooks.mailgun import MailgunInboundWebhookView
 from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 
 logger = logging.getLogger(__name__)
@@ -89,7 +89,13 @@ def _provider_view():
 
 @csrf_exempt
 def inbound_email(request, *args, **kwargs):
-    return _provider_view()(request, *args, **kwargs)
+    try:
+        return _provider_view()(request, *args, **kwargs)
+    except (ValueError, KeyError, TypeError) as error:
+        # A verified post whose fields the provider's parser cannot read (e.g. message-headers
+        # that are not JSON): the sender's mistake, a 400 — never a 500.
+        logger.warning("unreadable inbound e-mail payload: %s", error)
+        return HttpResponseBadRequest("Unreadable inbound e-mail payload.")
 
 
 def _addresses(message) -> list[str]:

@@ -284,6 +284,9 @@ def lead_set_status(
     """
     _check_actor_kind(actor, lead, actor_kind)
     reason = (reason or "").strip()
+    limit = Lead._meta.get_field("reason").max_length
+    if len(reason) > limit:  # checked before the database (a longer value would be a 500)
+        raise ValidationError({"reason": f"A reason is at most {limit} characters."})
     with transaction.atomic():
         locked = lock(Lead.objects.all()).get(pk=lead.pk)
         transition_check(from_status=locked.status, to_status=status, actor_kind=actor_kind, reason=reason)

@@ -74,3 +74,20 @@ def month_label(value: str) -> str:
         return f"{calendar.month_name[month]} {year}"
     except (ValueError, IndexError):
         return value
+
+
+@register.filter
+def in_zone(value, zone):
+    """Django's `timezone` filter (a datetime in a zone: an IANA name, a ZoneInfo), except that a
+    stored value the zone cannot represent (year 1 west of UTC, year 9999 east of it) is shown
+    as it is rather than failing the whole page. Templates use this one (a test checks it)."""
+    from django.templatetags.tz import datetimeobject, do_timezone
+
+    try:
+        return do_timezone(value, zone)
+    except OverflowError:
+        shown = datetimeobject(
+            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond, value.tzinfo
+        )
+        shown.convert_to_local_time = False
+        return shown

@@ -39,8 +39,10 @@ def lead_appointments(context, lead):
 
 @register.filter
 def local_to(moment, location):
-    """A UTC datetime in a Location's zone."""
-    return moment.astimezone(location.zone) if moment and location else moment
+    """A UTC datetime in a Location's zone (a stored value the zone cannot hold: as it is)."""
+    from accounts.templatetags.portal_format import in_zone
+
+    return in_zone(moment, location.zone) if moment and location else moment
 
 
 @register.simple_tag
