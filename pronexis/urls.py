@@ -39,3 +39,8 @@ urlpatterns = [
         name="api_docs",
     ),
 ]
+
+handler400 = "pronexis.views.bad_request"
+handler403 = "pronexis.views.permission_denied"
+handler404 = "pronexis.views.page_not_found"
+handler500 = "pronexis.views.server_error"
