@@ -114,3 +114,10 @@ def test_a_call_stored_in_year_1_does_not_break_the_lead_pages(owner, agent_clie
     assert owner.get(f"/leads/{lead.pk}/").status_code == 200
     assert agent_client.get(f"/agent/leads/{lead.pk}/").status_code == 200
     assert owner.get("/reports/", {"caller": lead.phone}).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/webhooks/twilio/sms/", "/webhooks/twilio/status/"])
+def test_a_message_sid_longer_than_a_twilio_id_is_a_400(client, url):
+    params = {"MessageSid": "SM" + "x" * 10_000, "MessageStatus": "delivered", "From": "+13475550001", "Body": "Hi"}
+    response = client.post(url, params, HTTP_X_TWILIO_SIGNATURE=twilio_signature(url, params))
+    assert response.status_code == 400
