@@ -223,9 +223,11 @@ class CallbackListView(APIView):
     def get(self, request):
         _require_agent(request.user)
         location = request.query_params.get("location")
-        if location and not location.isdecimal():
+        if location is not None and not location.isdecimal():  # "?location=" is not "any location"
             return Response({"location": ["A Location id."]}, status=status.HTTP_400_BAD_REQUEST)
-        queryset = selectors.open_callbacks(user=request.user, location_id=int(location) if location else None)
+        queryset = selectors.open_callbacks(
+            user=request.user, location_id=int(location) if location is not None else None
+        )
         paginator = OldestFirst()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(CallbackOut(page, many=True).data)

@@ -271,11 +271,12 @@ class LeadListCreate(generics.ListAPIView):
     def get_queryset(self):
         leads = Lead.objects.visible_to(self.request.user)
         params = self.request.query_params
-        if status_value := params.get("status"):
+        # A parameter that is present is checked, even empty: "?location=" is not "any location".
+        if (status_value := params.get("status")) is not None:
             if status_value not in Lead.Status.values:
                 raise ValidationError({"status": [f"“{status_value}” is not a lead status."]})
             leads = leads.filter(status=status_value)
-        if location := params.get("location"):
+        if (location := params.get("location")) is not None:
             if not location.isdecimal():
                 raise ValidationError({"location": ["A location id is a number."]})
             leads = leads.filter(location_id=int(location))

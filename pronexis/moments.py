@@ -68,10 +68,10 @@ class ApiDateTimeField(serializers.DateTimeField):
 
 
 def api_moment(params, name: str, *, zone: dt.tzinfo | None = None) -> dt.datetime | None:
-    """A query parameter as an aware date-time (None when absent). With `zone`, a bare date is
-    local midnight there; a date-time must carry its offset either way."""
+    """A query parameter as an aware date-time (None when absent; present but empty is a 400).
+    With `zone`, a bare date is local midnight there; a date-time must carry its offset."""
     text = params.get(name)
-    if not text:
+    if text is None:
         return None
     if zone is not None and (day := _parse(text, parse_date)) is not None:
         if problem := date_problem(day):

@@ -154,3 +154,18 @@ def test_every_api_integer_and_text_is_bounded(agent_api, rows):
     )
     assert response.status_code == 400
     assert set(response.json()) == {"lead", "caller_notes"}
+
+
+@pytest.mark.parametrize(
+    "url, name",
+    [
+        ("/api/v1/leads/", "updated_since"),
+        ("/api/v1/leads/", "location"),
+        ("/api/v1/leads/", "status"),
+        ("/api/v1/callbacks/", "location"),
+    ],
+)
+def test_a_query_parameter_present_but_empty_is_a_400(agent_api, url, name):
+    """`?location=` is not "any location" (schemathesis negative data: an empty string for an integer)."""
+    response = agent_api.get(url, {name: ""})
+    assert response.status_code == 400 and name in response.json()
