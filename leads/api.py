@@ -260,6 +260,13 @@ class LeadCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        # DRF ignores an unreadable page_size; the API answers 400 for it like for any parameter.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isdecimal() and 1 <= int(raw) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [f"A number from 1 to {self.max_page_size}."]})
+        return super().get_page_size(request)
+
 
 class LeadListCreate(generics.ListAPIView):
     """GET: leads you can see (filters, cursor pagination). POST: capture a lead."""

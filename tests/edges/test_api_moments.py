@@ -163,6 +163,7 @@ def test_every_api_integer_and_text_is_bounded(agent_api, rows):
         ("/api/v1/leads/", "location"),
         ("/api/v1/leads/", "status"),
         ("/api/v1/callbacks/", "location"),
+        ("/api/v1/leads/", "page_size"),
     ],
 )
 def test_a_query_parameter_present_but_empty_is_a_400(agent_api, url, name):
