@@ -1,6 +1,7 @@
 import time
 
 from django.db import connections
+from django.http.multipartparser import MultiPartParserError
 
 
 class _SqlTimer:
@@ -59,8 +60,11 @@ class RefuseNulMiddleware:
             return "the address"
         sources = [request.GET]
         if request.method == "POST" and request.content_type in self.FORM_TYPES and self._body_fits(request):
-            request.body  # noqa: B018 — read (and kept) first, so a webhook can still read it after POST
-            sources.append(request.POST)
+            try:
+                request.body  # noqa: B018 — read (and kept) first, so a webhook can still read it after POST
+                sources.append(request.POST)
+            except MultiPartParserError:  # an unreadable body is its view's 400 to give
+                pass
         for params in sources:
             for name, values in params.lists():
                 if "\x00" in name or any("\x00" in value for value in values):

@@ -39,18 +39,18 @@ DATETIME = [
 TIME = ["24:00", "23:59:60", "-01:00"]
 NUMBER = ["2147483648", "-1", "9223372036854775808", "1e400", "NaN", "²"]
 TABLES = {"date": DATE, "datetime": DATETIME, "time": TIME, "number": NUMBER, "text": []}
-# Sent to every route in every common query name at once (one request per value).
+# Sent to every route in every common query name at once (one request per value); POST bodies
+# of routes get the first three (their forms' own fields get the typed tables below).
 EVERY = [
     "\x00",
     "x" * 10_240,
     "0001-01-01",
     "9999-12-31",
     "9999-12-31T23:59:59Z",
-    "2026-12-18T15:00:00-16:00",
     "2147483648",
 ]
 # JSON bodies also get values of the wrong type.
-WRONG_TYPES = [[], {"a": 1}, True, None, 1.5, -(2**63) - 1]
+WRONG_TYPES = [[], {"a": 1}, True, None]
 MALFORMED_JSON = '{"lead": 1,'
 
 # Query names many views read (filters, pickers, cursors); sent to every route at once.
@@ -239,20 +239,20 @@ class Net:
         return response
 
     # --- portal and agent pages --------------------------------------------------------------
-    def walk_pages(self, client: Client, who: str, routes: list[Route], values: dict, extra_headers=None):
+    def walk_pages(
+        self, client: Client, who: str, routes: list[Route], values: dict, *, with_paths=True, extra_headers=None
+    ):
         headers = extra_headers or {}
         for route in routes:
             if route.route.startswith("api/"):
                 continue
             url = route_url(route, values)
-            for method in ("get", "post"):
-                for value in EVERY:
-                    query = {name: value for name in COMMON_QUERY}
-                    if method == "get":
-                        self.send(client, who, "get", f"{url}?{urlencode(query)}", "*common*", value, **headers)
-                    else:
-                        self.send(client, who, "post", url, "*common*", value, data=query, **headers)
-            for path_url, name, value in path_variants(route, values):
+            for value in EVERY:
+                query = {name: value for name in COMMON_QUERY}
+                self.send(client, who, "get", f"{url}?{urlencode(query)}", "*common*", value, **headers)
+            for value in EVERY[:3]:
+                self.send(client, who, "post", url, "*common*", value, data={n: value for n in COMMON_QUERY}, **headers)
+            for path_url, name, value in path_variants(route, values) if with_paths else ():
                 self.send(client, who, "get", path_url, name, value)
             forms = [
                 Form("post", url, dict(fields), {name: "text" for name in fields})
