@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from accounts.models import ApiToken
 from messaging.webhooks import twilio_signature
 from tests.factories import make_agent
 from tests.support_leads import CallRecordFactory
@@ -96,7 +97,11 @@ def test_no_input_answers_a_server_error(world, quiet, settings):
     net.walk_pages(owner, "owner", routes, values)
     net.walk_pages(agent_client, "agent", routes, values, with_paths=False)  # path values: once is enough
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    net.walk_api(agent_client, "agent", schema, values)
+    # The API as integrations call it: the agent's token; and as the portal's own calls: the owner's session.
+    _, key = ApiToken.issue(user=agent, name="net agent", scope="agent")
+    net.walk_api(
+        Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}"), "agent token", schema, values
+    )
     net.walk_api(owner, "owner", schema, values)
     print(f"hostile-input net: {net.requests} requests in {time.monotonic() - started:.0f} s")
     distinct = list({finding.key: finding for finding in net.findings}.values())
