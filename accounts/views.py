@@ -16,6 +16,7 @@ from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, LocationS
 from .models import ApiToken, Invitation, Location, Membership, Role, User
 from .permissions import Action, require
 from .scoping import SESSION_KEY, current_location
+from .sessions import sessions_of
 
 
 @require_POST
@@ -81,6 +82,7 @@ def _settings_context(request, location, **extra) -> dict:
         "invitation_form": extra.pop("invitation_form", InvitationForm()),
         "token_form": extra.pop("token_form", ApiTokenForm()),
         "calendar_feed_url": request.build_absolute_uri(f"/calendar/{location.calendar_secret}.ics"),
+        "signed_in_sessions": sessions_of(request.user),
         **extra,
     }
 

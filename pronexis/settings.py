@@ -203,6 +203,9 @@ INVITATION_MAX_AGE_DAYS = 7
 # Two-factor sign-in (django-otp): the name authenticator apps show, and how long the code step
 # after a correct password stays open.
 OTP_TOTP_ISSUER = "ProNexis"
+# Staff never see a user's authenticator key, QR code or recovery codes in admin (they reset
+# a lost device instead): reading them would let anyone with admin pass a user's code step.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 LOGIN_CODE_STEP_SECONDS = 300
 
 # --- Audit trail (django-pghistory) -------------------------------------------------------

@@ -58,3 +58,11 @@ def test_logging_out_forgets_the_session(tenant_a):
     laptop = _signed_in(tenant_a.owner, "Laptop")
     laptop.post("/accounts/logout/")
     assert not UserSession.objects.filter(user=tenant_a.owner).exists()
+
+
+def test_settings_lists_the_owners_sessions_with_sign_out_everywhere_else(tenant_a):
+    laptop = _signed_in(tenant_a.owner, "Laptop Firefox")
+    _signed_in(tenant_a.owner, "Phone Safari")
+    html = laptop.get(f"/settings/{tenant_a.location.pk}/").content.decode()
+    assert "Laptop Firefox" in html and "Phone Safari" in html and "· this session" in html
+    assert 'action="/accounts/sessions/sign-out-others/"' in html

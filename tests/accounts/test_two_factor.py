@@ -219,3 +219,22 @@ def test_staff_reset_a_lost_device_and_the_audit_trail_names_them(clock, staff, 
     assert removed.pgh_data["user_id"] == tenant_a.owner.pk
     assert removed.pgh_context["user"] == staff.pk and removed.pgh_context["channel"] == "admin"
     assert _password_step(Client(), tenant_a.owner).url == "/dashboard/"
+
+
+def test_staff_never_see_a_users_key_qr_code_or_recovery_codes_in_admin(staff, tenant_a):
+    device = _device(tenant_a.owner)
+    codes = two_factor_codes(tenant_a.owner)
+    admin = Client()
+    verified_login(admin, staff)
+    page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in page
+    assert admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+    static = StaticDevice.objects.get(user=tenant_a.owner)
+    page = admin.get(f"/admin/otp_static/staticdevice/{static.pk}/change/").content.decode()
+    assert not any(code in page for code in codes)
+
+
+def two_factor_codes(user) -> list[str]:
+    from accounts.two_factor import recovery_codes_generate
+
+    return recovery_codes_generate(user=user)

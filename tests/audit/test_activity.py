@@ -118,3 +118,21 @@ def test_an_answer_through_the_api_names_the_token_and_its_user(tenant_a):
     assert response.status_code == 200
     html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
     assert f"{tenant_a.owner} (API token “location token”)" in html and "via API" in html
+
+
+@pytest.mark.django_db
+def test_the_activity_page_costs_the_same_whatever_the_history(tenant_a, django_assert_num_queries):
+    owner = _login(tenant_a.owner)
+    location = tenant_a.location
+    for city in ("One", "Two", "Three"):
+        owner.post(f"/settings/{location.pk}/", _settings(location, city=city))
+    owner.get(f"/activity/{location.pk}/")  # warm the session
+    # session, user, the access flags (agent / brand / owner), the Location (visible_to), the
+    # role check, the page count, the page of events, the people named in it, the switcher's
+    # Locations
+    with django_assert_num_queries(9):
+        assert owner.get(f"/activity/{location.pk}/").status_code == 200
+    for city in ("Four", "Five", "Six"):
+        owner.post(f"/settings/{location.pk}/", _settings(location, city=city))
+    with django_assert_num_queries(9):
+        assert "Six" in owner.get(f"/activity/{location.pk}/").content.decode()
