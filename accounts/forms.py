@@ -120,7 +120,12 @@ class LocationSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("sms_distribution_enabled") and not cleaned.get("sms_distribution_list"):
+        # A list with a bad number already says so; "add at least one" would be wrong there.
+        if (
+            cleaned.get("sms_distribution_enabled")
+            and not cleaned.get("sms_distribution_list")
+            and "sms_distribution_list" not in self.errors
+        ):
             self.add_error("sms_distribution_list", "Add at least one number to turn SMS office messages on.")
         return cleaned
 

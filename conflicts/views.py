@@ -150,7 +150,10 @@ def _answer(request, item, answer) -> HttpResponse:
             context["counts"] = selectors.pending_counts(locations_qs=current_locations(request))
             context["month"] = selectors.month_at_a_glance(locations_qs=current_locations(request))
         template = "conflicts/_respond_form.html" if item.is_pending else "conflicts/_answered.html"
-        return render(request, template, context, status=status)
+        response = render(request, template, context, status=status)
+        if channel == "calendar" and not item.is_pending:
+            response["HX-Trigger"] = "pending-answered"  # the calendar's banner counts again
+        return response
     if status != 200:
         return _detail(request, item, error=error, status=status, live_box=live_box)
     messages.success(request, f"Answered: {item.obj.get_status_display().lower()}.")

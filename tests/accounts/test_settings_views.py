@@ -115,3 +115,27 @@ def test_link_to_another_of_my_locations_switches_to_it(client, tenant_a):
 def test_settings_is_in_the_nav_for_owners_only(client, tenant_a, role, shown):
     client.force_login(tenant_a.user(role))
     assert ('href="/settings/"' in client.get("/dashboard/").content.decode()) is shown
+
+
+@pytest.mark.django_db
+def test_a_bad_number_in_the_list_is_the_only_message(client, tenant_a):
+    """A list with a bad number says so — not also "add at least one number" (issue #11)."""
+    client.force_login(tenant_a.owner)
+    response = _post_settings(client, tenant_a.location, sms_distribution_list="123")
+    page = response.content.decode()
+    assert "not a valid phone number" in page
+    assert "Add at least one number" not in page
+
+
+@pytest.mark.django_db
+def test_refused_settings_come_back_at_an_error_summary(client, tenant_a):
+    """The refused form returns to a summary naming each field, linked to it, not the top of the page."""
+    client.force_login(tenant_a.owner)
+    response = _post_settings(client, tenant_a.location, back_office="555-12", notification_emails="nope")
+    page = response.content.decode()
+    assert f'action="/settings/{tenant_a.location.pk}/#settings-errors"' in page
+    summary = page.split('id="settings-errors"', 1)[1].split("</div>", 1)[0]
+    assert "2 fields to fix" in summary
+    assert 'href="#id_back_office"' in summary and 'href="#id_notification_emails"' in summary
+    ok = _post_settings(client, tenant_a.location)
+    assert ok.status_code == 302 and 'id="settings-errors"' not in client.get(ok.url).content.decode()

@@ -151,6 +151,26 @@ def test_owner_answers_a_red_conflict_on_the_calendar_tab(browser, live_server, 
     assert conflict.status == "declined" and conflict.response_channel == "calendar"
 
 
+def test_an_answer_on_the_calendar_turns_its_card_and_the_banner_from_red(browser, live_server, tenant_a):
+    """Issue #11 "fix what breaks trust": after an in-place answer the week's banner counts again
+    (no reload) and the card is no longer red."""
+    conflict = ConflictFactory(location=tenant_a.location)
+    day = conflict.requested_start.astimezone(tenant_a.location.zone).date()
+    page = browser.new_page()
+    login(page, live_server.url, tenant_a.owner)
+    page.goto(f"{live_server.url}/calendar/?view=week&date={day.isoformat()}")
+    page.evaluate("window.__marker = 'calendar'")
+    assert "1 request waiting" in page.inner_text("#cal-pending-banner")
+    card = page.locator(f"#cal-conflict-{conflict.pk}")
+    red = card.evaluate("el => getComputedStyle(el).backgroundColor")
+    card.get_by_role("button", name="Approve").click()
+    page.wait_for_selector(f"#answer-conflict-{conflict.pk}.answered")
+    page.wait_for_selector("#cal-pending-banner .banner", state="detached")
+    assert page.inner_text("#cal-pending-banner").strip() == ""
+    assert card.evaluate("el => getComputedStyle(el).backgroundColor") != red
+    assert page.evaluate("window.__marker") == "calendar"
+
+
 def test_a_refused_alternate_on_the_calendar_is_corrected_in_place(browser, live_server, tenant_a):
     """Issue #16 item 4: after a 400 the box is still live — the typed values are there, the
     corrected answer goes by HTMX (no reload) and is recorded with channel `calendar`."""

@@ -151,3 +151,16 @@ def test_routing_simulator_only_offers_visible_locations(tenant_a, tenant_b):
         "/routing/", {"location": tenant_b.location.pk, "day": "2025-03-11", "time": "10:00", "caller_type": "other"}
     )
     assert "Take a message" in response.content.decode()
+
+
+def test_routing_simulator_shows_the_local_time_it_was_asked_about(tenant_a):
+    """A 10:00 call in New York is shown as 10:00 AM EDT, not as its UTC hour (15:00 / 2:00 PM)."""
+    client = Client()
+    client.force_login(tenant_a.owner)
+    partial = client.get(
+        "/routing/",
+        {"location": tenant_a.location.pk, "day": "2025-03-11", "time": "10:00", "caller_type": "other"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "Tuesday, Mar 11, 2025 10:00 AM EDT" in partial
+    assert "14:00" not in partial and "2:00 PM" not in partial and "15:00" not in partial
