@@ -1,4 +1,4 @@
-"""The iCalendar feed of a Location's booked appointments (icalendar; times in UTC)."""
+"""The iCalendar feed of a Location's booked appointments and slot holds (icalendar; times in UTC)."""
 
 from __future__ import annotations
 
@@ -26,10 +26,13 @@ def location_ics(location, appointments) -> bytes:
         event.add("dtstart", appointment.start.astimezone(UTC))
         event.add("dtend", appointment.end.astimezone(UTC))
         label = appointment.get_meeting_type_display()
-        event.add("summary", f"{'[FORCED] ' if appointment.forced else ''}{appointment.lead} — {label}")
+        if appointment.is_held:  # a pending request's hold: tentative until the owner answers
+            event.add("summary", f"[HELD] {appointment.lead} — {label} (waiting for an answer)")
+        else:
+            event.add("summary", f"{'[FORCED] ' if appointment.forced else ''}{appointment.lead} — {label}")
         if appointment.address:
             event.add("location", appointment.address)
         event.add("description", f"{label}. {settings.PUBLIC_BASE_URL}{appointment.get_absolute_url()}")
-        event.add("status", "CONFIRMED")
+        event.add("status", "TENTATIVE" if appointment.is_held else "CONFIRMED")
         cal.add_component(event)
     return cal.to_ical()

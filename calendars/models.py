@@ -3,6 +3,12 @@
 No two `booked` appointments of a Location overlap, forced or not: a PostgreSQL exclusion
 constraint (btree_gist; `location WITH =`, `tstzrange(start, "end") WITH &&`) backs the check
 `calendars.services.appointment_book` makes under a lock on the Location row.
+
+A **hold** is an Appointment row with status `held`: the interval a pending conflict or same-day
+request asks for (or the owner's alternate), kept free until the request is answered and its
+callback closed, or until `hold_expires_at` (`calendars.holds`). It sits inside the same
+exclusion constraint as booked appointments, so no code path can book over it; booking the held
+time for the held lead turns the same row into the booking.
 """
 
 from __future__ import annotations
@@ -105,6 +111,10 @@ class AppointmentQuerySet(TenantQuerySet):
     def booked(self):
         return self.filter(status=Appointment.Status.BOOKED)
 
+    def appointments(self):
+        """Real appointments: every status but `held` (a hold is a reserved time, not a booking)."""
+        return self.exclude(status=Appointment.Status.HELD)
+
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
@@ -112,6 +122,7 @@ class Appointment(models.Model):
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
         CANCELLED = "cancelled", "Cancelled"
+        HELD = "held", "Held (tentative)"
 
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
     lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="appointments")
@@ -133,6 +144,9 @@ class Appointment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=250, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hold_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="A hold (status held) is released at this moment if still unanswered."
+    )
     created_at = models.DateTimeField(default=timezone.now, help_text="The booking time (billing month).")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -150,12 +164,26 @@ class Appointment(models.Model):
                 fields=["start"], condition=Q(status="booked", reminder_sent_at__isnull=True), name="appointment_remind"
             ),
             models.Index(fields=["lead", "start"], name="appointment_lead_start"),
+            # The beat releasing expired holds.
+            models.Index(fields=["hold_expires_at"], condition=Q(status="held"), name="appointment_hold_expiry"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="appointment_order"),
             models.CheckConstraint(
-                condition=Q(status__in=["booked", "completed", "no_show", "cancelled"]),
+                condition=Q(status__in=["booked", "completed", "no_show", "cancelled", "held"]),
                 name="appointment_status_valid",
+            ),
+            # A hold belongs to exactly one pending request and has an expiry; one hold per request.
+            models.CheckConstraint(
+                condition=~Q(status="held")
+                | (Q(hold_expires_at__isnull=False) & (Q(conflict__isnull=False) | Q(same_day_request__isnull=False))),
+                name="appointment_hold_has_request",
+            ),
+            models.UniqueConstraint(
+                fields=["conflict"], condition=Q(status="held"), name="appointment_one_hold_per_conflict"
+            ),
+            models.UniqueConstraint(
+                fields=["same_day_request"], condition=Q(status="held"), name="appointment_one_hold_per_same_day"
             ),
             ExclusionConstraint(
                 name="appointment_no_overlap",
@@ -163,8 +191,9 @@ class Appointment(models.Model):
                     ("location", RangeOperators.EQUAL),
                     (TsTzRange("start", "end"), RangeOperators.OVERLAPS),
                 ],
-                condition=Q(status="booked"),
-                violation_error_message="Another appointment is already booked at that time.",
+                # Holds too: a held time cannot be booked over by any code path.
+                condition=Q(status__in=["booked", "held"]),
+                violation_error_message="Another appointment is already booked or held at that time.",
             ),
         ]
 
@@ -179,6 +208,16 @@ class Appointment(models.Model):
     @property
     def is_booked(self) -> bool:
         return self.status == self.Status.BOOKED
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == self.Status.HELD
+
+    @property
+    def hold_request_url(self) -> str:
+        """The page of the conflict or same-day request a hold belongs to."""
+        request = self.conflict if self.conflict_id else self.same_day_request
+        return request.get_absolute_url() if request is not None else self.get_absolute_url()
 
 
 class CalendarSourceQuerySet(TenantQuerySet):

@@ -79,12 +79,17 @@ def is_busy_between(*, location_id: int, start: datetime, end: datetime) -> bool
     return BusyBlock.objects.filter(location_id=location_id, start__lt=end, end__gt=start).exists()
 
 
-def booked_intervals(location: Location, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """Booked appointments (forced included) and the owner's busy blocks touching [start, end),
-    widened by a day for buffers — one query (a UNION ALL), whatever the number of either."""
+def booked_intervals(
+    location: Location, start: datetime, end: datetime, *, now: datetime | None = None
+) -> list[tuple[datetime, datetime]]:
+    """Booked appointments (forced included), unexpired holds of pending requests
+    (`calendars.holds`) and the owner's busy blocks touching [start, end), widened by a day for
+    buffers — one query (a UNION ALL), whatever the number of any of them."""
+    from .holds import held_intervals_filter
+
     low, high = start - timedelta(days=1), end + timedelta(days=1)
     appointments = Appointment.objects.filter(
-        location=location, status=Appointment.Status.BOOKED, start__lt=high, end__gt=low
+        held_intervals_filter(now or timezone.now()), location=location, start__lt=high, end__gt=low
     )
     blocks = BusyBlock.objects.filter(location=location, start__lt=high, end__gt=low)
     appointments, blocks = (qs.order_by().values_list("start", "end") for qs in (appointments, blocks))
@@ -103,7 +108,7 @@ def slots_for_location(
     return slot_search.find_slots(
         windows=windows,
         exceptions=exceptions,
-        booked=booked_intervals(location, start, end),
+        booked=booked_intervals(location, start, end, now=now),
         range_start=start,
         range_end=end,
         meeting_types=[meeting_type] if meeting_type else location.meeting_types,
@@ -187,7 +192,9 @@ def insufficient_locations(locations, *, now: datetime | None = None) -> list[tu
 # --- appointments -----------------------------------------------------------------------------
 def appointments_for_lead(lead) -> list[Appointment]:
     """A lead's appointments, newest start first — one query (the lead page's partial)."""
-    appointments = list(Appointment.objects.filter(lead=lead).select_related("location").order_by("-start", "-id"))
+    appointments = list(
+        Appointment.objects.appointments().filter(lead=lead).select_related("location").order_by("-start", "-id")
+    )
     for appointment in appointments:
         appointment.lead = lead  # the page already has it: no query per row
     return appointments
@@ -206,11 +213,16 @@ FEED_PAST_DAYS = 30
 def feed_appointments(location: Location, *, now: datetime | None = None) -> list[Appointment]:
     """Appointments of the feed, one query: booked ones, and the visits of the last 30 days that
     were held (completed) or missed (no-show) — a subscribed calendar deletes an event the feed
-    stops listing, and the owner's record of last week's visits must stay. Cancelled ones go."""
+    stops listing, and the owner's record of last week's visits must stay. Cancelled ones go.
+    Unexpired holds of pending requests are listed too (published as tentative)."""
     now = now or timezone.now()
     shown = [Appointment.Status.BOOKED, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW]
     return list(
-        Appointment.objects.filter(location=location, status__in=shown, end__gte=now - timedelta(days=FEED_PAST_DAYS))
+        Appointment.objects.filter(
+            Q(status__in=shown) | Q(status=Appointment.Status.HELD, hold_expires_at__gt=now),
+            location=location,
+            end__gte=now - timedelta(days=FEED_PAST_DAYS),
+        )
         .select_related("lead")
         .order_by("start", "id")
     )
@@ -287,7 +299,8 @@ def monthly_appointment_counts(*, locations, year: int, month: int) -> list[Mont
         conflict_q |= Q(location=location, responded_at__gte=start, responded_at__lt=end)
     counts = {loc.pk: MonthlyCount(location=loc, year=year, month=month) for loc in locations}
     appointments = (
-        Appointment.objects.filter(appointment_q, conflict__isnull=True, lead__test=False)
+        Appointment.objects.appointments()
+        .filter(appointment_q, conflict__isnull=True, lead__test=False)
         .exclude(lead__status="test_lead")
         .select_related("lead")
         .order_by("created_at", "id")
@@ -325,10 +338,13 @@ class CalendarEvent:
 
 
 def calendar_appointments(*, locations_qs, start: datetime, end: datetime) -> list[Appointment]:
-    """Appointments touching [start, end) of the given Locations, with lead and Location — one query."""
+    """Appointments and unexpired slot holds touching [start, end) of the given Locations, with
+    lead, Location and a hold's request — one query."""
+    now = timezone.now()
     return list(
         Appointment.objects.filter(location__in=locations_qs, start__lt=end, end__gt=start)
-        .select_related("lead", "location")
+        .exclude(status=Appointment.Status.HELD, hold_expires_at__lte=now)
+        .select_related("lead", "location", "conflict", "same_day_request")
         .order_by("start", "id")
     )
 

@@ -18,6 +18,7 @@ from messaging.outbox import notify_lead, notify_location
 from pronexis.errors import Refused
 from pronexis.locks import lock
 
+from . import holds
 from . import slots as slot_search
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 from .selectors import is_booked_between, within_availability
@@ -209,7 +210,8 @@ def _address_for(lead, location: Location, meeting_type: str, address: str) -> s
 
 
 def _insert_booked(appointment: Appointment) -> Appointment:
-    """Insert under a savepoint: the exclusion constraint catching a race is a 409, never a 500."""
+    """Insert (or convert a hold) under a savepoint: the exclusion constraint catching a race is a
+    409, never a 500."""
     try:
         with transaction.atomic():
             appointment.save()
@@ -251,6 +253,9 @@ def appointment_book(
       `call_at` must name a real call of the lead (`_check_call_at`) — otherwise 400.
     - No overlap with another booked appointment, forced or not: check under a lock on the
       Location row, backed by the exclusion constraint (Refused → 409).
+    - Another lead's hold on the time (a pending conflict or same-day request: `calendars.holds`)
+      refuses it (Refused → 409 naming the request); the lead's own hold becomes the booking, the
+      same row in the same transaction.
     - The lead becomes `converted`; the owner is notified (booking / forced_booking) and the
       client gets a confirmation, after commit.
     """
@@ -281,6 +286,9 @@ def appointment_book(
     ):
         raise ValidationError({"same_day_request": "That same-day request is not an approved request for this time."})
 
+    # Another lead's hold: say which request holds the time before any other rule (409).
+    holds.refuse_if_held(location_id=location.pk, lead_id=lead.pk, start=start, end=end, now=now)
+
     if start < call_at + slot_search.SAME_DAY_WINDOW:
         same_day_request = same_day_request or _approved_same_day_request(lead=lead, start=start, end=end)
         if same_day_request is None:
@@ -298,23 +306,20 @@ def appointment_book(
 
     with transaction.atomic():
         lock(Location.objects.filter(pk=location.pk)).first()
+        hold = holds.claim_for_booking(location_id=location.pk, lead_id=lead.pk, start=start, end=end, now=now)
         if _overlapping(location.pk, start, end):
             raise Refused(OVERLAP_MESSAGE)
-        appointment = _insert_booked(
-            Appointment(
-                location=location,
-                lead=lead,
-                start=start,
-                end=end,
-                meeting_type=meeting_type,
-                address=_address_for(lead, location, meeting_type, address),
-                forced=not inside,
-                booked_by=booked_by if getattr(booked_by, "pk", None) else None,
-                conflict=conflict,
-                same_day_request=same_day_request,
-                created_at=now,
-            )
-        )
+        # The lead's own hold becomes the booking: the same row, so the time is never free between.
+        appointment = hold or Appointment(location=location, lead=lead)
+        appointment.status, appointment.hold_expires_at = Appointment.Status.BOOKED, None
+        appointment.start, appointment.end, appointment.meeting_type = start, end, meeting_type
+        appointment.address = _address_for(lead, location, meeting_type, address)
+        appointment.forced = not inside
+        appointment.booked_by = booked_by if getattr(booked_by, "pk", None) else None
+        appointment.conflict = conflict or (hold.conflict if hold else None)
+        appointment.same_day_request = same_day_request or (hold.same_day_request if hold else None)
+        appointment.created_at = now
+        appointment = _insert_booked(appointment)
         _set_lead_status(lead, "converted", note=f"Appointment #{appointment.pk} booked.")
         kind = "forced_booking" if appointment.forced else "booking"
         context = {"appointment": appointment, "local_start": start.astimezone(location.zone)}
@@ -387,6 +392,7 @@ def appointment_reschedule(
     with transaction.atomic():
         lock(Location.objects.filter(pk=location.pk)).first()
         locked = _lock_booked(appointment)
+        holds.refuse_if_held(location_id=location.pk, lead_id=locked.lead_id, start=start, end=end, now=now)
         if _overlapping(location.pk, start, end, exclude_id=locked.pk):
             raise Refused(OVERLAP_MESSAGE)
         old_start = locked.start

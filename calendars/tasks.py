@@ -26,3 +26,12 @@ def refresh_calendar_sources() -> int:
     from .sources import calendar_sources_refresh
 
     return calendar_sources_refresh()[1]
+
+
+@shared_task(name="calendars.tasks.release_expired_holds")
+def release_expired_holds() -> int:
+    """Slot holds past their expiry (a same-day request's start, a conflict's start or HOLD_DAYS)
+    give their time back; returns how many."""
+    from .holds import holds_release_expired
+
+    return holds_release_expired()

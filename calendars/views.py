@@ -33,7 +33,7 @@ from pronexis.errors import Refused
 from pronexis.moments import portal_day, portal_moment
 from pronexis.web import error_text, refusal_status, safe_next
 
-from . import feeds, selectors, services
+from . import feeds, holds, selectors, services
 from .forms import CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 
@@ -46,7 +46,7 @@ class Event:
     start: datetime  # local
     end: datetime  # local
     title: str
-    kind: str  # appointment | pending
+    kind: str  # appointment | held (a slot hold, tentative) | pending
     location: Location
     appointment: Appointment | None = None
     item: object | None = None
@@ -108,16 +108,24 @@ def _calendar_context(request: HttpRequest, **extra) -> dict:
                     (by_id[location_id], local_start, end.astimezone(loc_zone), types)
                 )
     appointments = selectors.calendar_appointments(locations_qs=location_ids, start=range_start, end=range_end)
+    held_pending = set()  # (kind, id) of pending requests whose time is held: their red item says so
     for appointment in appointments:
         loc_zone = appointment.location.zone
         local_start = appointment.start.astimezone(loc_zone)
+        kind, title = "appointment", str(appointment.lead)
+        if appointment.is_held:
+            request = holds.hold_request(appointment)
+            if request.status == "pending":
+                held_pending.add(("conflict" if appointment.conflict_id else "same_day", request.pk))
+                continue
+            kind, title = "held", f"{appointment.lead} — held for {holds.hold_label(appointment)}"
         if local_start.date() in days:
             days[local_start.date()].events.append(
                 Event(
                     local_start,
                     appointment.end.astimezone(loc_zone),
-                    str(appointment.lead),
-                    "appointment",
+                    title,
+                    kind,
                     appointment.location,
                     appointment,
                     can_edit=appointment.location_id in editable,
@@ -127,6 +135,7 @@ def _calendar_context(request: HttpRequest, **extra) -> dict:
         locations_qs=Location.objects.filter(id__in=location_ids), start=range_start, end=range_end
     )
     for item in pending:
+        item.held = (item.kind, item.pk) in held_pending
         loc = by_id.get(getattr(item, "location_id", None)) or getattr(item, "location", None) or locations[0]
         local_start = item.start.astimezone(loc.zone)
         if local_start.date() in days:

@@ -229,7 +229,8 @@ def month_at_a_glance(*, locations_qs, now: dt.datetime | None = None) -> MonthA
     )
     by_status = {row["status"]: row["n"] for row in leads}
     appointments = (
-        Appointment.objects.filter(location__in=locations_qs, created_at__gte=recent)
+        Appointment.objects.appointments()
+        .filter(location__in=locations_qs, created_at__gte=recent)
         .annotate(row_month=_month(_local("created_at")), now_month=_month(_local_now(now)))
         .aggregate(
             this=Count("id", filter=this_month),
@@ -308,7 +309,7 @@ def daily_chart(*, locations_qs, zone, days: int = 90, now: dt.datetime | None =
         return {row["day"]: row["n"] for row in rows}
 
     leads = per_day(Lead, test=False)
-    appointments = per_day(Appointment)
+    appointments = per_day(Appointment, status__in=["booked", "completed", "no_show", "cancelled"])  # not holds
     span = [first + dt.timedelta(days=i) for i in range(days)]
     return DailyChart(
         days=span, leads=[leads.get(d, 0) for d in span], appointments=[appointments.get(d, 0) for d in span]

@@ -32,6 +32,13 @@ MEETING_TYPES = dict(Location.MeetingType.choices)
 
 
 # --- helpers ---------------------------------------------------------------------------------
+def _sync_hold(item, now: dt.datetime, **kw) -> None:
+    """The request's slot hold follows its state (calendars.holds; at call time: calendars imports conflicts)."""
+    from calendars.holds import hold_sync
+
+    hold_sync(item, now=now, **kw)
+
+
 def local(moment: dt.datetime | None, location: Location) -> dt.datetime | None:
     return moment.astimezone(location.zone) if moment else None
 
@@ -180,6 +187,7 @@ def conflict_raise(
             raised_by=raised_by if getattr(raised_by, "pk", None) else None,
             created_at=now,
         )
+        _sync_hold(conflict, now)
         _notify_conflict(conflict, kind="conflict_raised", key=f"conflict:{conflict.pk}:raised")
     return conflict
 
@@ -294,6 +302,7 @@ def conflict_respond(
         locked.responded_at = now
         locked.response_channel = channel
         locked.save()
+        _sync_hold(locked, now)
         reason, instructions = _conflict_instructions(locked)
         Callback.objects.create(
             location=locked.location,
@@ -351,6 +360,7 @@ def same_day_close_if_impossible(*, request: SameDayRequest, now: dt.datetime | 
         locked.status, locked.closed_at = SameDayRequest.Status.CLOSED, now
         locked.closed_reason = blocker[0].upper() + blocker[1:]
         locked.save(update_fields=["status", "closed_at", "closed_reason"])
+        _sync_hold(locked, now)
         if not lead_conversion_blocker(locked.lead):  # only the time was taken: offer another
             Callback.objects.create(
                 location=locked.location,
@@ -406,6 +416,7 @@ def same_day_raise(
             raised_by=raised_by if getattr(raised_by, "pk", None) else None,
             created_at=now,
         )
+        _sync_hold(request, now)
         notify_location(
             location=location,
             kind="same_day_request",
@@ -464,6 +475,7 @@ def same_day_respond(
         locked.responded_at = now
         locked.response_channel = channel
         locked.save()
+        _sync_hold(locked, now)  # decline releases the time; an approval's booking converts the hold
         location = locked.location
         requested = f"{describe_time(locked.requested_start, location)}, {MEETING_TYPES.get(locked.meeting_type, '')}"
         if decision == "approve":
@@ -701,6 +713,7 @@ def callback_close(
             SameDayRequest.objects.filter(pk=locked.same_day_request_id).update(
                 status=SameDayRequest.Status.CLOSED, closed_at=now, outcome=outcome
             )
+        _sync_hold(locked.conflict or locked.same_day_request, now)  # closed: the held time is free again
     return locked
 
 

@@ -172,6 +172,7 @@ CELERY_BEAT_SCHEDULE = {
     "run-due-contact-steps": {"task": "leads.tasks.run_due_contact_steps", "schedule": 60.0},
     "sweep-stuck-notifications": {"task": "messaging.tasks.sweep_stuck_notifications", "schedule": 300.0},
     "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
+    "release-expired-holds": {"task": "calendars.tasks.release_expired_holds", "schedule": 60.0},
     "refresh-calendar-sources": {"task": "calendars.tasks.refresh_calendar_sources", "schedule": 60.0},
     "expire-same-day-requests": {"task": "conflicts.tasks.expire_same_day_requests", "schedule": 300.0},
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
