@@ -43,6 +43,7 @@ class Action(StrEnum):
     RECORD_PHONE_ANSWER = "record an answer given by phone"
     WORK_CALLBACKS = "work the callback queue"
     READ_ACTIVITY = "read the activity history"
+    MANAGE_CALENDAR_SOURCES = "manage the calendars read as busy time"  # the owner's own calendars
 
 
 _OWNERS = frozenset({Role.OWNER})
@@ -66,6 +67,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_PHONE_ANSWER: _CALL_CENTER,
     Action.WORK_CALLBACKS: _CALL_CENTER,
     Action.READ_ACTIVITY: _OWNERS,
+    # The owner's personal calendars and their app passwords: owners (staff in admin).
+    Action.MANAGE_CALENDAR_SOURCES: frozenset({Role.OWNER, Role.STAFF}),
 }
 
 

@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from accounts.models import Location
 from pronexis.moments import LocalDateTimeField, PortalDateField
 
-from .models import AvailabilityException, AvailabilityWindow
+from .models import AvailabilityException, AvailabilityWindow, CalendarSource
 
 
 def _meeting_type_choices(location: Location):
@@ -80,3 +80,30 @@ class RescheduleForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(max_length=250, required=False, label="Reason (optional)")
+
+
+class CalendarSourceForm(forms.Form):
+    """An owner's own calendar; the service reads it at once and says what is wrong with it."""
+
+    kind = forms.ChoiceField(
+        choices=CalendarSource.Kind.choices, widget=forms.RadioSelect, initial="ics", label="Kind of calendar"
+    )
+    url = forms.CharField(
+        max_length=500,
+        label="Address",
+        help_text="ICS: the secret address in iCal format (https:// or webcal://). CalDAV: the calendar's URL.",
+    )
+    name = forms.CharField(max_length=100, required=False, label="Name (optional)")
+    username = forms.CharField(max_length=200, required=False, label="User name (CalDAV)")
+    password = forms.CharField(
+        max_length=200,
+        required=False,
+        strip=False,
+        label="App password (CalDAV)",
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again.",
+    )
+    push_bookings = forms.BooleanField(required=False, label="Put bookings here (CalDAV only)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="source", **kwargs)

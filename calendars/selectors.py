@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Location
 
 from . import slots as slot_search
-from .models import Appointment, AvailabilityException, AvailabilityWindow, BusyBlock
+from .models import Appointment, AvailabilityException, AvailabilityWindow, BusyBlock, CalendarSource
 
 
 # --- availability and slots --------------------------------------------------------------------
@@ -77,6 +77,11 @@ def is_free_to_book(*, location: Location, start: datetime, end: datetime, meeti
 def is_busy_between(*, location_id: int, start: datetime, end: datetime) -> bool:
     """A busy block of the owner's own calendars overlaps [start, end)."""
     return BusyBlock.objects.filter(location_id=location_id, start__lt=end, end__gt=start).exists()
+
+
+def calendar_sources_of(location: Location) -> list[CalendarSource]:
+    """The owner's own calendars of one Location (the calendar tab's card) — one query."""
+    return list(CalendarSource.objects.filter(location=location).order_by("id"))
 
 
 def booked_intervals(

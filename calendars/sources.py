@@ -75,9 +75,9 @@ def calendar_source_add(
     push_bookings: bool = False,
     now: datetime | None = None,
 ) -> CalendarSource:
-    """Owners and managers add a calendar; it is read at once, so a bad address or bad
-    credentials are refused with a clear message (ValidationError on `url` or `password`)."""
-    require(actor, Action.EDIT_AVAILABILITY, location)  # the owner's busy time is availability
+    """Owners add a calendar; it is read at once, so a bad address or bad credentials are refused
+    with a clear message (ValidationError on `url` or `password`)."""
+    require(actor, Action.MANAGE_CALENDAR_SOURCES, location)
     now = now or timezone.now()
     url = url.strip()
     if kind not in CalendarSource.Kind.values:
@@ -137,7 +137,13 @@ def calendar_sources_refresh(
     return ok, failed
 
 
+def calendar_source_refresh_now(*, source: CalendarSource, actor, now: datetime | None = None) -> bool:
+    """"Refresh now" on the calendar tab (owners)."""
+    require(actor, Action.MANAGE_CALENDAR_SOURCES, source.location)
+    return calendar_source_refresh(source=source, now=now)
+
+
 def calendar_source_remove(*, source: CalendarSource, actor) -> None:
-    """Owners and managers remove a calendar; its busy blocks go with it."""
-    require(actor, Action.EDIT_AVAILABILITY, source.location)
+    """Owners remove a calendar; its busy blocks go with it (and its pending booking pushes)."""
+    require(actor, Action.MANAGE_CALENDAR_SOURCES, source.location)
     source.delete()

@@ -13,6 +13,9 @@ urlpatterns = [
     path(
         "calendar/exceptions/<int:exception_id>/delete/", views.exception_delete, name="availability_exception_delete"
     ),
+    path("calendar/<int:location_id>/sources/", views.calendar_source_add, name="calendar_source_add"),
+    path("calendar/sources/<int:source_id>/refresh/", views.calendar_source_refresh, name="calendar_source_refresh"),
+    path("calendar/sources/<int:source_id>/delete/", views.calendar_source_delete, name="calendar_source_delete"),
     path("calendar/appointments/<int:appointment_id>/", views.appointment_detail, name="appointment_detail"),
     path("calendar/appointments/<int:appointment_id>/cancel/", views.appointment_cancel, name="appointment_cancel"),
     path(

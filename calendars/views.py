@@ -34,8 +34,8 @@ from pronexis.moments import portal_day, portal_moment
 from pronexis.web import error_text, refusal_status, safe_next
 
 from . import feeds, holds, selectors, services
-from .forms import CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
-from .models import Appointment, AvailabilityException, AvailabilityWindow
+from .forms import CalendarSourceForm, CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
+from .models import Appointment, AvailabilityException, AvailabilityWindow, CalendarSource
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -114,9 +114,9 @@ def _calendar_context(request: HttpRequest, **extra) -> dict:
         local_start = appointment.start.astimezone(loc_zone)
         kind, title = "appointment", str(appointment.lead)
         if appointment.is_held:
-            request = holds.hold_request(appointment)
-            if request.status == "pending":
-                held_pending.add(("conflict" if appointment.conflict_id else "same_day", request.pk))
+            held_for = holds.hold_request(appointment)
+            if held_for.status == "pending":
+                held_pending.add(("conflict" if appointment.conflict_id else "same_day", held_for.pk))
                 continue
             kind, title = "held", f"{appointment.lead} — held for {holds.hold_label(appointment)}"
         if local_start.date() in days:
@@ -175,6 +175,8 @@ def _calendar_context(request: HttpRequest, **extra) -> dict:
     }
     if single is not None and single.pk in editable:
         context["editor"] = _editor_context(single, **extra.pop("editor_forms", {}))
+    if single is not None and single.pk in editable and can(request.user, Action.MANAGE_CALENDAR_SOURCES, single):
+        context["sources"] = _sources_context(single, form=extra.pop("sources_form", None))
     context.update(extra)
     return context
 
@@ -526,3 +528,86 @@ def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
             )
         writer.writerow([count.location.name, count.label, "total", "", "", "", "", "", "", count.total])
     return response
+
+
+# --- the owner's own calendars (calendar sources) ---------------------------------------------
+def _sources_context(location: Location, *, form: CalendarSourceForm | None = None) -> dict:
+    """The Location's calendar sources and the add form — one query."""
+    from django.conf import settings
+
+    return {
+        "location": location,
+        "rows": selectors.calendar_sources_of(location),
+        "form": form or CalendarSourceForm(),
+        "refresh_minutes": settings.CALENDAR_SOURCE_REFRESH_MINUTES,
+    }
+
+
+def _sources_response(
+    request, location: Location, *, form=None, error: str = "", status: int = 200
+) -> HttpResponse:
+    if request.htmx:
+        context = {"sources": _sources_context(location, form=form), "sources_error": error}
+        return render(request, "calendars/_sources.html", context, status=status)
+    if status == 200:
+        return redirect(f"{reverse('calendar')}#calendar-sources")
+    context = _calendar_context(request, sources_form=form, sources_error=error)
+    return render(request, "calendars/calendar.html", context, status=status)
+
+
+def _managed_source(request, source_id: int) -> CalendarSource:
+    source = get_visible_or_404(request, CalendarSource.objects.select_related("location"), pk=source_id)
+    require(request.user, Action.MANAGE_CALENDAR_SOURCES, source.location)
+    return source
+
+
+@require_POST
+@portal_view
+def calendar_source_add(request: HttpRequest, location_id: int) -> HttpResponse:
+    """Owners add an ICS address or a CalDAV calendar; it is read at once: a bad address or bad
+    credentials are a form error saying so (400), nothing is stored."""
+    from .sources import calendar_source_add as add
+
+    location = Location.objects.visible_to(request.user).filter(pk=location_id).first()
+    if location is None:
+        raise Http404("No such location.")
+    require(request.user, Action.MANAGE_CALENDAR_SOURCES, location)
+    form = CalendarSourceForm(request.POST)
+    if form.is_valid():
+        try:
+            source = add(location=location, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, f"Calendar “{source}” added: its busy times are no longer offered.")
+            return _sources_response(request, location)
+    return _sources_response(request, location, form=form, status=400)
+
+
+@require_POST
+@portal_view
+def calendar_source_refresh(request: HttpRequest, source_id: int) -> HttpResponse:
+    """"Refresh now": read the calendar again; a failure keeps its last busy times and says why."""
+    from .sources import calendar_source_refresh_now
+
+    source = _managed_source(request, source_id)
+    if calendar_source_refresh_now(source=source, actor=request.user):
+        messages.success(request, f"Calendar “{source}” read again.")
+        return _sources_response(request, source.location)
+    error = f"“{source}” could not be read: {source.last_error}"
+    if not request.htmx:  # the plain form redirects back: say it there
+        messages.error(request, error)
+    return _sources_response(request, source.location, error=error)
+
+
+@require_POST
+@portal_view
+def calendar_source_delete(request: HttpRequest, source_id: int) -> HttpResponse:
+    from .sources import calendar_source_remove
+
+    source = _managed_source(request, source_id)
+    location, name = source.location, str(source)
+    calendar_source_remove(source=source, actor=request.user)
+    messages.success(request, f"Calendar “{name}” removed: its busy times are offered again.")
+    return _sources_response(request, location)

@@ -9,7 +9,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from calendars.models import Appointment, AvailabilityException, AvailabilityWindow
+from calendars.models import Appointment, AvailabilityException, AvailabilityWindow, CalendarSource
 
 __all__ = ["AvailabilityWindowFactory", "AvailabilityExceptionFactory", "AppointmentFactory", "week_of_windows"]
 
@@ -69,5 +69,8 @@ ISOLATION_KWARGS: dict = {
     "appointment_id": lambda b: AppointmentFactory(location=b.location).pk,
     "window_id": lambda b: AvailabilityWindowFactory(location=b.location).pk,
     "exception_id": lambda b: AvailabilityExceptionFactory(location=b.location).pk,
+    "source_id": lambda b: CalendarSource.objects.create(
+        location=b.location, kind="ics", url="https://calendar.example.test/private/basic.ics"
+    ).pk,
 }
 AGENT_ONLY_URL_NAMES: set = {"api_appointment_create"}

@@ -50,3 +50,23 @@ def sufficient_hours() -> int:
     from django.conf import settings
 
     return settings.CALENDAR_SUFFICIENT_HOURS
+
+
+@register.inclusion_tag("calendars/_sources_action_center.html", takes_context=True)
+def calendar_sources_action_center(context):
+    """The Action Center's entry for the owner's own calendars that could not be read, with when
+    each last worked — one query over the header switcher's Locations."""
+    from accounts.scoping import current_locations
+
+    from ..models import CalendarSource
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return {"failing_sources": []}
+    failing = list(
+        CalendarSource.objects.filter(location__in=current_locations(request))
+        .exclude(last_error="")
+        .select_related("location")
+        .order_by("location__name", "id")[:20]
+    )
+    return {"failing_sources": failing, "multi": len({source.location_id for source in failing}) > 1}

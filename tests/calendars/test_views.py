@@ -113,8 +113,9 @@ def _pending_selector_queries(location) -> int:
 #  6 availability windows, 7 exceptions, 8 appointments (+ lead, location),
 #  + pending approval requests (conflicts' pending_for_calendar: its own fixed count),
 #  9 editor windows, 10 editor exceptions, 11 banner: managed per-appointment locations,
-#  12 banner windows, 13 banner exceptions, 14 switcher locations, 15 current location (header).
-WEEK_VIEW_QUERIES = 15
+#  12 banner windows, 13 banner exceptions, 14 role on the Location (owners manage their own
+#  calendars), 15 calendar sources, 16 switcher locations, 17 current location (header).
+WEEK_VIEW_QUERIES = 17
 
 
 @pytest.mark.parametrize("n", [1, 300])
