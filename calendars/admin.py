@@ -1,10 +1,12 @@
 """Django admin of the calendars capability (call-center staff)."""
 
+from django import forms
 from django.contrib import admin
 
 from accounts.models import Location
 
-from .models import Appointment, AvailabilityException, AvailabilityWindow, CalendarSource
+from . import credentials
+from .models import Appointment, AvailabilityException, AvailabilityWindow, BookingPush, CalendarSource
 from .selectors import insufficient_locations
 from .sources import calendar_source_refresh
 
@@ -63,18 +65,69 @@ def _add_sufficiency_filter() -> None:
 _add_sufficiency_filter()
 
 
+class CalendarSourceForm(forms.ModelForm):
+    """The app password is write-only: typed to set or replace it, stored encrypted, never shown."""
+
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="CalDAV app password: stored encrypted and never shown. Leave empty to keep the current one.",
+    )
+
+    class Meta:
+        model = CalendarSource
+        fields = ["location", "kind", "name", "url", "username", "push_bookings"]
+
+    def save(self, commit=True):
+        source = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            source.password_encrypted = credentials.encrypt(self.cleaned_data["password"])
+        if commit:
+            source.save()
+        return source
+
+
 @admin.register(CalendarSource)
 class CalendarSourceAdmin(admin.ModelAdmin):
     """Owners' own calendars; the app password is stored encrypted and never shown."""
 
+    form = CalendarSourceForm
     list_display = ["location", "kind", "name", "push_bookings", "last_success_at", "last_error"]
     list_filter = ["kind", "push_bookings", "location__brand"]
+    list_select_related = ["location"]
     search_fields = ["location__name", "name", "url"]
     autocomplete_fields = ["location"]
-    readonly_fields = ["etag", "last_modified", "last_attempt_at", "last_success_at", "last_error", "created_at"]
+    readonly_fields = [
+        "password_set",
+        "etag",
+        "last_modified",
+        "last_attempt_at",
+        "last_success_at",
+        "last_error",
+        "created_at",
+    ]
     actions = ["refresh_now"]
+
+    @admin.display(boolean=True, description="app password stored")
+    def password_set(self, source):
+        return bool(source.password_encrypted)
 
     @admin.action(description="Refresh now")
     def refresh_now(self, request, queryset):
         failed = sum(not calendar_source_refresh(source=source) for source in queryset.select_related("location"))
         self.message_user(request, f"{queryset.count() - failed} refreshed, {failed} failed.")
+
+
+@admin.register(BookingPush)
+class BookingPushAdmin(admin.ModelAdmin):
+    """The two-way sync queue (calendars.push): what is waiting to reach an owner's CalDAV calendar."""
+
+    list_display = ["appointment", "source", "due_at", "attempts", "pushed_at", "last_error"]
+    list_filter = ["source__location__brand"]
+    list_select_related = ["source", "appointment"]
+    raw_id_fields = ["appointment", "source", "location"]
+    readonly_fields = [f.name for f in BookingPush._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -4,9 +4,9 @@
 Recurrences are expanded by `recurring-ical-events` in each event's own zone — RRULE, EXDATE,
 RECURRENCE-ID overrides (a moved instance replaces its occurrence), so an event across a DST
 change keeps its local wall-clock time. Instances or series with STATUS:CANCELLED and events
-marked TRANSP:TRANSPARENT ("free") are not busy. All-day events cover their local dates in the
-Location's zone, floating times are the Location's local time. Only instants are kept, never a
-title.
+marked TRANSP:TRANSPARENT ("free") are not busy, nor the bookings the portal put there itself
+(`calendars.push`: booked already). All-day events cover their local dates in the Location's
+zone, floating times are the Location's local time. Only instants are kept, never a title.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ import x_wr_timezone
 from icalendar import Calendar
 
 HORIZON_DAYS = 90
+
+
+def _is_own_booking(uid: str) -> bool:
+    """The UID `calendars.push.event_uid` gives the bookings it puts into a CalDAV calendar."""
+    return uid.startswith("booking-") and uid.endswith("@pronexis")
 
 
 def _instant(value: date | datetime, zone: tzinfo) -> datetime:
@@ -50,6 +55,8 @@ def busy_intervals(
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
             continue
         if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
+            continue
+        if _is_own_booking(str(event.get("UID", ""))):  # a booking we put there: booked already
             continue
         begin = event.get("DTSTART")
         if begin is None:

@@ -294,3 +294,33 @@ class BusyBlock(models.Model):
 
     def __str__(self):
         return f"busy {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M} UTC"
+
+
+class BookingPush(models.Model):
+    """One appointment to put into (or remove from) one "put bookings here" CalDAV source: the
+    reliable queue of the two-way sync (`calendars.push`). Due while `due_at` is set; claimed
+    with a conditional UPDATE of `claimed_until` (a lease); `version` moves on every change, so a
+    change made during a push is pushed again."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(CalendarSource, on_delete=models.CASCADE, related_name="pushes")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="pushes")
+    version = models.PositiveIntegerField(default=1)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the calendar has the current state.")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "appointment"], name="booking_push_once_per_source"),
+        ]
+        indexes = [models.Index(fields=["due_at"], condition=Q(due_at__isnull=False), name="booking_push_due")]
+
+    def __str__(self):
+        return f"appointment #{self.appointment_id} → {self.source}"

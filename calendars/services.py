@@ -18,7 +18,7 @@ from messaging.outbox import notify_lead, notify_location
 from pronexis.errors import Refused
 from pronexis.locks import lock
 
-from . import holds
+from . import holds, push
 from . import slots as slot_search
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 from .selectors import is_booked_between, within_availability
@@ -320,6 +320,7 @@ def appointment_book(
         appointment.same_day_request = same_day_request or (hold.same_day_request if hold else None)
         appointment.created_at = now
         appointment = _insert_booked(appointment)
+        push.bookings_changed(appointment, now=now)  # the owner's CalDAV calendar, queued
         _set_lead_status(lead, "converted", note=f"Appointment #{appointment.pk} booked.")
         kind = "forced_booking" if appointment.forced else "booking"
         context = {"appointment": appointment, "local_start": start.astimezone(location.zone)}
@@ -359,6 +360,7 @@ def appointment_cancel(*, appointment: Appointment, actor, reason: str = "", now
         locked.cancelled_at = now
         locked.cancel_reason = (reason or "").strip()[:250]
         locked.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+        push.bookings_changed(locked, now=now)
         lead = locked.lead
         if not Appointment.objects.filter(lead=lead, status=Appointment.Status.BOOKED).exists():
             if lead.status == "converted":
@@ -404,6 +406,7 @@ def appointment_reschedule(
             if "appointment_no_overlap" in str(error):
                 raise Refused(OVERLAP_MESSAGE)
             raise
+        push.bookings_changed(locked, now=now)
         context = {
             "appointment": locked,
             "local_start": start.astimezone(location.zone),

@@ -35,3 +35,12 @@ def release_expired_holds() -> int:
     from .holds import holds_release_expired
 
     return holds_release_expired()
+
+
+@shared_task(name="calendars.tasks.push_bookings")
+def push_bookings() -> int:
+    """Put due bookings into the owners' "put bookings here" CalDAV calendars (asked after each
+    booking change, and by the beat every minute for retries); returns how many failed."""
+    from .push import push_due
+
+    return push_due()[1]

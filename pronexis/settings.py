@@ -174,6 +174,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
     "release-expired-holds": {"task": "calendars.tasks.release_expired_holds", "schedule": 60.0},
     "refresh-calendar-sources": {"task": "calendars.tasks.refresh_calendar_sources", "schedule": 60.0},
+    "push-bookings": {"task": "calendars.tasks.push_bookings", "schedule": 60.0},
     "expire-same-day-requests": {"task": "conflicts.tasks.expire_same_day_requests", "schedule": 300.0},
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
     "prune-webhook-receipts": {"task": "messaging.tasks.prune_webhook_receipts", "schedule": 3600.0},
