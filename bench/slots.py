@@ -1,8 +1,12 @@
-"""Benchmark: slot search for 60 days with 1,000 bookings (median of several runs).
+"""Benchmark: slot search for 60 days with 1,000 bookings (median of several runs), and the same
+with 200 busy blocks of the owner's own calendars added (DESIGN.md "Calendar truth").
 
 Pure function, no database: `calendars.slots.find_slots` over a New York Location open every
 day 08:00–20:00 for four meeting types, 30-minute slots, 10-minute buffer, 1,000 booked
-intervals spread over the 60 days. Run: `.venv/bin/python bench/slots.py [runs]`.
+intervals spread over the 60 days; busy blocks are subtracted like bookings (the selector hands
+both to the search as one list, read by one UNION ALL query — its fixed count is
+tests/calendars/test_api.py::test_slots_with_busy_blocks_and_bookings_keep_their_query_count).
+Run: `.venv/bin/python bench/slots.py [runs]`.
 """
 
 from __future__ import annotations
@@ -23,6 +27,21 @@ from calendars.slots import Window, find_slots  # noqa: E402  (pure module: no D
 
 ZONE = ZoneInfo("America/New_York")
 TYPES = ("office", "phone", "client_home", "video")
+
+
+def busy_blocks(start: datetime, count: int = 200, seed: int = 2) -> list[tuple[datetime, datetime]]:
+    """`count` busy blocks of the owner's calendar over the 60 days: 30 min to 3 h, some all-day."""
+    rng = random.Random(seed)
+    blocks = []
+    for i in range(count):
+        day = (start + timedelta(days=rng.randrange(60))).astimezone(ZONE).date()
+        if i % 20 == 0:  # an all-day event: local midnight to midnight
+            begin = datetime.combine(day, time(0), tzinfo=ZONE)
+            blocks.append((begin, datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZONE)))
+            continue
+        begin = datetime.combine(day, time(7), tzinfo=ZONE) + timedelta(minutes=15 * rng.randrange(56))
+        blocks.append((begin, begin + timedelta(minutes=30 * rng.randrange(1, 7))))
+    return blocks
 
 
 def scenario(seed: int = 1):
@@ -53,18 +72,23 @@ def scenario(seed: int = 1):
     )
 
 
-def main(runs: int = 9) -> None:
-    kwargs = scenario()
+def measure(label: str, kwargs: dict, runs: int) -> None:
     timings, count = [], 0
     for _ in range(runs):
         began = clock.perf_counter()
         count = len(find_slots(**kwargs))
         timings.append((clock.perf_counter() - began) * 1000)
     print(
-        f"slot search, 60 days, 1,000 bookings, 4 meeting types: {count} slots; "
-        f"median {statistics.median(timings):.1f} ms over {runs} runs "
+        f"{label}: {count} slots; median {statistics.median(timings):.1f} ms over {runs} runs "
         f"(min {min(timings):.1f}, max {max(timings):.1f})"
     )
+
+
+def main(runs: int = 9) -> None:
+    kwargs = scenario()
+    measure("slot search, 60 days, 1,000 bookings, 4 meeting types", kwargs, runs)
+    with_busy = dict(kwargs, booked=kwargs["booked"] + busy_blocks(kwargs["range_start"]))
+    measure("slot search, 60 days, 1,000 bookings + 200 busy blocks, 4 meeting types", with_busy, runs)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,47 @@ def test_slots_query_count_is_fixed(agent_api, booking_location, n, django_asser
         assert all(e <= bs or be <= s for bs, be in booked)
 
 
+def test_slots_with_busy_blocks_and_bookings_keep_their_query_count(
+    agent_api, booking_location, django_assert_num_queries
+):
+    """Issue #13: 200 busy blocks of the owner's calendar and 1,000 bookings over 60
+    days — the same queries as an empty calendar (bookings, holds and busy blocks are one UNION
+    ALL), and no offered slot touches any of them."""
+    from calendars.models import BusyBlock, CalendarSource
+
+    start = local(booking_location, 1, 0)
+    lead = LeadFactory(location=booking_location)
+    Appointment.objects.bulk_create(  # 1,000 bookings of 20 minutes: 17 a day, every 85 minutes
+        Appointment(
+            location=booking_location,
+            lead=lead,
+            start=start + dt.timedelta(days=i % 60, minutes=85 * (i // 60)),
+            end=start + dt.timedelta(days=i % 60, minutes=85 * (i // 60) + 20),
+            meeting_type="phone",
+        )
+        for i in range(1000)
+    )
+    source = CalendarSource.objects.create(location=booking_location, kind="ics", url="https://example.test/a.ics")
+    BusyBlock.objects.bulk_create(  # 200 busy blocks: 16:00–17:40 local, from the owner's calendar
+        BusyBlock(
+            location=booking_location,
+            source=source,
+            start=local(booking_location, 1 + i % 60, 16, 0) + dt.timedelta(minutes=i // 60),
+            end=local(booking_location, 1 + i % 60, 17, 40),
+        )
+        for i in range(200)
+    )
+    params = {"start": start.isoformat(), "end": (start + dt.timedelta(days=60)).isoformat()}
+    agent_api.get(slots_url(booking_location), params)  # token's last_used_at written once
+    with django_assert_num_queries(SLOTS_API_QUERIES):
+        response = agent_api.get(slots_url(booking_location), params)
+    assert response.status_code == 200 and response.json()
+    taken = list(Appointment.objects.values_list("start", "end")) + list(BusyBlock.objects.values_list("start", "end"))
+    for row in response.json():
+        s, e = dt.datetime.fromisoformat(row["start"]), dt.datetime.fromisoformat(row["end"])
+        assert all(e <= ts or te <= s for ts, te in taken)
+
+
 def book_body(lead, start, hours=1, **extra):
     return {
         "lead": lead.pk,
