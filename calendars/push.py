@@ -6,7 +6,7 @@ A reliable queued path, like the notification outbox. Booking, rescheduling and 
 CalDAV server that is down never slows or blocks a booking. A Celery task (after commit, and the
 beat every minute) claims each due row with a conditional UPDATE (a lease), so two workers never
 push the same row at once, and pushes the appointment's *current* state: a booked appointment is
-written as one event with a stable UID (created or replaced), anything else is removed. A
+written as one event with a stable UID (created or replaced), a cancelled one is removed. A
 failure keeps the row due later with a growing back-off and the error for the admin; nothing is
 lost, and a change made during a push is pushed again (the row's `version`).
 """
@@ -81,6 +81,22 @@ def bookings_changed(appointment: Appointment, *, now: datetime | None = None) -
     return len(sources)
 
 
+def bookings_backfill(source: CalendarSource, *, now: datetime | None = None) -> int:
+    """A calendar just marked "put bookings here" receives the Location's upcoming bookings too."""
+    now = now or timezone.now()
+    upcoming = Appointment.objects.filter(
+        location_id=source.location_id, status=Appointment.Status.BOOKED, end__gt=now
+    ).values_list("pk", flat=True)
+    rows = [
+        BookingPush(location_id=source.location_id, source=source, appointment_id=pk, due_at=now, created_at=now)
+        for pk in upcoming
+    ]
+    BookingPush.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(_ask_worker)
+    return len(rows)
+
+
 def _ask_worker() -> None:
     from .tasks import push_bookings
 
@@ -116,10 +132,10 @@ def push_one(row_id: int, *, now: datetime | None = None) -> bool | None:
     source, appointment = row.source, row.appointment
     try:
         password = credentials.decrypt(source.password_encrypted)
-        if appointment.status == Appointment.Status.BOOKED:
-            remote.caldav_put(source.url, username=source.username, password=password, ical=booking_ical(appointment))
-        else:
+        if appointment.status == Appointment.Status.CANCELLED:
             remote.caldav_delete(source.url, username=source.username, password=password, uid=event_uid(appointment.pk))
+        else:  # booked (a visit marked completed or no-show stays in the owner's calendar)
+            remote.caldav_put(source.url, username=source.username, password=password, ical=booking_ical(appointment))
     except (remote.SourceError, ValueError) as exc:
         attempts = row.attempts + 1
         BookingPush.objects.filter(pk=row.pk).update(

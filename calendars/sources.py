@@ -101,6 +101,10 @@ def calendar_source_add(
         field = "password" if "user name or app password" in str(exc) else "url"
         raise ValidationError({field: str(exc)})
     _store(source, intervals, now)
+    if source.push_bookings:
+        from .push import bookings_backfill
+
+        bookings_backfill(source, now=now)
     return source
 
 
@@ -138,7 +142,7 @@ def calendar_sources_refresh(
 
 
 def calendar_source_refresh_now(*, source: CalendarSource, actor, now: datetime | None = None) -> bool:
-    """"Refresh now" on the calendar tab (owners)."""
+    """ "Refresh now" on the calendar tab (owners)."""
     require(actor, Action.MANAGE_CALENDAR_SOURCES, source.location)
     return calendar_source_refresh(source=source, now=now)
 

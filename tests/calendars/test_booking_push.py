@@ -78,9 +78,10 @@ def test_a_booking_appears_moves_and_disappears(push_calendar, agent, lead, book
     services.appointment_reschedule(appointment=appointment, actor=tenant_a.owner, start=later)
     push_bookings()
     found = events(calendar)
-    assert list(found) == [push.event_uid(appointment_id)] and found[push.event_uid(appointment_id)].decoded(
-        "DTSTART"
-    ) == later
+    assert (
+        list(found) == [push.event_uid(appointment_id)]
+        and found[push.event_uid(appointment_id)].decoded("DTSTART") == later
+    )
     # Cancelled: removed.
     services.appointment_cancel(appointment=appointment, actor=tenant_a.owner)
     push_bookings()
@@ -119,3 +120,21 @@ def test_a_push_is_claimed_once(push_calendar, agent, lead, booking_location):
     assert push._claim(row.pk, now) is None  # leased to the first
     assert push.push_one(row.pk, now=now) is None
     assert push.push_one(row.pk, now=now + push.LEASE + dt.timedelta(seconds=1)) is True  # the lease ran out
+
+
+def test_a_calendar_marked_later_receives_the_upcoming_bookings(
+    clock, radicale, agent, lead, booking_location, tenant_a
+):
+    booked = book(agent, lead, local(booking_location, 3, 10))
+    calendar = radicale.new_calendar("bookings-backfill")
+    calendar_source_add(
+        location=booking_location,
+        actor=tenant_a.owner,
+        kind="caldav",
+        url=radicale.calendar_url("bookings-backfill"),
+        username=USER,
+        password=PASSWORD,
+        push_bookings=True,
+    )
+    push_bookings()
+    assert set(events(calendar)) == {push.event_uid(booked)}
