@@ -65,12 +65,16 @@ def is_booked_between(*, location_id: int, start: datetime, end: datetime, exclu
 
 
 def is_free_to_book(*, location: Location, start: datetime, end: datetime, meeting_type: str) -> bool:
-    """The agent can book this time directly: an offered meeting type, inside availability and
-    not booked — then there is nothing for the owner to resolve (seed 004)."""
+    """The agent can book this time directly: an offered meeting type, inside availability, not
+    booked and not held for a pending request — then there is nothing for the owner to resolve
+    (seed 004)."""
+    from .holds import active_holds
+
     return (
         meeting_type in location.meeting_types
         and within_availability(location=location, start=start, end=end, meeting_type=meeting_type)
         and not is_booked_between(location_id=location.pk, start=start, end=end)
+        and not active_holds(location_id=location.pk, start=start, end=end, now=timezone.now()).exists()
     )
 
 

@@ -70,3 +70,20 @@ def calendar_sources_action_center(context):
         .order_by("location__name", "id")[:20]
     )
     return {"failing_sources": failing, "multi": len({source.location_id for source in failing}) > 1}
+
+
+@register.simple_tag
+def slot_hold(item):
+    """The unexpired slot hold of a conflict or same-day request (its page says until when the
+    time is kept), or None — one query."""
+    from conflicts.models import Conflict
+
+    from ..models import Appointment
+
+    obj = getattr(item, "obj", item)
+    key = {"conflict_id": obj.pk} if isinstance(obj, Conflict) else {"same_day_request_id": obj.pk}
+    return (
+        Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__gt=timezone.now(), **key)
+        .select_related("location")
+        .first()
+    )

@@ -243,3 +243,29 @@ def test_twenty_concurrent_bookings_of_a_held_time_for_other_leads(tenant_a, age
     response = token_client(agent, "agent").post(BOOK, body(held_lead, start), format="json")
     assert response.status_code == 201 and response.json()["id"] == hold.pk
     assert list(Appointment.objects.filter(location=location).values_list("status", flat=True)) == ["booked"]
+
+
+def test_the_requests_page_says_until_when_its_time_is_held(clock, agent, booking_location, lead, tenant_a):
+    conflict = location_conflict(lead, local(booking_location, 2, 10), agent)
+    client = Client()
+    client.force_login(tenant_a.owner)
+    page = client.get(conflict.get_absolute_url()).content.decode()
+    assert 'data-testid="slot-hold"' in page and "no one else can book it until" in page
+    conflict_respond(conflict=conflict, actor=tenant_a.owner, decision="decline", channel="action_center")
+    assert 'data-testid="slot-hold"' not in client.get(conflict.get_absolute_url()).content.decode()
+
+
+def test_a_time_held_for_another_lead_is_a_real_schedule_conflict(clock, agent, booking_location, lead):
+    """Inside availability but held: not free to book, so a schedule conflict is raised (the
+    owner decides), holding nothing (the first request keeps the time)."""
+    first = location_conflict(lead, local(booking_location, 2, 10), agent)
+    other = LeadFactory(location=booking_location)
+    second = conflict_raise(
+        lead=other,
+        kind="schedule",
+        requested_start=local(booking_location, 2, 10),
+        requested_end=local(booking_location, 2, 11),
+        requested_meeting_type="phone",
+        raised_by=agent,
+    )
+    assert second.pk and hold_of(second) is None and hold_of(first) is not None
