@@ -4,7 +4,10 @@ is meant for the owner (shown when they save the source and in the Action Center
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 import caldav
 import requests
@@ -32,15 +35,47 @@ def http_url(url: str) -> str:
     return url
 
 
+MAX_REDIRECTS = 3
+
+
+def check_public(url: str) -> None:
+    """Refuse an address whose host is not on the public internet (loopback, private, link-local,
+    reserved: the portal's own network) unless CALENDAR_SOURCE_ALLOW_PRIVATE_HOSTS — an owner's
+    calendar address must not become a way to probe the servers around the portal."""
+    parts = urlsplit(http_url(url))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SourceError("Give the calendar's full https:// or webcal:// address.")
+    if settings.CALENDAR_SOURCE_ALLOW_PRIVATE_HOSTS:
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except (socket.gaierror, UnicodeError):
+        raise SourceError(f"No server named “{parts.hostname}” could be found: check the address.")
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            raise SourceError("This address is not on the public internet: give the calendar's public address.")
+
+
 def fetch_ics(url: str, *, etag: str = "", last_modified: str = "") -> IcsResponse:
-    """GET an ICS address with If-None-Match / If-Modified-Since; a 304 is `body=None`."""
+    """GET an ICS address with If-None-Match / If-Modified-Since; a 304 is `body=None`.
+    Redirects are followed by hand (at most MAX_REDIRECTS), each target checked like the address."""
     headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    target = http_url(url)
     try:
-        response = requests.get(http_url(url), headers=headers, timeout=settings.CALENDAR_SOURCE_TIMEOUT)
+        for _ in range(MAX_REDIRECTS + 1):
+            check_public(target)
+            response = requests.get(
+                target, headers=headers, timeout=settings.CALENDAR_SOURCE_TIMEOUT, allow_redirects=False
+            )
+            if not (response.is_redirect and response.headers.get("Location")):
+                break
+            target = urljoin(target, response.headers["Location"])
+        else:
+            raise SourceError("The calendar address redirects too many times.")
     except requests.RequestException as exc:
         raise SourceError(f"The calendar address could not be reached ({type(exc).__name__}).")
     if response.status_code == 304:
@@ -58,6 +93,7 @@ def fetch_ics(url: str, *, etag: str = "", last_modified: str = "") -> IcsRespon
 
 
 def _calendar(url: str, username: str, password: str) -> caldav.Calendar:
+    check_public(url)
     client = caldav.DAVClient(
         url=url, username=username or None, password=password or None, timeout=settings.CALENDAR_SOURCE_TIMEOUT
     )
@@ -65,6 +101,8 @@ def _calendar(url: str, username: str, password: str) -> caldav.Calendar:
 
 
 def _caldav_error(exc: Exception) -> SourceError:
+    if isinstance(exc, SourceError):
+        return exc
     if isinstance(exc, caldav_error.AuthorizationError):
         return SourceError("The CalDAV server refused the user name or app password.")
     if isinstance(exc, caldav_error.NotFoundError):

@@ -350,6 +350,9 @@ CALENDAR_SUFFICIENT_HOURS = int(env("CALENDAR_SUFFICIENT_HOURS", "20"))
 CALENDAR_CREDENTIALS_KEY = env("CALENDAR_CREDENTIALS_KEY", "")  # a Fernet key; default derived from SECRET_KEY
 CALENDAR_SOURCE_TIMEOUT = float(env("CALENDAR_SOURCE_TIMEOUT", "10"))
 CALENDAR_SOURCE_REFRESH_MINUTES = int(env("CALENDAR_SOURCE_REFRESH_MINUTES", "10"))
+# Owners type calendar addresses the server then fetches: by default only public hosts, so the
+# portal cannot be pointed at its own network (development and tests run local servers).
+CALENDAR_SOURCE_ALLOW_PRIVATE_HOSTS = env_bool("CALENDAR_SOURCE_ALLOW_PRIVATE_HOSTS", DEBUG or TESTING)
 HOLD_DAYS = int(env("HOLD_DAYS", "7"))
 CONFLICT_REMINDER_BUSINESS_HOURS = int(env("CONFLICT_REMINDER_BUSINESS_HOURS", "4"))
 # Caps per Location: one notification goes to every address and number on these lists.

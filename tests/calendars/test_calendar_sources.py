@@ -239,3 +239,51 @@ def test_booking_a_busy_time_needs_the_owners_approval(clock, agent, booking_loc
         (start + dt.timedelta(hours=3)).isoformat(),
     )
     assert token_client(agent).post("/api/v1/appointments/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/x.ics",
+        "webcal://localhost/basic.ics",
+        "https://10.1.2.3/cal.ics",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/cal.ics",
+    ],
+)
+def test_an_address_into_the_portals_own_network_is_refused(clock, booking_location, tenant_a, settings, url):
+    """Owners type addresses the server fetches: not the portal's own network (loopback, private,
+    link-local such as a cloud metadata service), for ICS and CalDAV alike."""
+    settings.CALENDAR_SOURCE_ALLOW_PRIVATE_HOSTS = False
+    for kind in ("ics", "caldav"):
+        with pytest.raises(ValidationError) as refused:
+            calendar_source_add(location=booking_location, actor=tenant_a.owner, kind=kind, url=url, password="x")
+        assert refused.value.message_dict["url"] == [
+            "This address is not on the public internet: give the calendar's public address."
+        ]
+    assert not CalendarSource.objects.exists()
+
+
+def test_a_redirect_into_the_portals_own_network_is_refused(monkeypatch, settings):
+    """The public address answering with a redirect to a private one is refused before it is followed."""
+    from calendars import remote
+
+    settings.CALENDAR_SOURCE_ALLOW_PRIVATE_HOSTS = False
+    fetched = []
+
+    class Redirect:
+        is_redirect, status_code = True, 302
+        headers = {"Location": "http://127.0.0.1:8000/admin/"}
+
+    def get(url, **kwargs):
+        fetched.append(url)
+        if len(fetched) > 1:
+            raise AssertionError("the private target was fetched")
+        return Redirect()
+
+    monkeypatch.setattr(remote.requests, "get", get)
+    monkeypatch.setattr(remote.socket, "getaddrinfo", lambda host, port: [(0, 0, 0, "", (
+        "127.0.0.1" if host == "127.0.0.1" else "93.184.216.34", port))])  # fmt: skip
+    with pytest.raises(remote.SourceError, match="not on the public internet"):
+        remote.fetch_ics("https://calendar.example.com/owner.ics")
+    assert fetched == ["https://calendar.example.com/owner.ics"]
