@@ -181,6 +181,7 @@ def seed(demo) -> None:
                 ),
             ]
         )
+        _hold_times([*conflicts, *requests], now)
         Callback.objects.bulk_create(
             [
                 Callback(
@@ -221,3 +222,16 @@ def seed(demo) -> None:
                 ),
             ]
         )
+
+
+def _hold_times(items, now) -> None:
+    """Waiting and answered requests hold their time, as conflict_raise / same_day_raise do
+    (calendars.holds); a demo time already booked simply holds nothing."""
+    from calendars.holds import hold_sync
+    from pronexis.errors import Refused
+
+    for item in items:
+        try:
+            hold_sync(item, now=now)
+        except Refused:
+            pass

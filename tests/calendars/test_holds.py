@@ -269,3 +269,17 @@ def test_a_time_held_for_another_lead_is_a_real_schedule_conflict(clock, agent, 
         raised_by=agent,
     )
     assert second.pk and hold_of(second) is None and hold_of(first) is not None
+
+
+def test_the_demo_requests_hold_their_times():
+    from accounts import demo as accounts_demo
+    from calendars import demo as calendars_demo
+    from conflicts import demo as conflicts_demo
+
+    seeded = accounts_demo.seed()
+    calendars_demo.seed(seeded)
+    conflicts_demo.seed(seeded)
+    held = Appointment.objects.filter(status="held")
+    assert held.filter(conflict__status="pending").exists()
+    assert held.filter(conflict__status="alternate_suggested").exists()
+    assert not held.filter(conflict__status__in=["declined", "closed"]).exists()
