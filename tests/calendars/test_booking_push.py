@@ -5,6 +5,7 @@ cancelled; with the server stopped bookings still succeed and sync once it is ba
 import datetime as dt
 
 import pytest
+from django.test import Client
 from icalendar import Calendar
 
 from calendars import push, services
@@ -90,7 +91,7 @@ def test_a_booking_appears_moves_and_disappears(push_calendar, agent, lead, book
 
 
 def test_with_the_server_stopped_bookings_succeed_and_sync_when_it_is_back(
-    push_calendar, radicale, agent, lead, booking_location, clock
+    push_calendar, radicale, agent, lead, booking_location, clock, tenant_a
 ):
     calendar, source = push_calendar
     radicale.stop()
@@ -102,6 +103,11 @@ def test_with_the_server_stopped_bookings_succeed_and_sync_when_it_is_back(
         assert push_bookings() == 0  # not due yet: backing off, not hammering the server
         second = book(agent, lead, local(booking_location, 5, 10))
         push_bookings()
+        # The owner learns it in the Action Center (bookings are not affected).
+        owner = Client()
+        owner.force_login(tenant_a.owner)
+        page = owner.get("/dashboard/").content.decode()
+        assert f"Bookings could not be put into your calendar “{source}”" in page
     finally:
         radicale.start()
     clock.shift(dt.timedelta(minutes=10))
@@ -109,6 +115,7 @@ def test_with_the_server_stopped_bookings_succeed_and_sync_when_it_is_back(
     assert set(events(calendar)) == {push.event_uid(first), push.event_uid(second)}
     assert not BookingPush.objects.filter(due_at__isnull=False).exists()
     assert set(BookingPush.objects.values_list("last_error", flat=True)) == {""}
+    assert "Bookings could not be put" not in owner.get("/dashboard/").content.decode()
 
 
 def test_a_push_is_claimed_once(push_calendar, agent, lead, booking_location):
