@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,6 +18,16 @@ from .normalize import normalize_login_identifier, normalize_postal_code
 from .permissions import Action, require
 
 INVITATION_SALT = "accounts.invitation"
+
+# The invitation e-mail goes through the outbox, one layer up (notifications): it registers its
+# sender at start-up (notifications.apps), so accounts imports no app above it.
+_invitation_senders: list[Callable[..., None]] = []
+
+
+def on_invitation_created(sender: Callable[..., None]) -> None:
+    """`sender(invitation=…, link=…)` is called in the invitation's transaction."""
+    if sender not in _invitation_senders:
+        _invitation_senders.append(sender)
 
 
 # --- Invitations ---------------------------------------------------------------------------
@@ -32,9 +43,8 @@ def invitation_create(*, location: Location, invited_by: User, email: str, role:
         )
         invitation = Invitation.objects.create(location=location, email=email, role=role, invited_by=invited_by)
         link = invitation_link(invitation)
-        from messaging.outbox import notify_invitation
-
-        notify_invitation(invitation=invitation, link=link)
+        for send in _invitation_senders:
+            send(invitation=invitation, link=link)
     return invitation, link
 
 

@@ -153,7 +153,7 @@ def lead_workspace(*, lead) -> LeadWorkspace:
     from conflicts.selectors import lead_requests
     from leads.selectors import lead_timeline
     from messaging.selectors import sms_thread
-    from messaging.services import number_opted_out
+    from notifications.optouts import number_opted_out
 
     requests = lead_requests(lead=lead)
     return LeadWorkspace(

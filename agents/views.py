@@ -36,9 +36,8 @@ from leads.services import (
     lead_conversion_blocker,
     lead_set_status,
 )
-from messaging.outbox import send_lead_sms
 from messaging.routing import PERIOD_WORDS, period_of, route_call_for_location
-from messaging.services import office_message_create
+from messaging.services import office_message_create, send_lead_sms
 from pronexis.errors import Refused
 from pronexis.idempotency import once_per_form_token
 from pronexis.web import error_text, safe_next

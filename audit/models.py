@@ -16,7 +16,7 @@ from accounts.models import ApiToken, Invitation, Location, Membership
 from calendars.models import Appointment, AvailabilityException, AvailabilityWindow
 from conflicts.models import Conflict, SameDayRequest
 from leads.models import Lead
-from messaging.models import SmsOptOut
+from notifications.models import SmsOptOut
 
 
 def _track(model, fields: list[str], name: str):

@@ -8,9 +8,9 @@
 - baseline: a plain HTTP client (requests.Session per thread, a thread pool of that size)
   posting the same form the Twilio client posts to the fake server;
 - Celery: that many `celery -A pronexis worker -c 1` processes on Redis db 9 with
-  `SMS_BACKEND=messaging.sms.TwilioBackend` and `TWILIO_API_BASE_URL` at the fake server; the
+  `SMS_BACKEND=notifications.sms.TwilioBackend` and `TWILIO_API_BASE_URL` at the fake server; the
   bench inserts `count` queued SMS Notification rows (the outbox) and publishes one
-  `messaging.tasks.send_notification` per row, timed from the first publish until every row is
+  `notifications.tasks.send_notification` per row, timed from the first publish until every row is
   `sent` (each task claims its row with a conditional UPDATE, calls the provider, records the
   result).
 
@@ -43,7 +43,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ["DEBUG"] = "0"
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-os.environ["SMS_BACKEND"] = "messaging.sms.TwilioBackend"
+os.environ["SMS_BACKEND"] = "notifications.sms.TwilioBackend"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 600
@@ -142,7 +142,7 @@ class Workers:
 
 
 def make_rows(location, count: int, prefix: str) -> list[int]:
-    from messaging.models import Notification
+    from notifications.models import Notification
 
     rows = [
         Notification(
@@ -164,13 +164,13 @@ def make_rows(location, count: int, prefix: str) -> list[int]:
 
 
 def sent(ids: list[int]) -> int:
-    from messaging.models import Notification
+    from notifications.models import Notification
 
     return Notification.objects.filter(id__in=ids, status__in=["sent", "delivered"]).count()
 
 
 def celery_run(url: str, location, workers: int) -> float:
-    from messaging.tasks import send_notification
+    from notifications.tasks import send_notification
 
     pool = Workers(workers, url)
     try:
@@ -208,7 +208,7 @@ def main() -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     fake = subprocess.Popen(
-        [sys.executable, "-m", "messaging.fake_twilio", "--port", str(port), "--delay", str(DELAY)],
+        [sys.executable, "-m", "notifications.fake_twilio", "--port", str(port), "--delay", str(DELAY)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     rows = []

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import SYSTEM, Action, require
-from messaging.outbox import notify_lead, notify_location
+from notifications.outbox import notify_lead, notify_location
 from pronexis.errors import Refused
 from pronexis.locks import lock
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import Action, require, roles_for
-from messaging.outbox import notify_email, notify_location
+from notifications.outbox import notify_email, notify_location
 from pronexis.errors import Refused
 from pronexis.locks import lock
 

@@ -27,6 +27,8 @@ from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 
+from notifications.receipts import webhook_receipt_first
+
 logger = logging.getLogger(__name__)
 
 UNSUPPORTED_SHAPE = (
@@ -49,8 +51,6 @@ class MailgunInboundView(MailgunInboundWebhookView):
             raise AnymailWebhookValidationFailure("Mailgun webhook timestamp outside the freshness window")
 
     def post(self, request, *args, **kwargs):
-        from messaging.services import webhook_receipt_first
-
         if request.content_type == "application/json" or "attachments" in request.POST:
             return HttpResponse(UNSUPPORTED_SHAPE, status=406, content_type="text/plain")
         with transaction.atomic():  # the token is spent only if the mail is acted on

@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class LeadsConfig(AppConfig):
     name = "leads"
+
+    def ready(self):
+        from notifications.optouts import on_opt_out_change
+
+        from .services import lead_copy_opt_out
+
+        on_opt_out_change(lead_copy_opt_out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -17,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.permissions import SYSTEM, Action, is_call_center, require
+from notifications.outbox import render_text
 from pronexis.errors import Refused
 from pronexis.locks import lock
 
@@ -579,12 +581,26 @@ def _sms_intro_applies(lead: Lead) -> bool:
     )
 
 
-def _send_sms_intro(lead: Lead) -> None:
-    from messaging import outbox
+# The intro text is threaded on the lead by messaging (a layer above leads): messaging registers
+# its sender at start-up (messaging.apps), so leads never imports it.
+_lead_texter: Callable[..., object] | None = None
 
+
+def register_lead_texter(send: Callable[..., object]) -> None:
+    """`send(lead=…, body=…, kind=…, idempotency_key=…)` texts a lead on its thread."""
+    global _lead_texter
+    _lead_texter = send
+
+
+def _send_sms_intro(lead: Lead) -> None:
     context = {"lead": lead, "location": lead.location}
-    body = outbox.render_text("messaging/sms/sms_intro.txt", context).strip()  # plain text: not HTML-escaped
-    outbox.send_lead_sms(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}")
+    body = render_text("notifications/sms/sms_intro.txt", context).strip()  # plain text: not HTML-escaped
+    _lead_texter(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}")
+
+
+def lead_copy_opt_out(number: str, opted_out: bool) -> None:
+    """A STOP/START recorded by notifications.optouts: leads with this phone follow it."""
+    Lead.objects.filter(phone=number).update(sms_opted_out=opted_out)
 
 
 def contact_sequence_step(*, lead_id: int) -> None:

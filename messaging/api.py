@@ -16,7 +16,7 @@ from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 from pronexis.moments import ApiDateTimeField
 
-from . import outbox, selectors, services
+from . import selectors, services
 from .models import OfficeMessage
 from .routing import CALLER_TYPES, NaiveTimeRefused, route_call_for_location
 
@@ -144,7 +144,7 @@ class LeadSmsThread(AgentAPIView):
         lead = self._lead(request, lead_id)
         data = SmsSendIn(data=request.data)
         data.is_valid(raise_exception=True)
-        message = outbox.send_lead_sms(lead=lead, body=data.validated_data["body"], sent_by=request.user)
+        message = services.send_lead_sms(lead=lead, body=data.validated_data["body"], sent_by=request.user)
         message.refresh_from_db()
         return Response(SmsMessageOut(message).data, status=status.HTTP_201_CREATED)
 

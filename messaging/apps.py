@@ -6,11 +6,13 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         from leads.sections import register_lead_section
+        from leads.services import register_lead_texter
 
-        from . import selectors
+        from . import selectors, services
 
         register_lead_section(
             "messaging/_lead_messaging.html",
             context=lambda request, lead: selectors.lead_messaging(lead=lead),
             order=30,
         )
+        register_lead_texter(services.send_lead_sms)

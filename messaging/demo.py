@@ -8,7 +8,9 @@ from datetime import datetime, time, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from .models import MessageRead, Notification, OfficeMessage, SmsMessage
+from notifications.models import Notification
+
+from .models import MessageRead, OfficeMessage, SmsMessage
 
 MESSAGES = [
     # (location key, caller, number, category, urgent, hours ago, read by owner, body)

@@ -11,6 +11,9 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from accounts.models import Membership
+from notifications.optouts import numbers_not_opted_out
+
 ANSWERING_ONLY = "answering_only"
 BUSINESS_HOURS_PLAN = "business_hours"
 TWENTY_FOUR_SEVEN = "twenty_four_seven"
@@ -252,10 +255,6 @@ def location_facts(location) -> dict:
     """The facts of a Location the routing decision needs (two queries at most: owners' phones,
     opt-outs). The distribution list is the numbers an SMS reminder reaches: one that texted
     STOP is left out (seed 001; DESIGN.md "Lead SMS": STOP honoured before every send)."""
-    from accounts.models import Membership
-
-    from .services import numbers_not_opted_out
-
     owner_numbers: list[str] = []
     if not (location.back_office or location.after_hours or location.mobile):
         owner_numbers = list(

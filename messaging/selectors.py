@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
+from notifications.models import Notification
+from notifications.selectors import failed_deliveries
 from pronexis.web import decode_cursor, encode_cursor
 
-from .models import MessageRead, Notification, OfficeMessage, SmsMessage
+from .models import MessageRead, OfficeMessage, SmsMessage
 
 PAGE_SIZE = 25
 
@@ -75,19 +76,9 @@ def unread_count(*, messages: QuerySet, user) -> int:
     return messages.exclude(reads__user=user).count()
 
 
-def deliveries_of(subject) -> QuerySet:
-    """The delivery history of one subject (every Notification about it), oldest first."""
-    content_type = ContentType.objects.get_for_model(subject)
-    return Notification.objects.filter(subject_type=content_type, subject_id=subject.pk).order_by("created_at", "id")
-
-
 def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dict:
     """Action Center entries of messaging (two queries): urgent messages this user has not read
     and failed deliveries (failed or undelivered) of the last 30 days, newest first."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     location_ids = locations_qs.values("id")
     urgent = list(
         with_read_state(OfficeMessage.objects.filter(location_id__in=location_ids, urgent=True), user)
@@ -95,15 +86,7 @@ def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dic
         .select_related("location")
         .order_by("-created_at", "-id")[:limit]
     )
-    failed = list(
-        Notification.objects.filter(
-            location_id__in=location_ids,
-            status__in=Notification.FAILED_STATUSES,
-            created_at__gte=timezone.now() - timedelta(days=30),
-        )
-        .select_related("location")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    failed = failed_deliveries(location_ids=location_ids, limit=limit)
     return {"urgent_messages": urgent, "failed_deliveries": failed}
 
 
@@ -115,8 +98,6 @@ def lead_messaging(*, lead, limit: int = 50) -> dict:
     """The lead page's messaging section (three queries): office messages about the lead, its
     SMS thread, and the deliveries of every notification about the lead or its appointments,
     conflicts, same-day requests and messages."""
-    from django.db.models import Subquery
-
     messages = list(OfficeMessage.objects.filter(lead=lead).order_by("-created_at", "-id")[:limit])
     texts = list(sms_thread(lead=lead).reverse()[:limit])[::-1]
     subjects = {

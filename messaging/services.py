@@ -1,8 +1,9 @@
-"""Messaging writes: office messages, read state, SMS opt-outs, inbound texts (DESIGN.md "Messaging")."""
+"""Messaging writes: office messages, read state, lead texts and inbound texts (DESIGN.md "Messaging")."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,99 +11,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import LocationPhoneNumber
-from accounts.normalize import normalize_phone
+from leads.models import Lead
+from leads.services import lead_record_contact, lead_set_status
+from notifications.models import Notification
+from notifications.optouts import keyword_of, number_opted_out, phone_or_none, sms_opt_out_set
+from notifications.outbox import location_sms_sender, notify_location, queue_notifications, sms_row
+from notifications.receipts import webhook_receipt_first
+from pronexis.errors import Refused
 
-from .cards import PAYMENT_REFUSAL, redact_card_numbers
-from .models import MessageRead, OfficeMessage, SmsMessage, SmsOptOut, WebhookReceipt
-from .outbox import notify_location
+from .cards import PAYMENT_REFUSAL, contains_card_number, redact_card_numbers
+from .models import MessageRead, OfficeMessage, SmsMessage
 
 logger = logging.getLogger(__name__)
 
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
-START_WORDS = {"START", "UNSTOP", "YES", "OPTIN"}
 BROADCAST_REPLY = (
     "This number does not accept replies. Please log in to the ProNexis Portal to read your messages, "
     "or call your ProNexis office line. Reply STOP to stop these texts."
 )
-
-
-def _phone(number: str) -> str | None:
-    """E.164, or None for a sender that is not a phone number (a short code, an alphanumeric
-    sender id): phone-number columns cannot even be queried with it."""
-    try:
-        return normalize_phone(number)
-    except ValidationError:
-        return None
-
-
-def _normalize(number: str) -> str:
-    return _phone(number) or number
-
-
-# --- webhook replays ---------------------------------------------------------------------
-def webhook_receipt_first(*, source: str, key: str) -> bool:
-    """True the first time a webhook delivery with this provider id is seen (a Twilio MessageSid,
-    a Mailgun token); False for a redelivery or a replay, which must change nothing. Call it in
-    the transaction that acts on the delivery: if acting fails, the receipt rolls back with it
-    and the provider's retry is acted on. A concurrent duplicate waits on the unique index."""
-    _, created = WebhookReceipt.objects.get_or_create(source=source, key=key)
-    return created
-
-
-TWILIO_RECEIPT_DAYS = 30  # Twilio redelivers within hours; a month is ample
-
-
-def webhook_receipts_prune(*, now=None) -> int:
-    """Forgets receipts no replay can use any more: a Mailgun token past the freshness window
-    is refused for its timestamp anyway."""
-    from datetime import timedelta
-
-    from django.db.models import Q
-
-    now = now or timezone.now()
-    stale = Q(source="mailgun", received_at__lt=now - timedelta(seconds=2 * settings.INBOUND_EMAIL_MAX_AGE)) | Q(
-        received_at__lt=now - timedelta(days=TWILIO_RECEIPT_DAYS)
-    )
-    return WebhookReceipt.objects.filter(stale).delete()[0]
-
-
-# --- opt-outs -----------------------------------------------------------------------------
-def number_opted_out(number: str) -> bool:
-    return SmsOptOut.objects.filter(number=_normalize(number), opted_out=True).exists()
-
-
-def numbers_not_opted_out(numbers) -> list[str]:
-    """The numbers that did not text STOP (one query), in their order — what a broadcast reaches."""
-    normalized = {number: _normalize(number) for number in dict.fromkeys(numbers)}
-    stopped = {
-        str(number)
-        for number in SmsOptOut.objects.filter(number__in=list(normalized.values()), opted_out=True).values_list(
-            "number", flat=True
-        )
-    }
-    return [number for number, e164 in normalized.items() if e164 not in stopped]
-
-
-def sms_opt_out_set(*, number: str, opted_out: bool) -> SmsOptOut:
-    """STOP/START (seed 001, CTIA keywords): recorded per number and honoured before every send;
-    leads with this phone get `sms_opted_out` too."""
-    from leads.models import Lead
-
-    number = _normalize(number)
-    record, _ = SmsOptOut.objects.update_or_create(
-        number=number, defaults={"opted_out": opted_out, "updated_at": timezone.now()}
-    )
-    Lead.objects.filter(phone=number).update(sms_opted_out=opted_out)
-    return record
-
-
-def keyword_of(body: str) -> str | None:
-    word = (body or "").strip().upper().rstrip(".!")
-    if word in STOP_WORDS:
-        return "stop"
-    if word in START_WORDS:
-        return "start"
-    return None
 
 
 # --- inbound texts ------------------------------------------------------------------------
@@ -125,10 +50,7 @@ def sms_inbound_receive(
       its MMS media, card numbers redacted first, threaded on the lead with that phone at that
       Location; a sender of a card number is told payment details are never taken by text.
     """
-    from leads.models import Lead
-    from leads.services import lead_record_contact
-
-    from_phone, to_phone = _phone(from_number), _phone(to_number)
+    from_phone, to_phone = phone_or_none(from_number), phone_or_none(to_number)
     with transaction.atomic():
         # Before acting: a redelivered STOP must not opt the number out again after a START.
         if not webhook_receipt_first(source="twilio-sms", key=message_sid):
@@ -140,7 +62,7 @@ def sms_inbound_receive(
             LocationPhoneNumber.objects.filter(number=to_phone).select_related("location").first() if to_phone else None
         )
         broadcast = settings.TWILIO_BROADCAST_SENDER
-        to_broadcast = to_phone is not None and to_phone == _phone(broadcast)
+        to_broadcast = to_phone is not None and to_phone == phone_or_none(broadcast)
         if to_broadcast or (line is None and messaging_service_sid and messaging_service_sid == broadcast):
             return None if keyword else BROADCAST_REPLY
         if line is None:
@@ -187,9 +109,6 @@ def office_message_create(
     """Seed 002 "When we take messages": the agent's message, e-mailed to the Location (with SMS
     reminders to the distribution list, seed 001); a message about a lead in process sets it
     `owner_action` (`messaged`) in the same transaction."""
-    from leads.models import Lead
-    from leads.services import lead_set_status
-
     if lead is not None and lead.location_id != location.pk:
         raise ValidationError({"lead": ["This lead belongs to another Location."]})
     with transaction.atomic():
@@ -214,7 +133,7 @@ def office_message_create(
             )
         notify_location(
             location=location,
-            kind="office_message",
+            kind=Notification.Kind.OFFICE_MESSAGE,
             subject=message,
             context={"message": message},
             idempotency_key=f"office_message:{message.pk}",
@@ -229,3 +148,59 @@ def message_mark_read(*, user, message: OfficeMessage) -> None:
 
 def message_mark_unread(*, user, message: OfficeMessage) -> None:
     MessageRead.objects.filter(user=user, message=message).delete()
+
+
+# --- lead texts ---------------------------------------------------------------------------
+def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None, idempotency_key: str | None = None):
+    """A text to a lead from the Location's SMS number (seed 001), threaded on the lead.
+
+    Refused (ValidationError on `body`, 400) when the text contains a card number; Refused (409)
+    when the Location has no texting number or the lead no phone. An opted-out lead gets a
+    `suppressed` row and no provider call. An empty `body` renders `notifications/sms/<kind>.txt`
+    (the contact sequence's `sms_intro`). Returns the SmsMessage (None when nothing can be sent
+    for the contact sequence's intro)."""
+    location = lead.location
+    sender = location_sms_sender(location) if location else ""
+    if not lead.phone or not sender:
+        if kind == "sms_intro":
+            return None
+        raise Refused(
+            "This lead cannot be texted: "
+            + ("no phone number." if not lead.phone else "the Location has no texting number.")
+        )
+    key = idempotency_key or f"lead-sms:{lead.pk}:{uuid.uuid4().hex}"
+    row = sms_row(
+        to=lead.phone,
+        kind=kind,
+        subject=lead,
+        location=location,
+        context={"lead": lead},
+        key=key,
+        sender=sender,
+        body=(body or "").strip() or None,
+    )
+    if contains_card_number(row.body):
+        raise ValidationError({"body": [PAYMENT_REFUSAL]})
+    opted_out = lead.sms_opted_out or number_opted_out(lead.phone)
+    with transaction.atomic():
+        if opted_out:
+            row.status = Notification.Status.SUPPRESSED
+            row.last_error = "The recipient texted STOP."
+            row.created_at = row.next_attempt_at = timezone.now()
+            Notification.objects.bulk_create([row], ignore_conflicts=True)
+        else:
+            queue_notifications([row])
+        notification = Notification.objects.get(idempotency_key=key)
+        message, _ = SmsMessage.objects.get_or_create(
+            notification=notification,
+            defaults=dict(
+                location=location,
+                lead=lead,
+                direction=SmsMessage.Direction.OUTBOUND,
+                body=notification.body,
+                from_number=sender,
+                to_number=lead.phone,
+                sent_by=sent_by,
+            ),
+        )
+    return message

@@ -1,4 +1,4 @@
-"""Portal pages and webhooks of messaging."""
+"""Portal pages and the inbound-text webhook of messaging."""
 
 from django.urls import path
 
@@ -10,16 +10,10 @@ urlpatterns = [
     path("messages/", views.inbox, name="messages_inbox"),
     path("messages/<int:message_id>/", views.message_detail, name="message_detail"),
     path("messages/<int:message_id>/unread/", views.message_mark_unread, name="message_mark_unread"),
-    path("n/<str:short_code>/", views.short_link, name="notification_short_link"),
     path("routing/", views.routing_simulator, name="routing_simulator"),
     path(
         "webhooks/twilio/sms/",
         refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_sms_webhook),
         name="twilio_sms_webhook",
-    ),
-    path(
-        "webhooks/twilio/status/",
-        refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_status_webhook),
-        name="twilio_status_webhook",
     ),
 ]

@@ -1,4 +1,4 @@
-"""Messaging pages: the inbox, a message's page, short links, the routing simulator, Twilio webhooks."""
+"""Messaging pages: the inbox, a message's page, the routing simulator, the inbound-text webhook."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.scoping import current_location, get_visible_or_404, newest_per_location, scope_to_current
+from notifications.selectors import deliveries_of
+from notifications.webhooks import MAX_NUMBER, twilio_media, twilio_request_valid, twilio_sid, twiml
 
 from . import selectors, services
-from .delivery import notification_record_status
 from .forms import InboxFilterForm, RoutingForm
-from .models import Notification, OfficeMessage
+from .models import OfficeMessage
 from .routing import route_call_for_location
-from .webhooks import MAX_NUMBER, twilio_media, twilio_request_valid, twilio_sid, twiml
 
 
 @require_GET
@@ -66,7 +66,7 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     context = {
         "message": message,
         "location": message.location,
-        "deliveries": list(selectors.deliveries_of(message)),
+        "deliveries": list(deliveries_of(message)),
     }
     return render(request, "messaging/message_detail.html", context)
 
@@ -77,16 +77,6 @@ def message_mark_unread(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_visible_or_404(request, OfficeMessage.objects.all(), pk=message_id)
     services.message_mark_unread(user=request.user, message=message)
     return redirect("messages_inbox")
-
-
-@require_GET
-@portal_view
-def short_link(request: HttpRequest, short_code: str) -> HttpResponse:
-    """`/n/<code>/` from an SMS: after login, straight to the notification's page."""
-    notification = get_visible_or_404(request, Notification.objects.all(), short_code=short_code)
-    if not notification.link.startswith("/"):
-        return redirect("dashboard")
-    return redirect(notification.link)
 
 
 @require_GET
@@ -106,7 +96,7 @@ def routing_simulator(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-# --- Twilio webhooks (no session; signature verified) --------------------------------------
+# --- Twilio webhook (no session; signature verified) --------------------------------------
 @csrf_exempt
 @require_POST
 def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
@@ -128,21 +118,3 @@ def twilio_sms_webhook(request: HttpRequest) -> HttpResponse:
         messaging_service_sid=data.get("MessagingServiceSid", ""),
     )
     return twiml(answer)
-
-
-@csrf_exempt
-@require_POST
-def twilio_status_webhook(request: HttpRequest) -> HttpResponse:
-    """Delivery receipts: delivered, undelivered, failed update the Notification row."""
-    if not twilio_request_valid(request):
-        return HttpResponseForbidden("Invalid Twilio signature.")
-    data = request.POST
-    sid = twilio_sid(data)
-    if sid is None:
-        return HttpResponse("MessageSid is required (letters and digits).", status=400)
-    notification_record_status(
-        provider_id=sid,
-        provider_status=data.get("MessageStatus") or data.get("SmsStatus") or "",
-        error_code=data.get("ErrorCode", ""),
-    )
-    return HttpResponse(status=204)

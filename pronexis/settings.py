@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "accounts",
+    "notifications",
     "leads",
     "calendars",
     "conflicts",
@@ -170,14 +171,14 @@ CELERY_TIMEZONE = "UTC"
 # Each task named here is the issue's: the owning app defines it in its tasks.py.
 CELERY_BEAT_SCHEDULE = {
     "run-due-contact-steps": {"task": "leads.tasks.run_due_contact_steps", "schedule": 60.0},
-    "sweep-stuck-notifications": {"task": "messaging.tasks.sweep_stuck_notifications", "schedule": 300.0},
+    "sweep-stuck-notifications": {"task": "notifications.tasks.sweep_stuck_notifications", "schedule": 300.0},
     "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
     "release-expired-holds": {"task": "calendars.tasks.release_expired_holds", "schedule": 60.0},
     "refresh-calendar-sources": {"task": "calendars.tasks.refresh_calendar_sources", "schedule": 60.0},
     "push-bookings": {"task": "calendars.tasks.push_bookings", "schedule": 60.0},
     "expire-same-day-requests": {"task": "conflicts.tasks.expire_same_day_requests", "schedule": 300.0},
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
-    "prune-webhook-receipts": {"task": "messaging.tasks.prune_webhook_receipts", "schedule": 3600.0},
+    "prune-webhook-receipts": {"task": "notifications.tasks.prune_webhook_receipts", "schedule": 3600.0},
     "purge-idempotency-keys": {"task": "accounts.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
 
@@ -255,7 +256,7 @@ INBOUND_EMAIL_PROVIDER = env("INBOUND_EMAIL_PROVIDER", "mailgun")
 INBOUND_EMAIL_MAX_AGE = int(env("INBOUND_EMAIL_MAX_AGE", "900"))
 ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env("MAILGUN_WEBHOOK_SIGNING_KEY", "dev-mailgun-signing-key")
 
-SMS_BACKEND = env("SMS_BACKEND", "messaging.sms.ConsoleBackend")
+SMS_BACKEND = env("SMS_BACKEND", "notifications.sms.ConsoleBackend")
 TWILIO_ACCOUNT_SID = env("TWILIO_ACCOUNT_SID", "AC00000000000000000000000000000000")
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", "dev-twilio-auth-token")
 TWILIO_API_BASE_URL = env("TWILIO_API_BASE_URL")  # e.g. the fake server in tests/benchmarks

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("calendars.urls")),
     path("", include("messaging.urls")),
+    path("", include("notifications.urls")),
     path("", include("agents.urls")),
     path("", include("portal.urls")),
     path("", include("audit.urls")),

@@ -78,9 +78,9 @@ def _celery_eager(request):
 
 @pytest.fixture(autouse=True)
 def _sms_locmem(settings):
-    """Texts go to messaging.sms.outbox (like django.core.mail.outbox), emptied per test."""
-    settings.SMS_BACKEND = "messaging.sms.LocmemBackend"
-    from messaging import sms
+    """Texts go to notifications.sms.outbox (like django.core.mail.outbox), emptied per test."""
+    settings.SMS_BACKEND = "notifications.sms.LocmemBackend"
+    from notifications import sms
 
     sms.outbox.clear()
     yield

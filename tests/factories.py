@@ -128,3 +128,4 @@ from .support_calendars import *  # noqa: E402,F401,F403
 from .support_conflicts import *  # noqa: E402,F401,F403
 from .support_leads import *  # noqa: E402,F401,F403
 from .support_messaging import *  # noqa: E402,F401,F403
+from .support_notifications import *  # noqa: E402,F401,F403

@@ -29,7 +29,7 @@ OBJECT_KWARGS: dict[str, Callable] = {
     "membership_id": lambda b: b.location.memberships.filter(role="viewer").first().pk,
 }
 
-for _app in ("leads", "calendars", "conflicts", "messaging", "agents"):
+for _app in ("notifications", "leads", "calendars", "conflicts", "messaging", "agents"):
     _support = __import__(f"tests.support_{_app}", fromlist=["ISOLATION_KWARGS"])
     OBJECT_KWARGS.update(_support.ISOLATION_KWARGS)
 
@@ -51,7 +51,7 @@ AGENT_ONLY_PREFIXES = ("agent/",)
 AGENT_ONLY_NAMES: set[str] = set().union(
     *(
         __import__(f"tests.support_{app}", fromlist=["x"]).AGENT_ONLY_URL_NAMES
-        for app in ("leads", "calendars", "conflicts", "messaging", "agents")
+        for app in ("notifications", "leads", "calendars", "conflicts", "messaging", "agents")
     )
 )
 

@@ -6,9 +6,9 @@ AGENT_ONLY_URL_NAMES: URL names only agents may use (portal users get 403 before
 
 import factory
 
-from messaging.models import Notification, OfficeMessage, SmsMessage
+from messaging.models import OfficeMessage, SmsMessage
 
-__all__ = ["NotificationFactory", "OfficeMessageFactory", "SmsMessageFactory"]
+__all__ = ["OfficeMessageFactory", "SmsMessageFactory"]
 
 
 class OfficeMessageFactory(factory.django.DjangoModelFactory):
@@ -21,19 +21,6 @@ class OfficeMessageFactory(factory.django.DjangoModelFactory):
     category = OfficeMessage.Category.EXISTING_CUSTOMER
     urgent = False
     body = "Please call back about tomorrow's visit."
-
-
-class NotificationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Notification
-
-    location = factory.SubFactory("tests.factories.LocationFactory")
-    kind = "office_message"
-    channel = Notification.Channel.SMS
-    recipient = factory.Sequence(lambda n: f"+1917666{n % 10000:04d}")
-    sender = "+18885550199"
-    body = factory.Sequence(lambda n: f"ProNexis test text {n}")
-    idempotency_key = factory.Sequence(lambda n: f"test-notification-{n}")
 
 
 class SmsMessageFactory(factory.django.DjangoModelFactory):
@@ -51,13 +38,8 @@ def _message_of(tenant) -> int:
     return OfficeMessageFactory(location=tenant.location).pk
 
 
-def _short_code_of(tenant) -> str:
-    return NotificationFactory(location=tenant.location).short_code
-
-
 ISOLATION_KWARGS: dict = {
     "message_id": _message_of,
-    "short_code": _short_code_of,
 }
 # lead_id is registered by the leads capability; the SMS thread API is agent-only.
 AGENT_ONLY_URL_NAMES: set = {"api_lead_sms", "api_messages_create", "api_calls_route"}

@@ -1229,7 +1229,7 @@ def test_agent_may_not_move_a_lead_to_test_lead_409_names_who(agent_api, tenant_
 
 
 def test_forced_booking_is_flagged_and_the_owner_notified(agent_api, booking):
-    from messaging.models import Notification
+    from notifications.models import Notification
 
     lead = LeadFactory(location=booking)
     evening = local(booking, 4, 20)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import ApiToken
-from messaging.webhooks import twilio_signature
+from notifications.webhooks import twilio_signature
 from tests.factories import make_agent
 from tests.support_leads import CallRecordFactory
 

@@ -18,8 +18,8 @@ from accounts.models import ApiToken, IdempotencyKey
 from calendars.models import Appointment
 from conflicts.models import Conflict, SameDayRequest
 from leads.models import Lead
-from messaging import sms
 from messaging.models import OfficeMessage, SmsMessage
+from notifications import sms
 from pronexis import idempotency
 from tests.conftest import session_api, token_client
 from tests.factories import LeadFactory, LocationPhoneNumberFactory, week_of_windows

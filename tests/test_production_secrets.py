@@ -131,8 +131,8 @@ def production_with_development_secrets(settings):
 
 @pytest.mark.django_db
 def test_a_stop_signed_with_the_development_token_is_refused(client, tenant_a, production_with_development_secrets):
-    from messaging.models import SmsOptOut
-    from messaging.webhooks import twilio_signature
+    from notifications.models import SmsOptOut
+    from notifications.webhooks import twilio_signature
 
     params = {"From": "+13475550001", "To": "+18885550199", "Body": "STOP", "MessageSid": "SM" + "1" * 32}
     for url in ("/webhooks/twilio/sms/", "/webhooks/twilio/status/"):
@@ -156,7 +156,7 @@ def test_a_reply_signed_with_the_development_key_is_refused(tenant_a, production
 
 @pytest.mark.django_db
 def test_webhooks_work_with_production_secrets(client, tenant_a, settings):
-    from messaging.webhooks import twilio_signature
+    from notifications.webhooks import twilio_signature
 
     settings.DEBUG, settings.TESTING = False, False
     settings.TWILIO_AUTH_TOKEN = PRODUCTION_ENV["TWILIO_AUTH_TOKEN"]

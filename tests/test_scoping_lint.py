@@ -9,7 +9,7 @@ from pathlib import Path
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "leads", "calendars", "conflicts", "messaging", "agents")
+APPS = ("accounts", "notifications", "leads", "calendars", "conflicts", "messaging", "agents")
 BARE_FETCH = re.compile(r"\b([A-Z]\w+)\.objects\.(get|filter)\(")
 
 

@@ -5,7 +5,7 @@ import django.contrib.postgres.indexes
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import messaging.models
+import notifications.models  # new_short_code moved with Notification
 from django.conf import settings
 from django.db import migrations, models
 
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('sender', models.CharField(blank=True, help_text='SMS: the From number or Messaging Service SID.', max_length=64)),
                 ('subject_id', models.PositiveBigIntegerField(blank=True, null=True)),
                 ('link', models.CharField(blank=True, help_text='The portal page of the subject.', max_length=500)),
-                ('short_code', models.CharField(default=messaging.models.new_short_code, max_length=12, unique=True)),
+                ('short_code', models.CharField(default=notifications.models.new_short_code, max_length=12, unique=True)),
                 ('title', models.CharField(blank=True, max_length=250, verbose_name='e-mail subject')),
                 ('body', models.TextField()),
                 ('html_body', models.TextField(blank=True)),

@@ -105,8 +105,8 @@ def test_the_settings_service_refuses_a_list_over_the_cap(tenant_a, settings):
 def test_a_list_stored_before_the_caps_is_not_fanned_out_in_full(tenant_a, django_capture_on_commit_callbacks):
     """A Location saved with 3,000 addresses before the cap (no clean() on a queryset update):
     one notification still queues at most the cap's e-mails and texts."""
-    from messaging import outbox
-    from messaging.models import Notification
+    from notifications import outbox
+    from notifications.models import Notification
     from tests.factories import OfficeMessageFactory
 
     Location.objects.filter(pk=tenant_a.location.pk).update(

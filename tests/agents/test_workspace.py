@@ -9,7 +9,8 @@ from django.utils import timezone
 from calendars.models import Appointment
 from conflicts.models import Callback, Conflict, SameDayRequest
 from messaging.models import OfficeMessage, SmsMessage
-from messaging.services import sms_inbound_receive, sms_opt_out_set
+from messaging.services import sms_inbound_receive
+from notifications.optouts import sms_opt_out_set
 from tests.factories import ConflictFactory, LeadFactory, SameDayRequestFactory
 
 pytestmark = pytest.mark.django_db

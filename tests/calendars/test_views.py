@@ -253,6 +253,6 @@ def test_notification_templates_show_local_time(tenant_a, booking_location):
     appointment = AppointmentFactory(location=booking_location, start=local(booking_location, 2, 15))
     context = {"appointment": appointment, "local_start": appointment.start.astimezone(booking_location.zone)}
     for kind in ("booking", "forced_booking", "cancellation", "client_confirmation", "client_reminder"):
-        text = render_to_string(f"messaging/email/{kind}.txt", context)
+        text = render_to_string(f"notifications/email/{kind}.txt", context)
         assert "3:00 PM" in text.splitlines()[0] or "3:00 PM" in text, kind
-        assert "3:00 PM" in render_to_string(f"messaging/sms/{kind}.txt", context) or kind == "cancellation"
+        assert "3:00 PM" in render_to_string(f"notifications/sms/{kind}.txt", context) or kind == "cancellation"

@@ -13,7 +13,7 @@ from django.test import Client
 
 from conflicts import links
 from conflicts.models import Callback, Conflict
-from messaging.models import Notification
+from notifications.models import Notification
 from tests.factories import ConflictFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.scoping import SESSION_KEY
 from conflicts.services import conflict_raise
-from messaging.models import Notification
+from notifications.models import Notification
 from tests.factories import ConflictFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 
 from conflicts.models import Conflict
 from conflicts.services import business_hours_between, conflicts_remind_unanswered
-from messaging.models import Notification
+from notifications.models import Notification
 from tests.factories import ConflictFactory
 
 NY = ZoneInfo("America/New_York")

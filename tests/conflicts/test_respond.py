@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from conflicts.models import Callback, Conflict
 from conflicts.services import conflict_raise, conflict_respond
-from messaging.models import Notification
+from notifications.models import Notification
 from pronexis.errors import Refused
 from tests.factories import ConflictFactory, LeadFactory
 

@@ -7,7 +7,7 @@ import pytest
 
 from conflicts import links
 from conflicts.services import conflict_reply_received
-from messaging.models import Notification
+from notifications.models import Notification
 from tests.factories import ConflictFactory
 
 pytestmark = pytest.mark.django_db

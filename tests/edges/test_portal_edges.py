@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from messaging.webhooks import twilio_signature
+from notifications.webhooks import twilio_signature
 from tests.factories import AppointmentFactory, LeadFactory, make_agent
 from tests.support_calendars import week_of_windows
 

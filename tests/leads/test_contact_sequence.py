@@ -24,7 +24,7 @@ def sent(monkeypatch):
     def fake_send_lead_sms(**kwargs):
         calls.append(kwargs)
 
-    monkeypatch.setattr("messaging.outbox.send_lead_sms", fake_send_lead_sms)
+    monkeypatch.setattr("leads.services._lead_texter", fake_send_lead_sms)
     return calls
 
 

@@ -1,13 +1,13 @@
 import pytest
 
-from messaging.fake_twilio import FakeTwilio
+from notifications.fake_twilio import FakeTwilio
 
 
 @pytest.fixture
 def fake_twilio(settings):
     """The fake Twilio server on a thread, with the real `twilio` backend pointed at it."""
     server = FakeTwilio.start()
-    settings.SMS_BACKEND = "messaging.sms.TwilioBackend"
+    settings.SMS_BACKEND = "notifications.sms.TwilioBackend"
     settings.TWILIO_API_BASE_URL = server.url
     yield server
     server.stop()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from messaging import sms
 from messaging.models import SmsMessage
+from notifications import sms
 from tests.conftest import session_api, token_client
 from tests.factories import LeadFactory, MembershipFactory, SmsMessageFactory
 
@@ -56,7 +56,7 @@ def test_location_without_texting_number_is_409(agent_api, tenant_a):
 
 
 def test_sms_intro_renders_the_intro_text(lead, django_capture_on_commit_callbacks):
-    from messaging.outbox import send_lead_sms
+    from messaging.services import send_lead_sms
 
     with django_capture_on_commit_callbacks(execute=True):
         message = send_lead_sms(lead=lead, kind="sms_intro", body="")

@@ -16,8 +16,8 @@ import redis
 from django.conf import settings
 from django.core import mail
 
-from messaging import delivery, outbox, sms
-from messaging.models import Notification
+from notifications import delivery, outbox, sms
+from notifications.models import Notification
 from tests.messaging.test_office_messages import payload
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from messaging.models import MessageRead, Notification, OfficeMessage, SmsMessage
+from messaging.models import MessageRead, OfficeMessage, SmsMessage
+from notifications.models import Notification
 
 
 @pytest.mark.django_db

@@ -7,9 +7,10 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from messaging import sms
-from messaging.models import MessageRead, Notification, OfficeMessage
+from messaging.models import MessageRead, OfficeMessage
 from messaging.selectors import action_center_items
+from notifications import sms
+from notifications.models import Notification
 from tests.conftest import session_api, token_client
 from tests.factories import LeadFactory, NotificationFactory, OfficeMessageFactory
 
@@ -86,7 +87,7 @@ def test_broker_unreachable_the_message_is_still_taken_and_the_sweep_sends_it(
 ):
     """The enqueue after commit fails (broker down): caught and logged; the rows wait in the
     outbox; once the broker is back the sweep sends each exactly once."""
-    from messaging import delivery
+    from notifications import delivery
     from pronexis.celery import app
 
     saved = (app.conf.broker_url, app.conf.broker_connection_retry)

@@ -9,8 +9,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from messaging import delivery, outbox, sms
-from messaging.models import Notification
+from notifications import delivery, outbox, sms
+from notifications.models import Notification
 from tests.factories import NotificationFactory, OfficeMessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +174,7 @@ def test_sweep_sends_queued_rows_whose_task_was_lost(tenant_a):
 
 
 def test_a_number_that_texted_stop_is_suppressed_without_a_provider_call(tenant_a, fake_twilio):
-    from messaging.services import sms_opt_out_set
+    from notifications.optouts import sms_opt_out_set
 
     row = NotificationFactory(location=tenant_a.location, recipient="+19175550777")
     sms_opt_out_set(number="+19175550777", opted_out=True)
@@ -186,7 +186,7 @@ def test_a_number_that_texted_stop_is_suppressed_without_a_provider_call(tenant_
 
 
 def test_enqueue_failure_is_logged_not_raised(tenant_a, monkeypatch, caplog):
-    from messaging import tasks
+    from notifications import tasks
 
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
@@ -239,7 +239,7 @@ def test_a_connection_that_never_opened_is_retried_not_unknown(tenant_a, setting
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    settings.SMS_BACKEND = "messaging.sms.TwilioBackend"
+    settings.SMS_BACKEND = "notifications.sms.TwilioBackend"
     settings.TWILIO_API_BASE_URL = f"http://127.0.0.1:{port}"  # nothing listens: the request never left
     row = NotificationFactory(location=tenant_a.location)
     assert delivery.notification_send(notification_id=row.pk) == "retry"
@@ -261,7 +261,7 @@ def test_reconciliation_does_not_take_the_id_of_an_earlier_row_with_the_same_tex
 
 
 def test_a_status_callback_for_an_unknown_row_waits_for_the_reconciliation(client, tenant_a, fake_twilio):
-    from messaging.webhooks import twilio_signature
+    from notifications.webhooks import twilio_signature
 
     row = NotificationFactory(location=tenant_a.location)
     sid = sms.get_backend().send(to=row.recipient, body=row.body, sender=row.sender)

@@ -1,6 +1,6 @@
 """Delivery rows in words an owner understands: kinds and provider errors."""
 
-from messaging.templatetags.messaging_tags import delivery_error, notification_kind
+from notifications.templatetags.notifications_tags import delivery_error, notification_kind
 
 
 def test_kinds_and_twilio_errors_in_plain_words():

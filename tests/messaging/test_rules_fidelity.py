@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from conflicts.services import conflict_respond
-from messaging.models import Notification
-from messaging.services import sms_opt_out_set
+from notifications.models import Notification
+from notifications.optouts import sms_opt_out_set
 from tests.factories import ConflictFactory, agent_client
 
 pytestmark = pytest.mark.django_db

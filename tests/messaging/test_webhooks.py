@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from messaging.models import Notification, SmsMessage, SmsOptOut
-from messaging.webhooks import twilio_signature
+from messaging.models import SmsMessage
+from notifications.models import Notification, SmsOptOut
+from notifications.webhooks import twilio_signature
 from tests.factories import LeadFactory, NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_card_numbers_are_redacted_before_storing_and_the_sender_is_told(client,
 def test_stop_then_a_send_is_suppressed_without_provider_call(
     client, lead, fake_twilio, django_capture_on_commit_callbacks
 ):
-    from messaging.outbox import send_lead_sms
+    from messaging.services import send_lead_sms
 
     post(client, SMS_URL, inbound(sid="SMstop", body="STOP"))
     lead.refresh_from_db()
@@ -119,7 +120,7 @@ def test_the_broadcast_number_does_not_accept_replies(client, brooklyn, settings
 
 
 def test_stop_and_start_to_the_broadcast_number_are_recorded_and_honoured(client, brooklyn, settings):
-    from messaging import delivery, sms
+    from notifications import delivery, sms
 
     number = brooklyn.sms_distribution_list[0]
     response = post(client, SMS_URL, inbound(from_=number, to=settings.TWILIO_BROADCAST_SENDER, body="Stop"))
@@ -144,7 +145,7 @@ def test_status_callback_updates_the_notification(client, tenant_a, twilio_statu
 def test_outbound_text_with_a_card_number_is_refused(lead):
     from django.core.exceptions import ValidationError
 
-    from messaging.outbox import send_lead_sms
+    from messaging.services import send_lead_sms
 
     with pytest.raises(ValidationError) as error:
         send_lead_sms(lead=lead, body="Your card 5555 5555 5555 4444 was charged")
@@ -153,7 +154,7 @@ def test_outbound_text_with_a_card_number_is_refused(lead):
 
 
 def test_a_status_callback_that_beats_the_sends_answer_is_not_lost(client, tenant_a, monkeypatch):
-    from messaging import delivery, sms
+    from notifications import delivery, sms
 
     row = NotificationFactory(location=tenant_a.location)
     send = sms.LocmemBackend.send
@@ -185,8 +186,8 @@ def test_receipts_are_forgotten_once_no_replay_can_use_them(settings):
 
     from django.utils import timezone
 
-    from messaging.models import WebhookReceipt
-    from messaging.tasks import prune_webhook_receipts
+    from notifications.models import WebhookReceipt
+    from notifications.tasks import prune_webhook_receipts
 
     now = timezone.now()
     for source, key, age in [

@@ -24,8 +24,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from messaging import delivery, outbox
-from messaging.models import Notification
+from notifications import delivery, outbox
+from notifications.models import Notification
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -68,14 +68,14 @@ def database_url() -> str:
 def fake_server(settings):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "messaging.fake_twilio", "--port", str(port), "--delay", "0.03"],
+        [sys.executable, "-m", "notifications.fake_twilio", "--port", str(port), "--delay", "0.03"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     wait_for(lambda: _reachable(url), 10, what="the fake Twilio server")
-    settings.SMS_BACKEND = "messaging.sms.TwilioBackend"
+    settings.SMS_BACKEND = "notifications.sms.TwilioBackend"
     settings.TWILIO_API_BASE_URL = url
     yield url
     process.kill()
@@ -129,7 +129,7 @@ class Worker:
             **os.environ,
             "DATABASE_URL": database_url(),
             "REDIS_URL": REDIS_URL,
-            "SMS_BACKEND": "messaging.sms.TwilioBackend",
+            "SMS_BACKEND": "notifications.sms.TwilioBackend",
             "TWILIO_API_BASE_URL": fake_url,
             "DEBUG": "1",
             "CONN_MAX_AGE": "0",

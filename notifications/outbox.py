@@ -2,14 +2,14 @@
 
 Callers pass a `kind`, the `subject` (the model instance the notification is about; its
 `get_absolute_url()` is the portal page the e-mail and SMS link to), a template context and an
-`idempotency_key` unique for this notification. Templates live with the capability that sends
-them: `templates/messaging/email/<kind>.txt` + `.html` (first line of the .txt = subject) and
-`templates/messaging/sms/<kind>.txt`. Templates get `subject`, `location`, `portal_url` (the
+`idempotency_key` unique for this notification. Each `Notification.Kind` has its templates here:
+`notifications/templates/notifications/email/<kind>.txt` + `.html` (first line of the .txt = subject)
+and `notifications/templates/notifications/sms/<kind>.txt`. Templates get `subject`, `location`, `portal_url` (the
 subject's page) and `short_url` (the `/n/<code>/` link) besides the caller's context.
 
 Every call writes `Notification` rows in the caller's transaction (bulk, `ON CONFLICT DO
 NOTHING` on the idempotency key: calling twice with the same key queues nothing new) and
-enqueues `messaging.tasks.send_notification` for each after commit. A broker that is down
+enqueues `notifications.tasks.send_notification` for each after commit. A broker that is down
 does not fail the caller: the rows wait in the outbox and the sweep sends them.
 """
 
@@ -20,20 +20,20 @@ import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
-from pronexis.errors import Refused
+from accounts.models import LocationPhoneNumber
 
-from .cards import PAYMENT_REFUSAL, contains_card_number
-from .models import Notification, SmsMessage, new_short_code
+from .models import Notification, new_short_code
+from .optouts import number_opted_out
 
 logger = logging.getLogger(__name__)
 
-SMS_REMINDER_KIND = "reminder"  # the generic SMS reminder of an e-mail (seed 001)
+SMS_REMINDER_KIND = Notification.Kind.REMINDER  # the generic SMS reminder of an e-mail (seed 001)
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -47,21 +47,21 @@ def render_text(template, context: dict) -> str:
 
 
 def _render_email(kind: str, context: dict) -> tuple[str, str, str]:
-    text = render_text(f"messaging/email/{kind}.txt", context)
+    text = render_text(f"notifications/email/{kind}.txt", context)
     subject, _, body = text.partition("\n")
-    html = render_to_string(f"messaging/email/{kind}.html", context)
+    html = render_to_string(f"notifications/email/{kind}.html", context)
     return subject.strip(), body.lstrip("\n"), html
 
 
 def _sms_template(kind: str):
     try:
-        return get_template(f"messaging/sms/{kind}.txt")
+        return get_template(f"notifications/sms/{kind}.txt")
     except TemplateDoesNotExist:
         return None
 
 
 def _render_sms(kind: str, context: dict) -> str:
-    template = _sms_template(kind) or get_template(f"messaging/sms/{SMS_REMINDER_KIND}.txt")
+    template = _sms_template(kind) or get_template(f"notifications/sms/{SMS_REMINDER_KIND}.txt")
     return " ".join(render_text(template, context).split())
 
 
@@ -110,7 +110,7 @@ def _email_row(*, to: str, kind: str, subject, location, context: dict, key: str
     )
 
 
-def _sms_row(*, to: str, kind: str, subject, location, context: dict, key: str, sender: str, body=None) -> Notification:
+def sms_row(*, to: str, kind: str, subject, location, context: dict, key: str, sender: str, body=None) -> Notification:
     code = new_short_code()
     if body is None:
         body = _render_sms(kind, _base_context(subject, location, context, code))
@@ -187,7 +187,7 @@ def _broadcast_rows(*, location, kind, subject, context, key) -> list[Notificati
     if not (location.sms_distribution_enabled and location.sms_distribution_list):
         return []
     return [
-        _sms_row(
+        sms_row(
             to=number,
             # The copy of an e-mail is of the e-mail's kind (a "conflict answered" text is one);
             # kinds without their own SMS text use the generic reminder wording (_render_sms).
@@ -227,10 +227,6 @@ def notify_location(*, location, kind: str, subject, context: dict, idempotency_
 
 def location_sms_sender(location) -> str:
     """The Location's SMS-capable number (lead texts come from it); '' when it has none."""
-    from django.db.models import Case, IntegerField, Value, When
-
-    from accounts.models import LocationPhoneNumber
-
     preference = Case(
         When(purpose="sms", then=Value(0)),
         When(purpose="main", then=Value(1)),
@@ -243,15 +239,13 @@ def location_sms_sender(location) -> str:
 
 def notify_lead(*, lead, kind: str, subject, context: dict, idempotency_key: str) -> None:
     """To the client: SMS when they have a mobile number and have not opted out, else e-mail."""
-    from .services import number_opted_out
-
     location = lead.location
     context = {"lead": lead, **context}
     rows: list[Notification] = []
     if lead.phone and not lead.sms_opted_out and not number_opted_out(lead.phone) and _sms_template(kind):
         sender = (location_sms_sender(location) if location else "") or settings.TWILIO_BROADCAST_SENDER
         rows.append(
-            _sms_row(
+            sms_row(
                 to=lead.phone,
                 kind=kind,
                 subject=subject,
@@ -281,68 +275,11 @@ def notify_email(*, to: str, kind: str, subject, context: dict, idempotency_key:
     queue_notifications([row])
 
 
-def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None, idempotency_key: str | None = None):
-    """A text to a lead from the Location's SMS number (seed 001), threaded on the lead.
-
-    Refused (ValidationError on `body`, 400) when the text contains a card number; Refused (409)
-    when the Location has no texting number or the lead no phone. An opted-out lead gets a
-    `suppressed` row and no provider call. An empty `body` renders `messaging/sms/<kind>.txt`
-    (the contact sequence's `sms_intro`). Returns the SmsMessage (None when nothing can be sent
-    for the contact sequence's intro)."""
-    from .services import number_opted_out
-
-    location = lead.location
-    sender = location_sms_sender(location) if location else ""
-    if not lead.phone or not sender:
-        if kind == "sms_intro":
-            return None
-        raise Refused(
-            "This lead cannot be texted: "
-            + ("no phone number." if not lead.phone else "the Location has no texting number.")
-        )
-    key = idempotency_key or f"lead-sms:{lead.pk}:{uuid.uuid4().hex}"
-    row = _sms_row(
-        to=lead.phone,
-        kind=kind,
-        subject=lead,
-        location=location,
-        context={"lead": lead},
-        key=key,
-        sender=sender,
-        body=(body or "").strip() or None,
-    )
-    if contains_card_number(row.body):
-        raise ValidationError({"body": [PAYMENT_REFUSAL]})
-    opted_out = lead.sms_opted_out or number_opted_out(lead.phone)
-    with transaction.atomic():
-        if opted_out:
-            row.status = Notification.Status.SUPPRESSED
-            row.last_error = "The recipient texted STOP."
-            row.created_at = row.next_attempt_at = timezone.now()
-            Notification.objects.bulk_create([row], ignore_conflicts=True)
-        else:
-            queue_notifications([row])
-        notification = Notification.objects.get(idempotency_key=key)
-        message, _ = SmsMessage.objects.get_or_create(
-            notification=notification,
-            defaults=dict(
-                location=location,
-                lead=lead,
-                direction=SmsMessage.Direction.OUTBOUND,
-                body=notification.body,
-                from_number=sender,
-                to_number=lead.phone,
-                sent_by=sent_by,
-            ),
-        )
-    return message
-
-
 def notify_invitation(*, invitation, link: str) -> None:
     """Team invitation, to the invitee."""
     row = _email_row(
         to=invitation.email,
-        kind="invitation",
+        kind=Notification.Kind.INVITATION,
         subject=None,
         location=invitation.location,
         context={"invitation": invitation, "link": link},

@@ -1,6 +1,6 @@
 """A small fake of Twilio's Messages API for tests and benchmarks (stdlib only).
 
-    python -m messaging.fake_twilio --port 8765 [--delay 0.01]
+    python -m notifications.fake_twilio --port 8765 [--delay 0.01]
 
 - `POST /2010-04-01/Accounts/<sid>/Messages.json` (To, From | MessagingServiceSid, Body,
   StatusCallback) → 201 with a message resource.

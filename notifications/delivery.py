@@ -25,6 +25,7 @@ from django.utils import timezone
 from pronexis.locks import lock
 
 from .models import Notification, StatusCallback
+from .optouts import number_opted_out
 from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
 
 logger = logging.getLogger(__name__)
@@ -76,8 +77,6 @@ def _finish(notification: Notification, **fields) -> None:
 
 
 def _send_sms(notification: Notification) -> str:
-    from .services import number_opted_out
-
     if number_opted_out(notification.recipient):
         _finish(notification, status=S.SUPPRESSED, last_error="The recipient texted STOP.")
         return S.SUPPRESSED

@@ -1,9 +1,9 @@
 """SMS backends, chosen by settings.SMS_BACKEND like Django's e-mail backends.
 
 - `TwilioBackend`: the real `twilio` client; `TWILIO_API_BASE_URL` points it at another API base
-  (the fake server of `messaging/fake_twilio.py` in tests and benchmarks).
+  (the fake server of `notifications/fake_twilio.py` in tests and benchmarks).
 - `ConsoleBackend`: prints the text (`make run`).
-- `LocmemBackend`: keeps the texts in `messaging.sms.outbox` (tests), like django.core.mail.outbox.
+- `LocmemBackend`: keeps the texts in `notifications.sms.outbox` (tests), like django.core.mail.outbox.
 
 `send()` returns the provider's message id, or raises `SmsTemporaryError` (429/503, or the
 request never left: retry later), `SmsPermanentError` (invalid number, opted out: final) or
@@ -208,8 +208,14 @@ def _classify(error) -> SmsError:
     return SmsPermanentError(text, code=code, status=status)
 
 
+LEGACY_PREFIX = "messaging.sms."  # SMS_BACKEND values written before the backends moved here
+
+
 def get_backend(path: str | None = None) -> BaseSmsBackend:
-    backend_class = import_string(path or settings.SMS_BACKEND)
+    path = path or settings.SMS_BACKEND
+    if path.startswith(LEGACY_PREFIX):  # a deployed environment keeps working unedited
+        path = "notifications.sms." + path.removeprefix(LEGACY_PREFIX)
+    backend_class = import_string(path)
     if issubclass(backend_class, TwilioBackend):
         # One client per process and configuration: its HTTP session keeps the connection to
         # Twilio alive between sends (a new client per text cost a TLS handshake each).

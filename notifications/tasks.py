@@ -1,21 +1,21 @@
-"""Celery tasks of messaging: ids in, a service call, idempotent by the claim's status guard."""
+"""Celery tasks of the outbox: ids in, a service call, idempotent by the claim's status guard."""
 
 from celery import shared_task
 
 from . import delivery
 
 
-@shared_task(name="messaging.tasks.send_notification", acks_late=True, ignore_result=True)
+@shared_task(name="notifications.tasks.send_notification", acks_late=True, ignore_result=True)
 def send_notification(notification_id: int) -> str:
     return delivery.notification_send(notification_id=notification_id)
 
 
-@shared_task(name="messaging.tasks.sweep_stuck_notifications", ignore_result=True)
+@shared_task(name="notifications.tasks.sweep_stuck_notifications", ignore_result=True)
 def sweep_stuck_notifications(sending_timeout: float | None = None, queued_grace: float | None = None) -> dict:
     return delivery.sweep_stuck_notifications(sending_timeout=sending_timeout, queued_grace=queued_grace)
 
 
-@shared_task(name="messaging.tasks.reconcile_notification", ignore_result=True)
+@shared_task(name="notifications.tasks.reconcile_notification", ignore_result=True)
 def reconcile_notification(notification_id: int) -> str:
     """An `unknown` text, after the grace: found at the provider → sent; not found → sent now."""
     from .outbox import enqueue
@@ -26,8 +26,8 @@ def reconcile_notification(notification_id: int) -> str:
     return outcome
 
 
-@shared_task(name="messaging.tasks.prune_webhook_receipts", ignore_result=True)
+@shared_task(name="notifications.tasks.prune_webhook_receipts", ignore_result=True)
 def prune_webhook_receipts() -> int:
-    from .services import webhook_receipts_prune
+    from .receipts import webhook_receipts_prune
 
     return webhook_receipts_prune()

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    """The outbox (e-mail and SMS), provider callbacks and opt-outs: the layer just above accounts."""
+
+    name = "notifications"
+
+    def ready(self):
+        from accounts.services import on_invitation_created
+
+        from .outbox import notify_invitation
+
+        on_invitation_created(notify_invitation)

@@ -1,0 +1,31 @@
+"""Outbox reads: one subject's delivery history, a Location's failed deliveries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import Notification
+
+
+def deliveries_of(subject) -> QuerySet:
+    """The delivery history of one subject (every Notification about it), oldest first."""
+    content_type = ContentType.objects.get_for_model(subject)
+    return Notification.objects.filter(subject_type=content_type, subject_id=subject.pk).order_by("created_at", "id")
+
+
+def failed_deliveries(*, location_ids, limit: int = 20, days: int = 30) -> list[Notification]:
+    """Failed or undelivered notifications of these Locations in the last `days` days, newest
+    first (one query): the Action Center's "failed deliveries"."""
+    return list(
+        Notification.objects.filter(
+            location_id__in=location_ids,
+            status__in=Notification.FAILED_STATUSES,
+            created_at__gte=timezone.now() - timedelta(days=days),
+        )
+        .select_related("location")
+        .order_by("-created_at", "-id")[:limit]
+    )

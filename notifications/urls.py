@@ -1,0 +1,16 @@
+"""Short links of texts and the Twilio status webhook."""
+
+from django.urls import path
+
+from pronexis.checks import refuses_development_secrets
+
+from . import views
+
+urlpatterns = [
+    path("n/<str:short_code>/", views.short_link, name="notification_short_link"),
+    path(
+        "webhooks/twilio/status/",
+        refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_status_webhook),
+        name="twilio_status_webhook",
+    ),
+]
