@@ -15,11 +15,12 @@ from rest_framework.views import APIView
 
 from accounts.models import Location
 from accounts.permissions import Action, require, require_call_center
+from leads.models import Lead
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 from pronexis.moments import ApiDateTimeField, api_moment
 
-from . import selectors, services
+from . import approvals, selectors, services
 from .models import Appointment
 
 MAX_SLOT_RANGE_DAYS = 62
@@ -127,9 +128,6 @@ class AppointmentCreate(APIView):
     def post(self, request):
         """Agents book (201); 400 outside availability without an approved conflict; 409 on overlap
         or a same-day start without an approved same-day request."""
-        from conflicts.models import Conflict, SameDayRequest
-        from leads.models import Lead
-
         require_call_center(request.user, "Only call-center agents book appointments.")
         data = BookIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -137,13 +135,11 @@ class AppointmentCreate(APIView):
         lead = get_object_or_404(Lead.objects.visible_to(request.user).select_related("location"), pk=values["lead"])
         conflict = same_day_request = None
         if values["conflict"] is not None:
-            conflict = Conflict.objects.visible_to(request.user).filter(pk=values["conflict"]).first()
+            conflict = approvals.conflict_visible(request.user, values["conflict"])
             if conflict is None:
                 raise ValidationError({"conflict": ["No such conflict."]})
         if values["same_day_request"] is not None:
-            same_day_request = (
-                SameDayRequest.objects.visible_to(request.user).filter(pk=values["same_day_request"]).first()
-            )
+            same_day_request = approvals.same_day_visible(request.user, values["same_day_request"])
             if same_day_request is None:
                 raise ValidationError({"same_day_request": ["No such same-day request."]})
         appointment = services.appointment_book(

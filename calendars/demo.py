@@ -14,6 +14,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from leads.models import Lead
+
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 
 BROOKLYN_WINDOWS = [(d, time(9), time(17), ["office", "client_home", "phone"]) for d in range(5)] + [
@@ -31,9 +33,6 @@ def _local(location, days: int, hour: int, minute: int = 0) -> datetime:
 
 
 def seed(demo) -> None:
-    from conflicts.models import SameDayRequest
-    from leads.models import Lead
-
     locations = demo.booking_locations
     if AvailabilityWindow.objects.filter(location__in=locations).exists():
         return
@@ -110,40 +109,6 @@ def seed(demo) -> None:
                         cancel_reason="The client changed plans." if status == "cancelled" else "",
                     )
                 )
-    # One forced booking with its approval: tomorrow 18:30 in Brooklyn, outside the 09–17
-    # window, approved by the owner as a same-day request.
-    forced_lead = Lead.objects.filter(location=demo.brooklyn, status="converted", test=False).last()
-    if forced_lead is not None:
-        start = _local(demo.brooklyn, 1, 18, 30)
-        request = SameDayRequest.objects.create(
-            location=demo.brooklyn,
-            lead=forced_lead,
-            requested_start=start,
-            requested_end=start + timedelta(hours=1),
-            meeting_type="client_home",
-            status=SameDayRequest.Status.APPROVED,
-            owner_notes="Fine, I can stay late.",
-            responded_by=demo.users.get("owner"),
-            responded_at=now - timedelta(minutes=40),
-            response_channel=SameDayRequest.Channel.PHONE,
-            raised_by=booker,
-            created_at=now - timedelta(hours=1),
-        )
-        rows.append(
-            Appointment(
-                location=demo.brooklyn,
-                lead=forced_lead,
-                start=start,
-                end=start + timedelta(hours=1),
-                meeting_type="client_home",
-                address=forced_lead.address,
-                status="booked",
-                forced=True,
-                booked_by=booker,
-                same_day_request=request,
-                created_at=now - timedelta(minutes=35),
-            )
-        )
     Appointment.objects.bulk_create(_without_overlaps(rows))
 
 

@@ -123,24 +123,26 @@ def claim_for_booking(
     return own
 
 
-def _expiry(item, start: datetime, now: datetime) -> datetime:
-    from conflicts.models import SameDayRequest
+def _is_conflict(item) -> bool:
+    """A conflict, not a same-day request: both are conflicts' rows, a layer up, told apart by
+    their model so that calendars never imports conflicts."""
+    return item._meta.model_name == "conflict"
 
-    if isinstance(item, SameDayRequest):
+
+def _expiry(item, start: datetime, now: datetime) -> datetime:
+    if not _is_conflict(item):
         return start
     return min(start, now + timedelta(days=settings.HOLD_DAYS))
 
 
 def _wanted(item) -> tuple[str, tuple[datetime, datetime, str] | None]:
     """What the request's state asks of its hold: ("place", interval), ("keep", None) or ("release", None)."""
-    from conflicts.models import Conflict
-
     if item.status == "pending":
-        meeting_type = item.requested_meeting_type if isinstance(item, Conflict) else item.meeting_type
+        meeting_type = item.requested_meeting_type if _is_conflict(item) else item.meeting_type
         return "place", (item.requested_start, item.requested_end, meeting_type)
     if item.status == "approved":
         return "keep", None
-    if isinstance(item, Conflict) and item.status == Conflict.Status.ALTERNATE_SUGGESTED and item.alternate_start:
+    if _is_conflict(item) and item.status == "alternate_suggested" and item.alternate_start:
         end = item.alternate_end or item.alternate_start + (item.requested_end - item.requested_start)
         return "place", (item.alternate_start, end, item.alternate_meeting_type or item.requested_meeting_type)
     return "release", None
@@ -151,10 +153,8 @@ def hold_sync(item, *, now: datetime | None = None) -> Appointment | None:
     docstring); returns the hold, if any. A time that cannot be held — booked, or held for
     another request — refuses a same-day request (Refused, 409) and leaves a conflict without a
     hold. Called inside the request's own transaction."""
-    from conflicts.models import Conflict
-
     now = now or timezone.now()
-    strict = not isinstance(item, Conflict)
+    strict = not _is_conflict(item)
 
     def taken_by(message: str) -> None:
         if strict:
@@ -162,7 +162,7 @@ def hold_sync(item, *, now: datetime | None = None) -> Appointment | None:
         if existing is not None:
             existing.delete()
 
-    key = {"conflict": item} if isinstance(item, Conflict) else {"same_day_request": item}
+    key = {"conflict": item} if _is_conflict(item) else {"same_day_request": item}
     action, interval = _wanted(item)
     with transaction.atomic():
         existing = lock(Appointment.objects.filter(status=HELD, **key)).first()

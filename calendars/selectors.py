@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 
+from . import approvals
 from . import slots as slot_search
 from .models import Appointment, AvailabilityException, AvailabilityWindow, BusyBlock, CalendarSource
 
@@ -246,92 +247,6 @@ def local_month_bounds(location: Location, year: int, month: int) -> tuple[datet
     return start, end
 
 
-@dataclass
-class MonthlyCount:
-    """DESIGN.md "Monthly appointment count" for one Location and local month (seed 004).
-
-    total = appointments (by booking time, forced and cancelled included, test leads excluded,
-    not from a conflict) + conflicts answered in the month (any answer, each once).
-    """
-
-    location: Location
-    year: int
-    month: int
-    appointments: list = field(default_factory=list)  # counted appointments, cancelled included
-    conflicts: list = field(default_factory=list)  # conflicts answered in the month
-
-    @property
-    def booked_count(self) -> int:
-        return len(self.appointments)
-
-    @property
-    def cancelled(self) -> list:
-        return [a for a in self.appointments if a.status == Appointment.Status.CANCELLED]
-
-    @property
-    def cancelled_count(self) -> int:
-        return len(self.cancelled)
-
-    @property
-    def forced_count(self) -> int:
-        return sum(1 for a in self.appointments if a.forced)
-
-    @property
-    def conflicts_count(self) -> int:
-        return len(self.conflicts)
-
-    @property
-    def total(self) -> int:
-        return self.booked_count + self.conflicts_count
-
-    @property
-    def label(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-
-def monthly_appointment_counts(*, locations, year: int, month: int) -> list[MonthlyCount]:
-    """The monthly count of several Locations, each in its own local month — three queries
-    (locations, appointments, conflicts) whatever the number of Locations or rows.
-
-    Test leads are left out of both parts: a test is never billed — captured with `test: true`
-    or moved to `test_lead` later (by staff, the owner or a manager).
-    """
-    from conflicts.models import Conflict
-
-    locations = list(locations)
-    if not locations:
-        return []
-    appointment_q, conflict_q = Q(pk__in=[]), Q(pk__in=[])
-    for location in locations:
-        start, end = local_month_bounds(location, year, month)
-        appointment_q |= Q(location=location, created_at__gte=start, created_at__lt=end)
-        conflict_q |= Q(location=location, responded_at__gte=start, responded_at__lt=end)
-    counts = {loc.pk: MonthlyCount(location=loc, year=year, month=month) for loc in locations}
-    appointments = (
-        Appointment.objects.appointments()
-        .filter(appointment_q, conflict__isnull=True, lead__test=False)
-        .exclude(lead__status="test_lead")
-        .select_related("lead")
-        .order_by("created_at", "id")
-    )
-    for appointment in appointments:
-        counts[appointment.location_id].appointments.append(appointment)
-    conflicts = (
-        Conflict.objects.filter(conflict_q, responded_at__isnull=False, lead__test=False)
-        .exclude(lead__status="test_lead")
-        .select_related("lead")
-        .order_by("responded_at", "id")
-    )
-    for conflict in conflicts:
-        counts[conflict.location_id].conflicts.append(conflict)
-    return [counts[loc.pk] for loc in locations]
-
-
-def monthly_appointment_count(*, location: Location, year: int, month: int) -> MonthlyCount:
-    """The monthly count of one Location and local month (see MonthlyCount)."""
-    return monthly_appointment_counts(locations=[location], year=year, month=month)[0]
-
-
 # --- the calendar tab ---------------------------------------------------------------------------
 @dataclass
 class CalendarEvent:
@@ -390,6 +305,4 @@ def calendar_availability(*, locations: list[Location], start: datetime, end: da
 
 def pending_for_calendar(*, locations_qs, start: datetime, end: datetime) -> list:
     """Pending conflicts and same-day requests (the conflicts capability), shown in red."""
-    from conflicts.selectors import pending_for_calendar as conflicts_pending
-
-    return list(conflicts_pending(locations_qs=locations_qs, start=start, end=end))
+    return approvals.pending_between(locations_qs=locations_qs, start=start, end=end)

@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import SYSTEM, Action, require
+from leads.selectors import lead_call_near
+from leads.services import lead_set_status
 from notifications.outbox import notify_lead, notify_location
 from pronexis.errors import Refused
 from pronexis.locks import lock
 
-from . import holds, push
+from . import approvals, holds, push
 from . import slots as slot_search
 from .models import Appointment, AvailabilityException, AvailabilityWindow
 from .selectors import is_booked_between, within_availability
@@ -114,8 +116,6 @@ def location_update_slot_settings(
 
 # --- booking -----------------------------------------------------------------------------------
 def _set_lead_status(lead, status: str, note: str) -> None:
-    from leads.services import lead_set_status
-
     if lead.status == status or lead.status == "test_lead":
         return
     lead_set_status(lead=lead, status=status, actor=SYSTEM, actor_kind="system", note=note)
@@ -123,46 +123,16 @@ def _set_lead_status(lead, status: str, note: str) -> None:
 
 def _approved_same_day_request(*, lead, start: datetime, end: datetime, given=None):
     """The lead's approved same-day request covering [start, end) (seed 000), or None."""
-    from conflicts.models import SameDayRequest
-
     if given is not None:
-        ok = (
-            given.lead_id == lead.pk
-            and given.status == SameDayRequest.Status.APPROVED
-            and given.requested_start <= start
-            and end <= given.requested_end
-        )
-        return given if ok else None
-    return (
-        SameDayRequest.objects.filter(
-            lead=lead, status=SameDayRequest.Status.APPROVED, requested_start__lte=start, requested_end__gte=end
-        )
-        .order_by("-responded_at")
-        .first()
-    )
-
-
-def _conflict_approves(conflict) -> tuple[datetime, datetime, str] | None:
-    """The (start, end, meeting type) the owner agreed to in a conflict (seed 004): the requested
-    one when approved, their own alternate when they suggested one; None otherwise."""
-    from conflicts.models import Conflict
-
-    if conflict.status == Conflict.Status.APPROVED:
-        return conflict.requested_start, conflict.requested_end, conflict.requested_meeting_type
-    if conflict.status == Conflict.Status.ALTERNATE_SUGGESTED and conflict.alternate_start:
-        return (
-            conflict.alternate_start,
-            conflict.alternate_end or conflict.alternate_start + (conflict.requested_end - conflict.requested_start),
-            conflict.alternate_meeting_type or conflict.requested_meeting_type,
-        )
-    return None
+        return given if given.approves(lead=lead, start=start, end=end) else None
+    return approvals.same_day_covering(lead=lead, start=start, end=end)
 
 
 def _check_conflict(conflict, lead, *, start: datetime, end: datetime, meeting_type: str) -> None:
     """A booking from a conflict is the time and meeting type the owner agreed to, nothing else."""
     if conflict.lead_id != lead.pk:
         raise ValidationError({"conflict": "That conflict is about another lead."})
-    agreed = _conflict_approves(conflict)
+    agreed = conflict.agreed_booking()
     if agreed is None:
         raise ValidationError({"conflict": f"That conflict is {conflict.get_status_display().lower()}, not approved."})
     agreed_start, agreed_end, agreed_type = agreed
@@ -182,7 +152,6 @@ def _check_call_at(lead, call_at: datetime, now: datetime) -> None:
     phone call"), so it must name a real call of this lead: not before the lead existed, not in
     the future, and — when more than 15 minutes ago — within 15 minutes of a call record of the
     lead's phone (DESIGN.md "Rules tightened"). Otherwise the same-day rule could be skipped."""
-    from leads.selectors import lead_call_near
 
     if call_at > now:
         raise ValidationError({"call_at": "The call cannot be in the future: give the time of the lead's call."})

@@ -25,6 +25,4 @@ urlpatterns = [
     ),
     path("calendar/appointments/<int:appointment_id>/status/", views.appointment_status, name="appointment_status"),
     path("calendar/<str:secret>.ics", views.calendar_feed, name="calendar_feed"),
-    path("reports/", views.reports, name="reports"),
-    path("reports/appointments.csv", views.reports_appointments_csv, name="reports_appointments_csv"),
 ]

@@ -27,10 +27,9 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.permissions import Action, can, location_ids_where, require
-from accounts.scoping import current_location, current_locations, get_visible_or_404
-from pronexis.csv_export import csv_writer
+from accounts.scoping import current_locations, get_visible_or_404
 from pronexis.errors import Refused
-from pronexis.moments import portal_day, portal_moment
+from pronexis.moments import portal_day
 from pronexis.web import error_text, refusal_status, safe_next
 
 from . import feeds, holds, selectors, services
@@ -396,138 +395,6 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     response["Cache-Control"] = "private, max-age=300"
     response["ETag"] = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     return get_conditional_response(request, etag=response["ETag"], response=response)
-
-
-# --- reports -------------------------------------------------------------------------------------
-def _report_month(request, locations) -> tuple[int, int]:
-    value = request.GET.get("month", "")
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        if 1 <= month <= 12 and 2000 <= year <= 2100:
-            return year, month
-    except ValueError:
-        pass
-    zone = locations[0].zone if locations else timezone.get_current_timezone()
-    today = timezone.now().astimezone(zone)
-    return today.year, today.month
-
-
-def _report_locations(request) -> list[Location]:
-    locations = list(current_locations(request).order_by("name"))
-    return locations
-
-
-@require_GET
-@portal_view
-def reports(request: HttpRequest) -> HttpResponse:
-    """Monthly appointment count (billing basis) per Location, call & recording lookup, leads by
-    status and source — owners, managers, viewers and brand users (read only)."""
-    locations = _report_locations(request)
-    year, month = _report_month(request, locations)
-    counts = selectors.monthly_appointment_counts(locations=locations, year=year, month=month)
-    context = {
-        "counts": counts,
-        "year": year,
-        "month": month,
-        "month_value": f"{year:04d}-{month:02d}",
-        "prev_month": f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}",
-        "next_month": f"{year + (month == 12):04d}-{month % 12 + 1:02d}",
-        "selected": request.GET.get("detail") == "1",
-    }
-    context.update(_leads_report(request, locations, year, month))
-    context.update(_call_lookup(request))
-    return render(request, "calendars/reports.html", context)
-
-
-def _leads_report(request, locations, year: int, month: int) -> dict:
-    from leads.selectors import leads_by_status_and_source
-
-    if not locations:
-        return {"leads_rows": []}
-    # Each Location in its own local month (DESIGN.md "Several locations").
-    months = [(loc.pk, *selectors.local_month_bounds(loc, year, month)) for loc in locations]
-    rows = leads_by_status_and_source(months=months)
-    return {"leads_rows": rows, "leads_total": sum(row["count"] for row in rows)}
-
-
-def _call_lookup(request) -> dict:
-    keys = {name: request.GET.get(name, "").strip() for name in ("caller", "called", "at")}
-    if not any(keys.values()):
-        return {"lookup": keys, "calls": None}
-    from leads.selectors import call_lookup
-
-    try:
-        at = None
-        if keys["at"]:
-            location = current_location(request)
-            zone = location.zone if location else timezone.get_current_timezone()
-            at = portal_moment(keys["at"], zone, "at")
-        calls = list(
-            call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)[:100]
-        )
-    except ValidationError as error:
-        return {"lookup": keys, "calls": None, "lookup_error": " ".join(error.messages)}
-    return {"lookup": keys, "calls": calls}
-
-
-@require_GET
-@portal_view
-def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
-    """The monthly count's rows as CSV: every counted appointment and answered conflict."""
-    locations = _report_locations(request)
-    year, month = _report_month(request, locations)
-    counts = selectors.monthly_appointment_counts(locations=locations, year=year, month=month)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="appointments-{year:04d}-{month:02d}.csv"'
-    writer = csv_writer(response)  # every cell neutralised against formula injection
-    writer.writerow(
-        [
-            "location",
-            "month",
-            "counted_as",
-            "id",
-            "lead",
-            "booked_or_answered_at_local",
-            "start_local",
-            "meeting_type",
-            "status",
-            "forced",
-        ]
-    )
-    for count in counts:
-        zone = count.location.zone
-        for a in count.appointments:
-            writer.writerow(
-                [
-                    count.location.name,
-                    count.label,
-                    "appointment",
-                    a.pk,
-                    str(a.lead),
-                    a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    a.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    a.meeting_type,
-                    a.status,
-                    "yes" if a.forced else "no",
-                ]
-            )
-        for c in count.conflicts:
-            writer.writerow(
-                [
-                    count.location.name,
-                    count.label,
-                    "conflict_answered",
-                    c.pk,
-                    str(c.lead),
-                    c.responded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    c.requested_start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    c.requested_meeting_type,
-                    c.status,
-                    "",
-                ]
-            )
-        writer.writerow([count.location.name, count.label, "total", "", "", "", "", "", "", count.total])
-    return response
 
 
 # --- the owner's own calendars (calendar sources) ---------------------------------------------

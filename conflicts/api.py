@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Location
 from accounts.permissions import Action, can, require_call_center
+from leads.models import Lead
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 from pronexis.moments import ApiDateTimeField
@@ -36,8 +37,6 @@ def _require_answer_role(user, location, *, agent_phone: bool = False) -> None:
 
 
 def _lead(user, lead_id):
-    from leads.models import Lead
-
     return get_object_or_404(Lead.objects.visible_to(user).select_related("location"), pk=lead_id)
 
 

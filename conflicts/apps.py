@@ -5,10 +5,24 @@ class ConflictsConfig(AppConfig):
     name = "conflicts"
 
     def ready(self):
+        # ready(): the app registry is loaded; this app registers itself with the layers below.
+        from calendars import approvals
         from leads.sections import register_lead_section
 
         from . import selectors, webhooks  # noqa: F401  (webhooks connects the anymail inbound receiver)
+        from .models import Conflict, SameDayRequest
 
         register_lead_section(
             "conflicts/_lead_requests.html", context=lambda request, lead: selectors.lead_requests(lead=lead), order=20
+        )
+        # Bookings rest on these approvals; calendars (a layer down) finds them through this.
+        approvals.register(
+            approvals.ApprovalFinders(
+                conflict_visible=lambda user, pk: Conflict.objects.visible_to(user).filter(pk=pk).first(),
+                same_day_visible=lambda user, pk: SameDayRequest.objects.visible_to(user).filter(pk=pk).first(),
+                same_day_covering=selectors.approved_same_day_covering,
+                pending_between=lambda locations_qs, start, end: selectors.pending_for_calendar(
+                    locations_qs=locations_qs, start=start, end=end
+                ),
+            )
         )

@@ -12,6 +12,10 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from calendars.models import Appointment
+from leads.models import Lead
+from leads.services import lead_counts_add
+
 from .models import Callback, Conflict, SameDayRequest
 
 CLIENTS = [
@@ -54,14 +58,49 @@ def _same_day_start(location, now: datetime) -> datetime:
 
 
 @transaction.atomic
-def seed(demo) -> None:
-    from leads.models import Lead
-    from leads.services import lead_counts_add
+def _forced_booking(demo, now) -> None:
+    """One forced booking with its approval: tomorrow 18:30 in Brooklyn, outside the 09–17
+    window, approved by the owner as a same-day request (seeded here, after calendars: the
+    approval is this app's row)."""
+    booker = demo.users.get("agent")
+    forced_lead = Lead.objects.filter(location=demo.brooklyn, status="converted", test=False).last()
+    if forced_lead is not None:
+        start = _local(demo.brooklyn, 1, 18, 30)
+        request = SameDayRequest.objects.create(
+            location=demo.brooklyn,
+            lead=forced_lead,
+            requested_start=start,
+            requested_end=start + timedelta(hours=1),
+            meeting_type="client_home",
+            status=SameDayRequest.Status.APPROVED,
+            owner_notes="Fine, I can stay late.",
+            responded_by=demo.users.get("owner"),
+            responded_at=now - timedelta(minutes=40),
+            response_channel=SameDayRequest.Channel.PHONE,
+            raised_by=booker,
+            created_at=now - timedelta(hours=1),
+        )
+        Appointment.objects.create(
+            location=demo.brooklyn,
+            lead=forced_lead,
+            start=start,
+            end=start + timedelta(hours=1),
+            meeting_type="client_home",
+            address=forced_lead.address,
+            status="booked",
+            forced=True,
+            booked_by=booker,
+            same_day_request=request,
+            created_at=now - timedelta(minutes=35),
+        )
 
+
+def seed(demo) -> None:
     locations = [demo.brooklyn, demo.denver]
     if Conflict.objects.filter(location__in=locations).exists():
         return
     now = timezone.now()
+    _forced_booking(demo, now)
     agent = demo.users.get("agent")
     owner = demo.users.get("owner")
     for index, location in enumerate(locations):

@@ -100,6 +100,20 @@ class Conflict(models.Model):
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
+    def agreed_booking(self):
+        """The (start, end, meeting type) the owner agreed to (seed 004): the requested one when
+        approved, their own alternate when they suggested one; None otherwise. A booking from
+        this conflict is that, nothing else (calendars.services)."""
+        if self.status == self.Status.APPROVED:
+            return self.requested_start, self.requested_end, self.requested_meeting_type
+        if self.status == self.Status.ALTERNATE_SUGGESTED and self.alternate_start:
+            return (
+                self.alternate_start,
+                self.alternate_end or self.alternate_start + (self.requested_end - self.requested_start),
+                self.alternate_meeting_type or self.requested_meeting_type,
+            )
+        return None
+
 
 class SameDayRequest(models.Model):
     """The owner's permission for an appointment within 24 h of the call (seed 000)."""
@@ -169,6 +183,15 @@ class SameDayRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+    def approves(self, *, lead, start, end) -> bool:
+        """An approved request of this lead whose window covers [start, end) (seed 000)."""
+        return (
+            self.lead_id == lead.pk
+            and self.status == self.Status.APPROVED
+            and self.requested_start <= start
+            and end <= self.requested_end
+        )
 
 
 class Callback(models.Model):

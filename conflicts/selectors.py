@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Location, Membership
 from accounts.permissions import Action, roles_for
+from calendars.models import Appointment
+from leads.models import Lead
 
 from .models import Callback, Conflict, SameDayRequest
 
@@ -138,6 +140,12 @@ def pending_items(*, locations_qs, limit: int = ACTION_CENTER_LIMIT, user=None) 
     return items
 
 
+def pending_counts_of(items: list[PendingItem]) -> dict[str, int]:
+    """The Action Center's counters from the items already read (no query)."""
+    conflicts = sum(1 for item in items if item.kind == "conflict")
+    return {"conflicts": conflicts, "same_day": len(items) - conflicts, "total": len(items)}
+
+
 def pending_counts(*, locations_qs) -> dict[str, int]:
     """The Action Center's counters — two queries (used after an answer, for the OOB update)."""
     conflicts = Conflict.objects.filter(location__in=locations_qs, status=Conflict.Status.PENDING).count()
@@ -160,6 +168,17 @@ def pending_for_calendar(*, locations_qs, start: dt.datetime, end: dt.datetime) 
     items = [PendingItem("conflict", c) for c in conflicts] + [PendingItem("same_day", r) for r in requests]
     items.sort(key=lambda item: (item.start, item.kind, item.pk))
     return items
+
+
+def approved_same_day_covering(lead, start: dt.datetime, end: dt.datetime) -> SameDayRequest | None:
+    """The lead's latest approved same-day request whose window covers [start, end) (seed 000)."""
+    return (
+        SameDayRequest.objects.filter(
+            lead=lead, status=SameDayRequest.Status.APPROVED, requested_start__lte=start, requested_end__gte=end
+        )
+        .order_by("-responded_at")
+        .first()
+    )
 
 
 def open_callbacks(*, user, location_id: int | None = None):
@@ -214,8 +233,6 @@ class MonthAtAGlance:
 def month_at_a_glance(*, locations_qs, now: dt.datetime | None = None) -> MonthAtAGlance:
     """This local month of each Location (its own zone) — three queries: leads by status,
     appointments this and last month, conflicts answered."""
-    from calendars.models import Appointment
-    from leads.models import Lead
 
     now = now or timezone.now()
     recent = now - dt.timedelta(days=63)  # an index-friendly bound; the local month is exact
@@ -291,8 +308,6 @@ class DailyChart:
 def daily_chart(*, locations_qs, zone, days: int = 90, now: dt.datetime | None = None) -> DailyChart:
     """Leads and appointments per local day (each row in its own Location's zone) over the last
     `days` days ending today in `zone` — two queries."""
-    from calendars.models import Appointment
-    from leads.models import Lead
 
     now = now or timezone.now()
     today = now.astimezone(zone).date()

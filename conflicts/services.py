@@ -15,8 +15,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Location
+from accounts.models import Location, Membership
 from accounts.permissions import Action, require, roles_for
+from calendars.selectors import is_booked_between, is_free_to_book
+from calendars.services import appointment_book
+from leads.models import Lead
+from leads.services import lead_conversion_blocker, lead_set_status
 from notifications.outbox import notify_email, notify_location
 from pronexis.errors import Refused
 from pronexis.locks import lock
@@ -114,7 +118,6 @@ def conflict_check_applies(
     "other than your preferred location" — and answering one is billed (line 6). So a schedule
     conflict for a free time inside availability, and a location conflict for a meeting type the
     Location offers, are refused (400) with what to do instead (DESIGN.md "Rules tightened")."""
-    from calendars.selectors import is_free_to_book
 
     if kind == Conflict.Kind.LOCATION and requested_meeting_type in location.meeting_types:
         label = MEETING_TYPES[requested_meeting_type].lower()
@@ -329,8 +332,6 @@ def same_day_blocker(*, lead, location: Location, start: dt.datetime, end: dt.da
     convert (DESIGN.md's transition table; seed 003: bad and test leads are not booked) and the
     time must not be booked already (DESIGN.md "Rules tightened")."""
     # Cross-app, at call time like this module's others (calendars imports conflicts too).
-    from calendars.selectors import is_booked_between
-    from leads.services import lead_conversion_blocker
 
     if blocker := lead_conversion_blocker(lead):
         return blocker
@@ -343,7 +344,6 @@ def same_day_close_if_impossible(*, request: SameDayRequest, now: dt.datetime | 
     """A pending request whose approval became impossible closes itself with the reason (shown on
     its page and to whoever tries to answer) instead of staying red for ever. When only the time
     was taken, the agents get a callback to offer the lead a later time. True when it closed."""
-    from leads.services import lead_conversion_blocker  # cross-app, at call time like this module's others
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -449,7 +449,6 @@ def same_day_respond(
     callback offers a later time, and its outcome sets the lead. First answer wins; an agent
     records an owner's phone answer with channel `phone`.
     """
-    from calendars.services import appointment_book
 
     now = now or timezone.now()
     # A role that may not answer is told so (403) whatever it sent (DESIGN.md "REST API").
@@ -573,7 +572,6 @@ def answer_link_item(link: links.AnswerLink):
 def sender_may_answer(*, location: Location, sender: str):
     """(allowed, user): an owner or manager of the Location, or one of its notification
     addresses (answered as that user when the address is a member's, else as the recipient)."""
-    from accounts.models import Membership
 
     sender = (sender or "").strip().lower()
     if not sender:
@@ -677,8 +675,6 @@ def callback_close(
     """DESIGN.md "Callback queue": the agent records the outcome, which closes the conflict or
     same-day request. Seed 000: after a declined same-day request the lead is either booked later
     (the booking already converted it) or refused → `not_converted` (reason refused)."""
-    from leads.models import Lead
-    from leads.services import lead_set_status
 
     now = now or timezone.now()
     with transaction.atomic():

@@ -5,7 +5,6 @@ from pronexis.checks import refuses_development_secrets
 from . import views, webhooks
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("conflicts/<int:conflict_id>/", views.conflict_detail, name="conflict_detail"),
     path("conflicts/<int:conflict_id>/respond/", views.conflict_respond, name="conflict_respond"),
     path("same-day/<int:same_day_id>/", views.same_day_detail, name="same_day_detail"),

@@ -1,6 +1,5 @@
-"""Portal pages of the conflicts capability: the dashboard (Action Center), answering conflicts
-and same-day requests (HTMX or a plain POST), the signed answer links.
-"""
+"""Portal pages of the conflicts capability: answering conflicts and same-day requests (HTMX or a
+plain POST) and the signed answer links. The dashboard that lists them is portal's."""
 
 from __future__ import annotations
 
@@ -11,17 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.permissions import Action, can
 from accounts.scoping import (
-    current_location,
     current_locations,
     get_visible_or_404,
-    newest_per_location,
 )
 from pronexis.errors import Refused
 from pronexis.moments import portal_moment
@@ -33,45 +29,6 @@ from .models import Conflict, SameDayRequest
 MEETING_TYPE_CHOICES = Location.MeetingType.choices
 # The portal pages an owner answers from; each answer records the one it came from.
 PORTAL_CHANNELS = ("action_center", "calendar")
-
-
-@portal_view
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The owner's home: the Action Center, this month at a glance, a 90-day chart, recent leads
-    and messages — a fixed number of queries whatever the number of pending items."""
-    from leads.models import Lead
-    from messaging.models import OfficeMessage
-
-    locations_qs = current_locations(request)
-    location = current_location(request)
-    items = selectors.pending_items(locations_qs=locations_qs, user=request.user)
-    zone = location.zone if location else timezone.get_current_timezone()
-    context = {
-        "items": items,
-        "counts": _counts_from(items),
-        "month": selectors.month_at_a_glance(locations_qs=locations_qs),
-        "chart": selectors.daily_chart(locations_qs=locations_qs, zone=zone),
-        "chart_zone": location.time_zone if location else "each Location's own zone",
-        # Each Location's newest rows in index order, merged (bench/README.md § 6).
-        "recent_leads": list(
-            newest_per_location(Lead.objects.all(), request, limit=5)
-            .select_related("location")
-            .order_by("-created_at", "-id")[:5]
-        ),
-        "recent_messages": list(
-            newest_per_location(OfficeMessage.objects.all(), request, limit=5)
-            .select_related("location")
-            .order_by("-created_at", "-id")[:5]
-        ),
-        "meeting_types": MEETING_TYPE_CHOICES,
-        "now": timezone.now(),
-    }
-    return render(request, "conflicts/dashboard.html", context)
-
-
-def _counts_from(items) -> dict[str, int]:
-    conflicts = sum(1 for item in items if item.kind == "conflict")
-    return {"conflicts": conflicts, "same_day": len(items) - conflicts, "total": len(items)}
 
 
 @portal_view

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from accounts.models import Brand
+
 from .models import CallRecord, CallTask, ContactStep, Lead, LeadStatusChange
 
 
@@ -60,7 +62,6 @@ class CallRecordAdmin(admin.ModelAdmin):
 
 def _add_contact_steps_to_brand_admin():
     """ContactStep inline on the Brand page, when accounts registered a Brand admin."""
-    from accounts.models import Brand
 
     brand_admin = admin.site._registry.get(Brand)
     if brand_admin is None:

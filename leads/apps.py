@@ -5,6 +5,7 @@ class LeadsConfig(AppConfig):
     name = "leads"
 
     def ready(self):
+        # ready(): the app registry is loaded; this app registers itself with the layers below.
         from notifications.optouts import on_opt_out_change
 
         from .services import lead_copy_opt_out

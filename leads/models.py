@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from accounts.fields import PhoneNumberField
 from accounts.models import TenantQuerySet
+from accounts.scoping import location_ids_with_role, sees_brand_only_rows, visible_brand_ids, visible_location_ids
 
 
 class LeadQuerySet(models.QuerySet):
     def visible_to(self, user) -> LeadQuerySet:
         """Leads of the user's visible Locations plus brand-only leads (no Location) of their brands."""
-        from accounts.scoping import sees_brand_only_rows, visible_brand_ids, visible_location_ids
 
         visible = Q(location_id__in=visible_location_ids(user))
         if sees_brand_only_rows(user):
@@ -30,8 +30,6 @@ class LeadQuerySet(models.QuerySet):
         return self.filter(visible)
 
     def editable_by(self, user, roles=("owner", "manager")) -> LeadQuerySet:
-        from accounts.scoping import location_ids_with_role
-
         return self.filter(location_id__in=location_ids_with_role(user, roles))
 
 

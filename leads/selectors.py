@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.normalize import normalize_phone
+from accounts.scoping import visible_brand_ids, visible_location_ids
 
 from .models import CallRecord, CallTask, Lead, LeadStatusChange, LeadStatusCount
 
@@ -20,7 +21,6 @@ def status_counts(*, user, location_id: int | None = None) -> dict[str, int]:
     `location_id` = the switcher's Location; None = every Location the user sees plus the
     brand-only leads of their brands (what `Lead.objects.visible_to` shows).
     """
-    from accounts.scoping import visible_brand_ids, visible_location_ids
 
     rows = LeadStatusCount.objects.all()
     if location_id:

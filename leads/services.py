@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import AreaPostalCode, LocationPhoneNumber
 from accounts.permissions import SYSTEM, Action, is_call_center, require
 from notifications.outbox import render_text
 from pronexis.errors import Refused
@@ -371,7 +372,6 @@ def _same_capture(existing: Lead, fingerprint: str, external_id: str) -> Lead:
 
 def lead_route(*, brand, postal_code: str):
     """The Location whose Area holds this normalized postal code within the brand (None = no area)."""
-    from accounts.models import AreaPostalCode
 
     if not postal_code:
         return None
@@ -504,7 +504,6 @@ def call_record_create(*, data: dict, user) -> tuple[CallRecord, bool]:
     `data`: validated input (numbers E.164, `started_at` aware, optional `lead` object).
     Without a lead, the call is linked to the newest lead of that Location with the caller's number.
     """
-    from accounts.models import LocationPhoneNumber
 
     provider_call_id = data["provider_call_id"]
     existing = CallRecord.objects.filter(provider_call_id=provider_call_id).first()

@@ -11,7 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Location
+from accounts.normalize import normalize_phone
 from accounts.permissions import is_call_center
+from leads.models import Lead
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 from pronexis.moments import ApiDateTimeField
@@ -66,8 +68,6 @@ class OfficeMessageIn(StrictSerializer):
     body = serializers.CharField()
 
     def validate_callback_number(self, value):
-        from accounts.normalize import normalize_phone
-
         return normalize_phone(value)
 
 
@@ -82,7 +82,6 @@ class OfficeMessageCreate(AgentAPIView):
         lead_id = values.pop("lead", None)
         lead = None
         if lead_id:
-            from leads.models import Lead
 
             lead = get_object_or_404(Lead.objects.visible_to(request.user), pk=lead_id)
         message = services.office_message_create(location=location, lead=lead, taken_by=request.user, **values)
@@ -115,8 +114,6 @@ class LeadSmsThread(AgentAPIView):
     """GET the lead's thread (one query after the lead); POST a text from the Location's number."""
 
     def _lead(self, request, lead_id):
-        from leads.models import Lead
-
         return get_object_or_404(Lead.objects.visible_to(request.user).select_related("location"), pk=lead_id)
 
     @extend_schema(

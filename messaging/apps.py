@@ -5,6 +5,7 @@ class MessagingConfig(AppConfig):
     name = "messaging"
 
     def ready(self):
+        # ready(): the app registry is loaded; this app registers itself with the layers below.
         from leads.sections import register_lead_section
         from leads.services import register_lead_texter
 

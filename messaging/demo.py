@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from leads.models import Lead
 from notifications.models import Notification
 
 from .models import MessageRead, OfficeMessage, SmsMessage
@@ -196,8 +197,6 @@ def seed(demo) -> None:
 
 
 def _seed_threads(demo, now) -> None:
-    from leads.models import Lead
-
     number = demo.brooklyn.phone_numbers.filter(sends_sms=True).values_list("number", flat=True).first()
     if not number:
         return

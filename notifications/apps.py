@@ -7,6 +7,7 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self):
+        # ready(): the app registry is loaded; this app registers itself with the layers below.
         from accounts.services import on_invitation_created
 
         from .outbox import notify_invitation

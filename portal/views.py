@@ -1,21 +1,72 @@
-"""The installable shell: web app manifest, service worker, offline page, and the live pulse
-every portal page polls for its badges and tab title."""
+"""Pages that compose several apps — the dashboard (Action Center), reports — and the installable shell:
+web app manifest, service worker, offline page, and the live pulse every portal page polls for
+its badges and tab title."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_GET, require_safe
 
 from accounts.decorators import portal_view
-from accounts.scoping import current_locations
+from accounts.models import Location
+from accounts.scoping import current_location, current_locations, newest_per_location
+from calendars.selectors import local_month_bounds
+from conflicts import selectors as conflict_selectors
+from conflicts.monthly_count import monthly_appointment_counts
+from conflicts.selectors import pending_counts_of
+from leads.models import Lead
+from leads.selectors import call_lookup, leads_by_status_and_source
+from messaging.models import OfficeMessage
+from messaging.selectors import action_center_items
+from pronexis.csv_export import csv_writer
+from pronexis.moments import portal_moment
 
 from . import selectors
+
+
+@portal_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The owner's home: the Action Center, this month at a glance, a 90-day chart, recent leads
+    and messages — a fixed number of queries whatever the number of pending items."""
+    locations_qs = current_locations(request)
+    location = current_location(request)
+    items = conflict_selectors.pending_items(locations_qs=locations_qs, user=request.user)
+    zone = location.zone if location else timezone.get_current_timezone()
+    context = {
+        "items": items,
+        "counts": pending_counts_of(items),
+        "month": conflict_selectors.month_at_a_glance(locations_qs=locations_qs),
+        "chart": conflict_selectors.daily_chart(locations_qs=locations_qs, zone=zone),
+        "chart_zone": location.time_zone if location else "each Location's own zone",
+        # Each Location's newest rows in index order, merged (bench/README.md § 6).
+        "recent_leads": list(
+            newest_per_location(Lead.objects.all(), request, limit=5)
+            .select_related("location")
+            .order_by("-created_at", "-id")[:5]
+        ),
+        "recent_messages": list(
+            newest_per_location(OfficeMessage.objects.all(), request, limit=5)
+            .select_related("location")
+            .order_by("-created_at", "-id")[:5]
+        ),
+        "messaging_items": action_center_items(user=request.user, locations_qs=locations_qs),
+        "meeting_types": Location.MeetingType.choices,
+        "now": timezone.now(),
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+def _counts_from(items) -> dict[str, int]:
+    conflicts = sum(1 for item in items if item.kind == "conflict")
+    return {"conflicts": conflicts, "same_day": len(items) - conflicts, "total": len(items)}
 
 
 @require_safe
@@ -82,4 +133,132 @@ def live(request: HttpRequest) -> HttpResponse:
     response["ETag"] = etag
     response["Cache-Control"] = "private, no-cache"
     patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+# --- reports: the monthly count (billing basis), leads by status and source, call lookup ------
+def _report_month(request, locations) -> tuple[int, int]:
+    value = request.GET.get("month", "")
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        if 1 <= month <= 12 and 2000 <= year <= 2100:
+            return year, month
+    except ValueError:
+        pass
+    zone = locations[0].zone if locations else timezone.get_current_timezone()
+    today = timezone.now().astimezone(zone)
+    return today.year, today.month
+
+
+def _report_locations(request) -> list[Location]:
+    locations = list(current_locations(request).order_by("name"))
+    return locations
+
+
+@require_GET
+@portal_view
+def reports(request: HttpRequest) -> HttpResponse:
+    """Monthly appointment count (billing basis) per Location, call & recording lookup, leads by
+    status and source — owners, managers, viewers and brand users (read only)."""
+    locations = _report_locations(request)
+    year, month = _report_month(request, locations)
+    counts = monthly_appointment_counts(locations=locations, year=year, month=month)
+    context = {
+        "counts": counts,
+        "year": year,
+        "month": month,
+        "month_value": f"{year:04d}-{month:02d}",
+        "prev_month": f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}",
+        "next_month": f"{year + (month == 12):04d}-{month % 12 + 1:02d}",
+        "selected": request.GET.get("detail") == "1",
+    }
+    context.update(_leads_report(request, locations, year, month))
+    context.update(_call_lookup(request))
+    return render(request, "portal/reports.html", context)
+
+
+def _leads_report(request, locations, year: int, month: int) -> dict:
+    if not locations:
+        return {"leads_rows": []}
+    # Each Location in its own local month (DESIGN.md "Several locations").
+    months = [(loc.pk, *local_month_bounds(loc, year, month)) for loc in locations]
+    rows = leads_by_status_and_source(months=months)
+    return {"leads_rows": rows, "leads_total": sum(row["count"] for row in rows)}
+
+
+def _call_lookup(request) -> dict:
+    keys = {name: request.GET.get(name, "").strip() for name in ("caller", "called", "at")}
+    if not any(keys.values()):
+        return {"lookup": keys, "calls": None}
+    try:
+        at = None
+        if keys["at"]:
+            location = current_location(request)
+            zone = location.zone if location else timezone.get_current_timezone()
+            at = portal_moment(keys["at"], zone, "at")
+        calls = list(
+            call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)[:100]
+        )
+    except ValidationError as error:
+        return {"lookup": keys, "calls": None, "lookup_error": " ".join(error.messages)}
+    return {"lookup": keys, "calls": calls}
+
+
+@require_GET
+@portal_view
+def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
+    """The monthly count's rows as CSV: every counted appointment and answered conflict."""
+    locations = _report_locations(request)
+    year, month = _report_month(request, locations)
+    counts = monthly_appointment_counts(locations=locations, year=year, month=month)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="appointments-{year:04d}-{month:02d}.csv"'
+    writer = csv_writer(response)  # every cell neutralised against formula injection
+    writer.writerow(
+        [
+            "location",
+            "month",
+            "counted_as",
+            "id",
+            "lead",
+            "booked_or_answered_at_local",
+            "start_local",
+            "meeting_type",
+            "status",
+            "forced",
+        ]
+    )
+    for count in counts:
+        zone = count.location.zone
+        for a in count.appointments:
+            writer.writerow(
+                [
+                    count.location.name,
+                    count.label,
+                    "appointment",
+                    a.pk,
+                    str(a.lead),
+                    a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    a.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    a.meeting_type,
+                    a.status,
+                    "yes" if a.forced else "no",
+                ]
+            )
+        for c in count.conflicts:
+            writer.writerow(
+                [
+                    count.location.name,
+                    count.label,
+                    "conflict_answered",
+                    c.pk,
+                    str(c.lead),
+                    c.responded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    c.requested_start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                    c.requested_meeting_type,
+                    c.status,
+                    "",
+                ]
+            )
+        writer.writerow([count.location.name, count.label, "total", "", "", "", "", "", "", count.total])
     return response

@@ -42,7 +42,7 @@ class AppImport:
     path: str  # relative to the repository
     line: int
     in_function: bool
-    commented: bool  # a comment on the import's line or the line above it
+    commented: bool  # a comment on the import's line or above its run of imports
 
 
 def _target_app(node: ast.AST) -> list[str]:
@@ -70,6 +70,19 @@ def _imports(tree: ast.AST):
     yield from walk(tree, False)
 
 
+def _commented(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or above the run of import lines it belongs to."""
+    if "#" in lines[lineno - 1]:
+        return True
+    for line in reversed(lines[: lineno - 1]):
+        text = line.strip()
+        if text.startswith("#"):
+            return True
+        if not (text.startswith(("from ", "import ", ")")) or text.endswith(",")):
+            return False
+    return False
+
+
 def app_imports(root: Path = ROOT) -> list[AppImport]:
     found = []
     for app in APPS:
@@ -82,9 +95,7 @@ def app_imports(root: Path = ROOT) -> list[AppImport]:
                 for target in _target_app(node):
                     if target == app:
                         continue
-                    here = lines[node.lineno - 1]
-                    above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
-                    commented = "#" in here or above.startswith("#")
+                    commented = _commented(lines, node.lineno)
                     found.append(
                         AppImport(app, target, str(path.relative_to(root)), node.lineno, in_function, commented)
                     )

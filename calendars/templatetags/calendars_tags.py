@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import Action, can, location_ids_where
+from accounts.templatetags.portal_format import in_zone
 
 from .. import selectors
 
@@ -40,7 +41,6 @@ def lead_appointments(context, lead):
 @register.filter
 def local_to(moment, location):
     """A UTC datetime in a Location's zone (a stored value the zone cannot hold: as it is)."""
-    from accounts.templatetags.portal_format import in_zone
 
     return in_zone(moment, location.zone) if moment and location else moment
 
@@ -86,12 +86,11 @@ def calendar_sources_action_center(context):
 def slot_hold(item):
     """The unexpired slot hold of a conflict or same-day request (its page says until when the
     time is kept), or None — one query."""
-    from conflicts.models import Conflict
-
     from ..models import Appointment
 
     obj = getattr(item, "obj", item)
-    key = {"conflict_id": obj.pk} if isinstance(obj, Conflict) else {"same_day_request_id": obj.pk}
+    # conflicts' rows (a layer up) told apart by model: calendars never imports conflicts
+    key = {"conflict_id": obj.pk} if obj._meta.model_name == "conflict" else {"same_day_request_id": obj.pk}
     return (
         Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__gt=timezone.now(), **key)
         .select_related("location")

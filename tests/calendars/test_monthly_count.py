@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from calendars.selectors import monthly_appointment_count
 from conflicts.models import Conflict
+from conflicts.monthly_count import monthly_appointment_count
 from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory, LocationFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from calendars.selectors import monthly_appointment_count
 from calendars.services import appointment_book
 from conflicts.models import Conflict
+from conflicts.monthly_count import monthly_appointment_count
 from leads.services import lead_set_status
 from tests.calendars.conftest import local
 from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory, LocationFactory, MembershipFactory

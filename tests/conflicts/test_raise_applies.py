@@ -12,8 +12,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from calendars.selectors import is_free_to_book, monthly_appointment_count
+from calendars.selectors import is_free_to_book
 from conflicts.models import Conflict
+from conflicts.monthly_count import monthly_appointment_count
 from tests.conftest import session_api
 from tests.factories import AppointmentFactory, ConflictFactory, LeadFactory, agent_client, week_of_windows
 
