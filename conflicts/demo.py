@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from calendars.holds import hold_sync
 from calendars.models import Appointment
 from leads.models import Lead
 from leads.services import lead_counts_add
@@ -266,7 +267,6 @@ def seed(demo) -> None:
 def _hold_times(items, now) -> None:
     """Waiting and answered requests hold their time, as conflict_raise / same_day_raise do
     (calendars.holds); a demo time already booked simply holds nothing."""
-    from calendars.holds import hold_sync
     from pronexis.errors import Refused
 
     for item in items:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Location, Membership
 from accounts.permissions import Action, require, roles_for
+from calendars.holds import hold_sync
 from calendars.selectors import is_booked_between, is_free_to_book
 from calendars.services import appointment_book
 from leads.models import Lead
@@ -37,8 +38,7 @@ MEETING_TYPES = dict(Location.MeetingType.choices)
 
 # --- helpers ---------------------------------------------------------------------------------
 def _sync_hold(item, now: dt.datetime, **kw) -> None:
-    """The request's slot hold follows its state (calendars.holds; at call time: calendars imports conflicts)."""
-    from calendars.holds import hold_sync
+    """The request's slot hold follows its state (calendars.holds)."""
 
     hold_sync(item, now=now, **kw)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import Action, can, location_ids_where
+from accounts.scoping import current_locations
 from accounts.templatetags.portal_format import in_zone
 
 from .. import selectors
@@ -57,7 +58,6 @@ def calendar_sources_action_center(context):
     """The Action Center's entry for the owner's own calendars that could not be read (with when
     each last worked) or could not receive bookings (they wait in the queue) — one query over
     the header switcher's Locations."""
-    from accounts.scoping import current_locations
 
     from ..models import CalendarSource
 

@@ -25,7 +25,7 @@ def restore_content_types(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0002_smsoptout_moved_to_notifications'),
+        ('audit', '0003_smsoptout_moved_to_notifications'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('messaging', '0002_outbox_unknown_callbacks_receipts_media'),
         ('notifications', '0001_initial'),

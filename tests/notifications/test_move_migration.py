@@ -4,10 +4,10 @@ migrated forward and every row is read back through the new app's models."""
 
 import pytest
 
-BEFORE = [("messaging", "0002_outbox_unknown_callbacks_receipts_media"), ("audit", "0001_initial")]
+BEFORE = [("messaging", "0002_outbox_unknown_callbacks_receipts_media"), ("audit", "0002_appointment_held_status")]
 AFTER = [
     ("notifications", "0001_initial"),
-    ("audit", "0002_smsoptout_moved_to_notifications"),
+    ("audit", "0003_smsoptout_moved_to_notifications"),
     ("messaging", "0003_outbox_moved_to_notifications"),
 ]
 
