@@ -36,8 +36,16 @@ class PasswordStepLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     authentication_form = LoginForm
 
+    def get_default_redirect_url(self):
+        """Agents land on their console, everyone else on the dashboard (a `next` still wins)."""
+        user = getattr(self, "signing_in", None) or self.request.user
+        if getattr(user, "is_authenticated", False) and user.is_agent and not user.is_staff:
+            return reverse("agent_home")
+        return super().get_default_redirect_url()
+
     def form_valid(self, form):
         user = form.get_user()
+        self.signing_in = user
         if two_factor.confirmed_device(user) is None:
             return super().form_valid(form)
         two_factor.pending_login_start(self.request, user, self.get_success_url())

@@ -56,7 +56,7 @@ class LocationSearchForm(forms.Form):
         label="Number called, postal code or name",
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "autocomplete": "off", "data-finder": True}),
     )
     brand = forms.ModelChoiceField(queryset=Brand.objects.none(), required=False, empty_label="Any brand")
 
@@ -89,7 +89,7 @@ class LeadForm(LocationForm):
     address = forms.CharField(label="Service address", max_length=250, required=False)
     postal_code = forms.CharField(max_length=12, required=False)
     service = forms.ChoiceField(required=False)
-    notes = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(required=False, max_length=5000)
     create_anyway = forms.BooleanField(
         label="Create it anyway (it will be recorded as a duplicate)", required=False, widget=forms.CheckboxInput
     )
@@ -132,7 +132,7 @@ class SlotSearchForm(LocationForm):
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot_from"].initial = today
-        self.fields["slot_type"].choices = [("", "Any offered type")] + [
+        self.fields["slot_type"].choices = [
             (value, label) for value, label in MEETING_TYPES if value in self.location.meeting_types
         ]
 
@@ -286,6 +286,20 @@ class OfficeMessageForm(forms.Form):
     def clean_callback_number(self):
         return normalize_phone(self.cleaned_data["callback_number"])
 
+    @classmethod
+    def about(cls, lead, data=None) -> OfficeMessageForm:
+        """A message about a lead starts from the lead's name and number."""
+        initial = (
+            {"lead": lead.pk, "caller_name": lead.full_name, "callback_number": lead.phone, "category": "lead"}
+            if lead is not None
+            else {}
+        )
+        return cls(data, initial=initial)
+
+    def message(self) -> dict:
+        fields = ("caller_name", "callback_number", "category", "urgent", "body")
+        return {name: self.cleaned_data[name] for name in fields}
+
 
 # --- queues ------------------------------------------------------------------------------------
 class CallbackCloseForm(forms.Form):
@@ -295,9 +309,13 @@ class CallbackCloseForm(forms.Form):
     def __init__(self, *args, outcomes, **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(Callback.Outcome.choices)
-        self.fields["outcome"].choices = [(value, labels.get(value, value)) for value in outcomes]
+        # No default: the agent chooses what happened on the call (a preselected "Booked" was
+        # recorded by mistake).
+        self.fields["outcome"].choices = [("", "Choose the outcome…")] + [
+            (value, labels.get(value, value)) for value in outcomes
+        ]
 
 
 class CallOutcomeForm(LocationForm):
-    outcome = forms.ChoiceField(label="Outcome", choices=CallTask.Outcome.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=[("", "Choose the outcome…"), *CallTask.Outcome.choices])
     callback_at = LocalDateTimeField(label="Call back at (local time)", required=False)

@@ -164,3 +164,27 @@ def lead_workspace(*, lead) -> LeadWorkspace:
         sms=list(sms_thread(lead=lead)),
         sms_opted_out=bool(lead.sms_opted_out or (lead.phone and number_opted_out(lead.phone))),
     )
+
+
+@dataclass
+class OpenState:
+    is_open: bool
+    words: str
+
+
+def open_state(location: Location, local_now) -> OpenState:
+    """Open or closed now, in the words an agent tells a caller (DESIGN.md routing periods)."""
+    from messaging.routing import PERIOD_WORDS, period_of
+
+    period = period_of(local_now)
+    if not location.takes_bookings:
+        return OpenState(False, "Answering service only: take a message")
+    if location.plan == Location.Plan.TWENTY_FOUR_SEVEN:
+        if period == "night":
+            return OpenState(False, "Closed now (night): take a message, emergencies included")
+        if period == "business_hours":
+            return OpenState(True, "Open now: business hours")
+        return OpenState(True, f"Open now ({PERIOD_WORDS[period]}): only emergencies are transferred")
+    if period == "business_hours":
+        return OpenState(True, "Open now: business hours (Mon–Fri 9:00–17:00)")
+    return OpenState(False, f"Closed now ({PERIOD_WORDS[period]})")

@@ -21,22 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MONDAY_10_30 = "2030-03-04T10:30"  # a Monday in business hours (the Location's local time)
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        yield browser
-        browser.close()
-
-
 def login(browser, live_server, user, width=1200):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
@@ -93,7 +77,7 @@ def test_new_lead_in_business_hours_is_booked_and_the_owner_sees_it(browser, liv
     assert "America/New_York" in page.content()
 
     route(page, at=MONDAY_10_30, caller_type="lead")
-    page.wait_for_selector("[data-testid=routing-action]:text-is('book')")
+    page.wait_for_selector("[data-testid=routing-action][data-action=book]")
 
     page.fill("#id_first_name", "Ada")
     page.fill("#id_last_name", "Byron")
@@ -106,9 +90,10 @@ def test_new_lead_in_business_hours_is_booked_and_the_owner_sees_it(browser, liv
     tuesday = upcoming(bookable, 1)
     page.fill("#slots_slot_from", tuesday.isoformat())
     page.fill("#slots_slot_days", "1")
-    page.get_by_role("button", name="Search slots").click()
-    label = f"Book {tuesday:%a %b} {tuesday.day}, 10:00 · office"
-    page.get_by_role("button", name=label).click()  # waits for the HTMX search results
+    page.get_by_role("button", name="Show slots").click()
+    page.get_by_role("link", name=f"{tuesday:%A, %B} {tuesday.day}, 10:00, in the office").click()
+    assert page.locator("#book_address").input_value() == "1 Main Street, Brooklyn NY"
+    page.get_by_role("button", name="Confirm the booking").click()
     page.wait_for_selector("[data-testid=lead-status]:text-is('Converted')")
     appointment = Appointment.objects.get()
     local_start = appointment.start.astimezone(bookable.zone)
@@ -127,10 +112,11 @@ def test_existing_customer_within_24_hours_is_transferred_back_office_first(brow
     page = login(browser, live_server, agent, width=375)
     page.goto(f"{live_server.url}/agent/locations/{location.pk}/")
     route(page, at=MONDAY_10_30, caller_type="existing_customer", tick=["needed_within_24h"])
-    page.wait_for_selector("[data-testid=routing-action]:text-is('transfer')")
-    steps = page.locator("[data-testid=routing-steps] li")
-    assert location.back_office in steps.nth(0).inner_text() and "back_office" in steps.nth(0).inner_text()
-    assert "mobile" in page.locator("[data-testid=routing-steps]").inner_text()
+    page.wait_for_selector("[data-testid=routing-action][data-action=transfer]")
+    first = page.locator("[data-testid=routing-steps] li").nth(0)
+    assert first.inner_text().startswith("Call Back office (212) 555-")
+    assert first.locator("a").get_attribute("href") == f"tel:{location.back_office}"
+    assert "Mobile" in page.locator("[data-testid=routing-steps]").inner_text()
     # 375 px: nothing wider than the viewport.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert page.errors == []
@@ -144,7 +130,8 @@ def test_routing_works_without_javascript(browser, live_server, agent, tenant_a)
     page.goto(f"{live_server.url}/agent/locations/{location.pk}/")
     route(page, at=MONDAY_10_30, caller_type="existing_customer", tick=["needed_within_24h"])
     page.wait_for_url(re.compile(r"needed_within_24h=on"))
-    assert page.locator("[data-testid=routing-action]").inner_text() == "transfer"
+    assert page.locator("[data-testid=routing-action]").get_attribute("data-action") == "transfer"
+    assert page.locator("[data-testid=routing-action]").inner_text() == "Transfer the call"
 
 
 def _session_cookie(live_server, user):
@@ -171,7 +158,7 @@ def test_saturday_request_raises_a_conflict_the_owner_sees_in_the_action_center(
     page = login(browser, live_server, agent)
     page.goto(f"{live_server.url}/agent/leads/{lead.pk}/")
     saturday = upcoming(bookable, 5)
-    page.get_by_text("Raise a conflict").click()
+    page.get_by_role("link", name="Client wants another time or place").first.click()
     page.select_option("#conflict_kind", "schedule")
     page.fill("#conflict_requested_start", f"{saturday.isoformat()}T10:00")
     page.select_option("#conflict_requested_meeting_type", "client_home")
@@ -189,33 +176,51 @@ def test_saturday_request_raises_a_conflict_the_owner_sees_in_the_action_center(
     assert "Sam Weekend" in item.inner_text() and "Only free on Saturdays." in item.inner_text()
 
 
+def console_pages(bookable, lead):
+    """Every console page, with each panel of the workspace open (the walk of the axe check)."""
+    workspace = f"/agent/leads/{lead.pk}/"
+    thursday = upcoming(bookable, 3)
+    return (
+        "/agent/",
+        "/agent/?q=Location",
+        f"/agent/locations/{bookable.pk}/",
+        f"/agent/locations/{bookable.pk}/?at=2030-03-04T10:30&caller_type=existing_customer&needed_within_24h=on",
+        f"/agent/locations/{bookable.pk}/leads/new/",
+        f"/agent/locations/{bookable.pk}/messages/new/",
+        workspace,
+        f"{workspace}?slot={thursday.isoformat()}T10:00&type=office",
+        f"{workspace}?open=conflict",
+        f"{workspace}?open=same_day",
+        f"{workspace}?open=message",
+        "/agent/callbacks/",
+        "/agent/calls/",
+    )
+
+
 def test_console_pages_pass_axe(browser, live_server, agent, tenant_a, bookable):
-    """axe-core on the console's pages (serious and critical violations)."""
+    """axe-core on every console page (serious and critical violations), at 375 and 1280 px."""
     import pathlib
 
-    from tests.factories import CallbackFactory, CallTaskFactory, ConflictFactory
+    from tests.factories import CallbackFactory, CallTaskFactory, ConflictFactory, SameDayRequestFactory
 
     lead = Lead.objects.create(brand=bookable.brand, location=bookable, first_name="Ada", phone="+13475550142")
+    calling = Lead.objects.create(brand=bookable.brand, location=bookable, first_name="Sam", phone="+13475550177")
+    SameDayRequestFactory(location=bookable, lead=calling)  # pending: "calling the owner…"
     CallbackFactory(conflict=ConflictFactory(location=bookable, lead=lead, status="approved", owner_notes="Side door."))
     CallTaskFactory(lead=lead)
     axe = pathlib.Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js"
-    context = browser.new_context(bypass_csp=True, viewport={"width": 375, "height": 800})
-    context.add_cookies(_session_cookie(live_server, agent))
-    page = context.new_page()
-    for path in (
-        "/agent/?q=Location",
-        f"/agent/locations/{bookable.pk}/",
-        f"/agent/leads/{lead.pk}/",
-        f"/agent/locations/{bookable.pk}/messages/new/",
-        "/agent/callbacks/",
-        "/agent/calls/",
-    ):
-        page.goto(live_server.url + path)
-        page.add_script_tag(path=str(axe))
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".filter(v => ['serious', 'critical'].includes(v.impact))"
-            ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-        )
-        assert violations == [], (path, violations)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
+    for width in (375, 1280):
+        context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 800})
+        context.add_cookies(_session_cookie(live_server, agent))
+        page = context.new_page()
+        for path in (*console_pages(bookable, lead), f"/agent/leads/{calling.pk}/"):
+            page.goto(live_server.url + path)
+            page.add_script_tag(path=str(axe))
+            violations = page.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                ".filter(v => ['serious', 'critical'].includes(v.impact))"
+                ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+            )
+            assert violations == [], (width, path, violations)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (width, path)
+        context.close()

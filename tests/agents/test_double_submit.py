@@ -51,7 +51,8 @@ def console_case(name: str, location, lead) -> tuple[str, str, dict, dict, type]
         return page, page, data, {**data, "body": "Another."}, OfficeMessage
     if name == "booking":
         data = {"start": _local(_next(location, 1, 10), location), "minutes": 60, "meeting_type": "client_home"}
-        return workspace, f"{workspace}book/", data, {**data, "minutes": 30}, Appointment
+        confirm = f"{workspace}?slot={data['start']}&type=client_home"  # the confirmation panel
+        return confirm, f"{workspace}book/", data, {**data, "minutes": 30}, Appointment
     if name == "conflict":
         data = {
             "kind": "schedule",
@@ -60,11 +61,18 @@ def console_case(name: str, location, lead) -> tuple[str, str, dict, dict, type]
             "requested_meeting_type": "client_home",
             "caller_notes": "Weekends only.",
         }
-        return workspace, f"{workspace}conflicts/", data, {**data, "caller_notes": "Other."}, Conflict
+        return (
+            f"{workspace}?open=conflict",
+            f"{workspace}conflicts/",
+            data,
+            {**data, "caller_notes": "Other."},
+            Conflict,
+        )
     if name == "same-day request":
         soon = (timezone.now() + dt.timedelta(hours=4)).replace(minute=0)
         data = {"same_day_start": _local(soon, location), "minutes": 60, "meeting_type": "client_home"}
-        return workspace, f"{workspace}same-day/", data, {**data, "minutes": 30}, SameDayRequest
+        page = f"{workspace}?open=same_day"
+        return page, f"{workspace}same-day/", data, {**data, "minutes": 30}, SameDayRequest
     assert name == "sms"
     data = {"body": "Hi Ada, when suits you?"}
     return workspace, f"{workspace}sms/", data, {"body": "Another text."}, SmsMessage

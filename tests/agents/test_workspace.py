@@ -39,10 +39,13 @@ def test_workspace_lists_slots_in_local_time(console, lead):
     response = console.get(
         f"/agent/leads/{lead.pk}/", {"slot_from": monday.date().isoformat(), "slot_days": 1, "slot_type": "office"}
     )
-    slots = response.context["slots"]
+    slots = [slot for day in response.context["picker"].days for slot in day.slots]
     assert [s.start for s in slots][:2] == [monday, monday + dt.timedelta(hours=1)]
     assert {s.meeting_type for s in slots} == {"office"}
-    assert f'value="{local_value(monday)}"' in response.content.decode()
+    assert [day.day for day in response.context["picker"].days] == [monday.date()]
+    text = response.content.decode()
+    assert f"slot={local_value(monday).replace(':', '%3A')}" in text and "In the office" in text
+    assert monday.strftime("%A, %B ") + str(monday.day) in text  # grouped under the day, in words
     partial = console.get(
         f"/agent/leads/{lead.pk}/",
         {"slot_from": monday.date().isoformat(), "slot_days": 1},
@@ -107,13 +110,18 @@ def test_a_pending_conflict_is_not_an_approval(console, lead):
     assert response.status_code == 400 and not Appointment.objects.exists()
 
 
-def test_booking_within_24_hours_needs_same_day_approval(console, lead):
+def test_booking_within_24_hours_becomes_a_same_day_request(clock, console, lead):
+    """Never an error naming an API path: the owner is asked, and the agent calls them."""
     soon = (timezone.now() + dt.timedelta(hours=3)).astimezone(lead.location.zone)
     response = console.post(
         f"/agent/leads/{lead.pk}/book/", {"start": local_value(soon), "minutes": 60, "meeting_type": "client_home"}
     )
-    assert response.status_code == 409 and "same-day request" in response.context["error"]
-    assert not Appointment.objects.exists()
+    assert response.status_code == 302 and not Appointment.objects.exists()
+    request = SameDayRequest.objects.get()
+    assert (request.requested_start, request.meeting_type, request.status) == (soon, "client_home", "pending")
+    page = console.get(response["Location"]).content.decode()
+    assert "Calling the owner…" in page and "/api/" not in page
+    assert f'action="/agent/same-day/{request.pk}/answer/"' in page
 
 
 def test_raise_a_schedule_conflict(console, lead, agent):
