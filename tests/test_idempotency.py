@@ -260,7 +260,7 @@ def test_purge_keeps_fresh_keys(clock, agent, location):
 def test_a_double_click_on_a_console_form_makes_one_row(agent, location, monkeypatch):
     """The console's one-time token through the same key table: two submits of one rendered
     form at once (two connections) — one office message, both answered with its result."""
-    from agents import views
+    from agents.views import lead_pages as views
     from tests.agents.test_double_submit import form_token
     from tests.factories import agent_client
 

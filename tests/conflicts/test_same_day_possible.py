@@ -111,8 +111,9 @@ def test_an_approve_link_for_a_time_booked_meanwhile_says_it_closed_itself(clock
 def test_the_console_offers_a_same_day_request_only_for_a_lead_that_can_convert(clock, agent, tenant_a):
     console = agent_client(agent)
     lead = LeadFactory(location=tenant_a.location)
-    assert f'action="/agent/leads/{lead.pk}/same-day/"' in console.get(f"/agent/leads/{lead.pk}/").content.decode()
+    page = console.get(f"/agent/leads/{lead.pk}/", {"open": "same_day"}).content.decode()
+    assert f'action="/agent/leads/{lead.pk}/same-day/"' in page
     duplicate = LeadFactory(location=tenant_a.location, status="bad_lead", reason="duplicate")
-    page = console.get(f"/agent/leads/{duplicate.pk}/").content.decode()
+    page = console.get(f"/agent/leads/{duplicate.pk}/", {"open": "same_day"}).content.decode()
     assert f"/agent/leads/{duplicate.pk}/same-day/" not in page
     assert "No same-day request: the lead is bad lead (duplicate) and cannot be booked." in page
