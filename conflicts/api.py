@@ -18,8 +18,9 @@ from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
 from pronexis.moments import ApiDateTimeField
 
-from . import selectors, services
+from . import callbacks, selectors, services
 from .models import Callback, Conflict, SameDayRequest
+from .same_day import same_day_raise, same_day_respond
 
 MEETING_TYPES = Location.MeetingType.choices
 
@@ -175,7 +176,7 @@ class SameDayCreateView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lead = _lead(request.user, values.pop("lead"))
-        same_day = services.same_day_raise(lead=lead, raised_by=request.user, **values)
+        same_day = same_day_raise(lead=lead, raised_by=request.user, **values)
         return Response(SameDayOut(same_day).data, status=status.HTTP_201_CREATED)
 
 
@@ -193,7 +194,7 @@ class SameDayRespondView(APIView):
         _require_answer_role(request.user, same_day.location, agent_phone=True)
         data = self.SameDayRespondInput(data=request.data)
         data.is_valid(raise_exception=True)
-        same_day = services.same_day_respond(request=same_day, actor=request.user, **data.validated_data)
+        same_day = same_day_respond(request=same_day, actor=request.user, **data.validated_data)
         return Response(SameDayOut(same_day).data)
 
 
@@ -243,5 +244,5 @@ class CallbackCloseView(APIView):
         callback = get_object_or_404(Callback.objects.visible_to(request.user), pk=callback_id)
         data = self.CallbackCloseInput(data=request.data)
         data.is_valid(raise_exception=True)
-        callback = services.callback_close(callback=callback, actor=request.user, **data.validated_data)
+        callback = callbacks.callback_close(callback=callback, actor=request.user, **data.validated_data)
         return Response(CallbackOut(callback).data)

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import services
+from .same_day import same_day_close_impossible, same_day_expire_due
 
 
 @shared_task(name="conflicts.tasks.remind_unanswered_conflicts")
@@ -15,4 +16,4 @@ def remind_unanswered_conflicts() -> int:
 def expire_same_day_requests() -> int:
     """Pending same-day requests whose start has passed become `expired`; those whose approval
     became impossible (the lead cannot convert, the time was booked) close themselves."""
-    return services.same_day_expire_due() + services.same_day_close_impossible()
+    return same_day_expire_due() + same_day_close_impossible()

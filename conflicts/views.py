@@ -23,7 +23,8 @@ from pronexis.errors import Refused
 from pronexis.moments import portal_moment
 from pronexis.web import safe_next
 
-from . import links, selectors, services
+from . import answers, links, selectors, services
+from . import same_day as same_day_requests
 from .models import Conflict, SameDayRequest
 
 MEETING_TYPE_CHOICES = Location.MeetingType.choices
@@ -165,7 +166,7 @@ def same_day_respond(request: HttpRequest, same_day_id: int) -> HttpResponse:
         return HttpResponseRedirect(item.detail_url)
 
     def answer():
-        services.same_day_respond(
+        same_day_requests.same_day_respond(
             request=same_day,
             actor=request.user,
             decision=request.POST.get("decision", ""),
@@ -184,7 +185,7 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
     credential; expired, used or tampered links say so."""
     try:
         link = links.read_answer_token(token)
-        item_obj, used = services.answer_link_item(link)
+        item_obj, used = answers.answer_link_item(link)
     except links.LinkInvalid as invalid:
         return render(request, "conflicts/answer_link.html", {"problem": str(invalid)}, status=410)
     item = selectors.item_for(item_obj)
@@ -204,7 +205,7 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
                 "alternate_start": parse_local_alternate(request.POST, item.location.zone),
                 "alternate_meeting_type": request.POST.get("alternate_meeting_type") or None,
             }
-        services.answer_link_use(link=link, notes=request.POST.get("notes", ""), **alternate)
+        answers.answer_link_use(link=link, notes=request.POST.get("notes", ""), **alternate)
     except Refused as refused:
         context["problem"] = str(refused)
         return render(request, "conflicts/answer_link.html", context, status=409)

@@ -107,7 +107,7 @@ def _addresses(message) -> list[str]:
 
 @receiver(inbound, dispatch_uid="conflicts.inbound_reply")
 def handle_inbound(sender, event, esp_name, **kwargs):
-    from .services import conflict_reply_received
+    from .answers import conflict_reply_received
 
     message = event.message
     if message is None:

@@ -22,7 +22,7 @@ from pronexis.api import StrictSerializer
 from pronexis.idempotency import idempotent
 from pronexis.moments import ApiDateTimeField, api_moment
 
-from . import selectors, services
+from . import calls, capture, contact_sequence, selectors, services
 from .models import CallRecord, CallTask, Lead
 
 ERRORS = {
@@ -132,7 +132,7 @@ class LeadCaptureIn(StrictSerializer):
             raise serializers.ValidationError({"phone": ["A phone number or an e-mail address is required."]})
         token = getattr(user, "api_token", None)
         if location is None and token is not None and token.scope == "location":
-            routed = services.lead_route(brand=brand, postal_code=attrs["postal_code"])
+            routed = capture.lead_route(brand=brand, postal_code=attrs["postal_code"])
             if routed is not None and not Location.objects.visible_to(user).filter(pk=routed.pk).exists():
                 raise serializers.ValidationError(
                     {"postal_code": ["This postal code is in the area of a Location your token does not cover."]}
@@ -316,7 +316,7 @@ class LeadListCreate(generics.ListAPIView):
     def post(self, request):
         data = LeadCaptureIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        lead, created = services.lead_capture(data=data.validated_data, actor=request.user)
+        lead, created = capture.lead_capture(data=data.validated_data, actor=request.user)
         return Response(LeadOut(lead).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -365,7 +365,7 @@ class CallListCreate(APIView):
     def post(self, request):
         data = CallIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        record, created = services.call_record_create(data=data.validated_data, user=request.user)
+        record, created = calls.call_record_create(data=data.validated_data, user=request.user)
         return Response(CallOut(record).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -388,6 +388,6 @@ class CallTaskOutcome(APIView):
         task = get_object_or_404(CallTask.objects.visible_to(request.user), pk=call_task_id)
         data = CallOutcomeIn(data=request.data)
         data.is_valid(raise_exception=True)
-        services.call_task_record_outcome(task=task, agent=request.user, **data.validated_data)
+        contact_sequence.call_task_record_outcome(task=task, agent=request.user, **data.validated_data)
         task = CallTask.objects.select_related("lead", "location").get(pk=task.pk)
         return Response(CallTaskOut(task).data)

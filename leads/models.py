@@ -88,7 +88,7 @@ class Lead(models.Model):
     external_id = models.CharField(
         max_length=100, blank=True, help_text="The integration's id; unique within the posting token's scope."
     )
-    # The namespace external_id is unique in (leads.services.external_id_scope_for): "brand" for
+    # The namespace external_id is unique in (leads.capture.external_id_scope_for): "brand" for
     # brand and agent tokens, "location:<id>" for a location token, so one franchisee's token
     # cannot claim an id another Location's web form will send.
     external_id_scope = models.CharField(max_length=40, default="brand", editable=False)

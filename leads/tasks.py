@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from . import services
+from . import contact_sequence
 
 
 @shared_task(name="leads.tasks.run_due_contact_steps")
 def run_due_contact_steps() -> int:
     """Beat, every minute: run the automated contact sequence steps that are due."""
-    return services.contact_sequence_run_due()
+    return contact_sequence.contact_sequence_run_due()

@@ -6,8 +6,8 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         # ready(): the app registry is loaded; this app registers itself with the layers below.
+        from leads.contact_sequence import register_lead_texter
         from leads.sections import register_lead_section
-        from leads.services import register_lead_texter
 
         from . import selectors, services
 

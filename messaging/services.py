@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import LocationPhoneNumber
+from leads.contact_sequence import lead_record_contact
 from leads.models import Lead
-from leads.services import lead_record_contact, lead_set_status
+from leads.services import lead_set_status
 from notifications.models import Notification
 from notifications.optouts import keyword_of, number_opted_out, phone_or_none, sms_opt_out_set
 from notifications.outbox import location_sms_sender, notify_location, queue_notifications, sms_row

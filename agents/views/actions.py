@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import agent_view
 from calendars.services import appointment_book
+from conflicts.callbacks import SAME_DAY_HORIZON
 from conflicts.models import SameDayRequest
-from conflicts.services import SAME_DAY_HORIZON, conflict_raise, same_day_raise, same_day_respond
+from conflicts.same_day import same_day_raise, same_day_respond
+from conflicts.services import conflict_raise
 from leads.services import actor_kind_for, lead_set_status
 from messaging.services import send_lead_sms
 from pronexis.errors import Refused

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import agent_view
+from leads.capture import find_open_duplicate, lead_capture
 from leads.models import Lead
-from leads.services import find_open_duplicate, lead_capture
 from messaging.services import office_message_create
 from pronexis.errors import Refused
 from pronexis.idempotency import once_per_form_token

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import agent_view
 from accounts.models import Location
+from conflicts.callbacks import CALLBACK_OUTCOMES, callback_close
 from conflicts.models import Callback
 from conflicts.selectors import open_callbacks
-from conflicts.services import CALLBACK_OUTCOMES, callback_close
+from leads.contact_sequence import call_task_record_outcome
 from leads.models import CallTask
 from leads.selectors import call_queue
-from leads.services import call_task_record_outcome
 from pronexis.errors import Refused
 from pronexis.web import decode_cursor, encode_cursor, safe_next
 

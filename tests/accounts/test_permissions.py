@@ -11,6 +11,7 @@ from accounts import services as account_services
 from accounts.models import ApiToken
 from accounts.permissions import PERMISSIONS, SYSTEM, Action, Role, can, is_call_center, role
 from calendars import services as calendar_services
+from conflicts import callbacks as conflict_callbacks
 from conflicts import services as conflict_services
 from leads.services import lead_set_status
 from tests.conftest import token_client
@@ -126,7 +127,7 @@ def test_conflict_and_callback_services_refuse_by_role(tenant_a, agent):
             conflict_services.conflict_respond(conflict=conflict, actor=user, decision="approve", channel="api")
     callback = CallbackFactory(location=tenant_a.location)
     with pytest.raises(PermissionDenied, match="Only agents"):
-        conflict_services.callback_close(callback=callback, actor=tenant_a.owner, outcome="booked")
+        conflict_callbacks.callback_close(callback=callback, actor=tenant_a.owner, outcome="booked")
 
 
 def test_team_services_refuse_a_manager(tenant_a):

@@ -13,9 +13,11 @@ from icalendar import Calendar
 from calendars.holds import holds_release_expired
 from calendars.models import Appointment
 from calendars.tasks import release_expired_holds
+from conflicts.callbacks import callback_close
 from conflicts.models import Callback
 from conflicts.monthly_count import monthly_appointment_count
-from conflicts.services import callback_close, conflict_raise, conflict_respond, same_day_raise, same_day_respond
+from conflicts.same_day import same_day_raise, same_day_respond
+from conflicts.services import conflict_raise, conflict_respond
 from pronexis.errors import Refused
 from tests.conftest import token_client
 from tests.factories import AppointmentFactory, LeadFactory, week_of_windows

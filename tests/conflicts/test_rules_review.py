@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from conflicts import links
-from conflicts.services import conflict_reply_received
+from conflicts.answers import conflict_reply_received
 from notifications.models import Notification
 from tests.factories import ConflictFactory
 

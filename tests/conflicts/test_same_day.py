@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from conflicts.callbacks import callback_close
 from conflicts.models import Callback, SameDayRequest
-from conflicts.services import callback_close, same_day_expire_due, same_day_raise, same_day_respond
+from conflicts.same_day import same_day_expire_due, same_day_raise, same_day_respond
 from conflicts.tasks import expire_same_day_requests
 from pronexis.errors import Refused
 from tests.factories import CallbackFactory, ConflictFactory, LeadFactory, SameDayRequestFactory

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from leads.contact_sequence import call_task_record_outcome, quiet_hours_resume_at
 from leads.models import CallTask, Lead, LeadStatusChange
 from leads.selectors import call_queue
-from leads.services import call_task_record_outcome, quiet_hours_resume_at
 from leads.tasks import run_due_contact_steps
 from messaging.services import sms_inbound_receive
 from tests.conftest import session_api, token_client
@@ -24,7 +24,7 @@ def sent(monkeypatch):
     def fake_send_lead_sms(**kwargs):
         calls.append(kwargs)
 
-    monkeypatch.setattr("leads.services._lead_texter", fake_send_lead_sms)
+    monkeypatch.setattr("leads.contact_sequence._lead_texter", fake_send_lead_sms)
     return calls
 
 

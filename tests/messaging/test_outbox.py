@@ -303,7 +303,7 @@ def test_text_channels_are_not_html_escaped_but_html_parts_are(brooklyn, django_
 
 
 def test_the_contact_sequence_intro_text_is_not_html_escaped(brooklyn, django_capture_on_commit_callbacks):
-    from leads.services import _send_sms_intro
+    from leads.contact_sequence import _send_sms_intro
     from tests.factories import LeadFactory
 
     brooklyn.name = "Mary O'Neil & Co"
