@@ -24,6 +24,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pronexis.locks import lock
+
 from .models import Location, Membership, User
 from .sessions import sessions_forget_key, sessions_sign_out_others
 
@@ -169,7 +171,7 @@ def verify_code(*, user: User, code: str):
         cleaned = cleaned.lower().replace("-", "")
         devices = StaticDevice.objects.filter(user=user, confirmed=True)
     with transaction.atomic():
-        for device in devices.select_for_update():
+        for device in lock(devices):
             if device.verify_token(cleaned):
                 return device
     return None

@@ -13,8 +13,9 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from pronexis.web import safe_next
 
 from . import sessions, two_factor
 from .forms import LoginForm
@@ -86,10 +87,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 def _next_url(request) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
-    return reverse("dashboard")
+    return safe_next(request, reverse("dashboard"))
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.sign_in_recorded")

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.hours import BUSINESS_CLOSE, BUSINESS_OPEN, is_business_day
 from accounts.models import Location
 from accounts.permissions import Action, require
 from calendars.holds import hold_sync
@@ -323,9 +324,6 @@ def conflict_respond(
 
 
 # --- reminders -------------------------------------------------------------------------------
-BUSINESS_START, BUSINESS_END = dt.time(9), dt.time(17)
-
-
 def business_hours_between(start: dt.datetime, end: dt.datetime, zone) -> float:
     """Hours of Mon–Fri 9:00–17:00 (local) between two instants. Pure."""
     if end <= start:
@@ -334,9 +332,9 @@ def business_hours_between(start: dt.datetime, end: dt.datetime, zone) -> float:
     day = start.astimezone(zone).date()
     last = end.astimezone(zone).date()
     while day <= last:
-        if day.weekday() < 5:
-            open_at = dt.datetime.combine(day, BUSINESS_START, tzinfo=zone)
-            close_at = dt.datetime.combine(day, BUSINESS_END, tzinfo=zone)
+        if is_business_day(day):
+            open_at = dt.datetime.combine(day, BUSINESS_OPEN, tzinfo=zone)
+            close_at = dt.datetime.combine(day, BUSINESS_CLOSE, tzinfo=zone)
             lo, hi = max(open_at, start), min(close_at, end)
             if hi > lo:
                 total += hi - lo

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
+from accounts.hours import BUSINESS_CLOSE, BUSINESS_OPEN, is_business_day
 from accounts.models import Membership
 from notifications.optouts import numbers_not_opted_out
 
 ANSWERING_ONLY = "answering_only"
 BUSINESS_HOURS_PLAN = "business_hours"
+NIGHT_START = time(23)  # the call center's night line, any day
 TWENTY_FOUR_SEVEN = "twenty_four_seven"
 
 CALLER_TYPES = ("lead", "existing_customer", "employee", "other")
@@ -81,13 +83,17 @@ def period_of(local: datetime) -> str:
     """Business hours Mon–Fri 09:00–17:00 inclusive; evening Mon–Fri 17:01–22:59; weekend day
     Sat–Sun 09:00–22:59; night 23:00–08:59 any day. Minutes matter, seconds do not."""
     minute_of_day = local.hour * 60 + local.minute
-    if minute_of_day < 9 * 60 or minute_of_day >= 23 * 60:
+    if minute_of_day < _minutes(BUSINESS_OPEN) or minute_of_day >= _minutes(NIGHT_START):
         return "night"
-    if local.weekday() >= 5:
+    if not is_business_day(local.date()):
         return "weekend_day"
-    if minute_of_day <= 17 * 60:
+    if minute_of_day <= _minutes(BUSINESS_CLOSE):  # 17:00 itself still answers as business hours
         return "business_hours"
     return "evening"
+
+
+def _minutes(moment) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 PERIOD_WORDS = {
