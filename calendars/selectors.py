@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Location
 
 from . import approvals
 from . import slots as slot_search
-from .models import Appointment, AvailabilityException, AvailabilityWindow, BusyBlock, CalendarSource
+from .models import Appointment, AvailabilityException, AvailabilityWindow, BookingPush, BusyBlock, CalendarSource
 
 
 # --- availability and slots --------------------------------------------------------------------
@@ -82,6 +82,23 @@ def is_free_to_book(*, location: Location, start: datetime, end: datetime, meeti
 def is_busy_between(*, location_id: int, start: datetime, end: datetime) -> bool:
     """A busy block of the owner's own calendars overlaps [start, end)."""
     return BusyBlock.objects.filter(location_id=location_id, start__lt=end, end__gt=start).exists()
+
+
+def failing_calendar_sources(*, locations_qs) -> dict:
+    """The Action Center's entry for the owner's own calendars that could not be read (with when
+    each last worked) or could not receive bookings (they wait in the queue) — one query."""
+    failed_push = BookingPush.objects.filter(source=OuterRef("pk"), attempts__gt=0, due_at__isnull=False)
+    failing = list(
+        CalendarSource.objects.filter(location__in=locations_qs)
+        .annotate(
+            push_error=Subquery(failed_push.order_by("-attempts", "id").values("last_error")[:1]),
+            push_waiting_since=Subquery(failed_push.order_by("created_at").values("created_at")[:1]),
+        )
+        .filter(~Q(last_error="") | Q(push_error__isnull=False))
+        .select_related("location")
+        .order_by("location__name", "id")[:20]
+    )
+    return {"failing_sources": failing, "multi": len({source.location_id for source in failing}) > 1}
 
 
 def calendar_sources_of(location: Location) -> list[CalendarSource]:

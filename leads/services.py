@@ -1,4 +1,6 @@
-"""Writes of the leads capability: the transition table, capture, the contact sequence, calls.
+"""Writes of the leads capability: the transition table as data and the one locked
+`lead_set_status`, the status counters. Capture is `capture.py`, call records `calls.py`, the
+contact sequence and the call queue `contact_sequence.py`.
 
 Every rule here is DESIGN.md "Leads" (seed 003); the API, the portal, Celery tasks and the
 other capabilities (calendars, conflicts, messaging) call these functions.

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_safe
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.scoping import current_location, current_locations, newest_per_location
-from calendars.selectors import local_month_bounds
+from calendars.selectors import failing_calendar_sources, local_month_bounds
 from conflicts import selectors as conflict_selectors
 from conflicts.monthly_count import monthly_appointment_counts
 from conflicts.selectors import pending_counts_of
@@ -58,6 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by("-created_at", "-id")[:5]
         ),
         "messaging_items": action_center_items(user=request.user, locations_qs=locations_qs),
+        **failing_calendar_sources(locations_qs=locations_qs),
         "meeting_types": Location.MeetingType.choices,
         "now": timezone.now(),
     }

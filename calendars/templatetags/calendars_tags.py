@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import Action, can, location_ids_where
-from accounts.scoping import current_locations
 from accounts.templatetags.portal_format import in_zone
 
 from .. import selectors
@@ -51,35 +50,6 @@ def sufficient_hours() -> int:
     from django.conf import settings
 
     return settings.CALENDAR_SUFFICIENT_HOURS
-
-
-@register.inclusion_tag("calendars/_sources_action_center.html", takes_context=True)
-def calendar_sources_action_center(context):
-    """The Action Center's entry for the owner's own calendars that could not be read (with when
-    each last worked) or could not receive bookings (they wait in the queue) — one query over
-    the header switcher's Locations."""
-
-    from ..models import CalendarSource
-
-    request = context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return {"failing_sources": []}
-    from django.db.models import OuterRef, Q, Subquery
-
-    from ..models import BookingPush
-
-    failed_push = BookingPush.objects.filter(source=OuterRef("pk"), attempts__gt=0, due_at__isnull=False)
-    failing = list(
-        CalendarSource.objects.filter(location__in=current_locations(request))
-        .annotate(
-            push_error=Subquery(failed_push.order_by("-attempts", "id").values("last_error")[:1]),
-            push_waiting_since=Subquery(failed_push.order_by("created_at").values("created_at")[:1]),
-        )
-        .filter(~Q(last_error="") | Q(push_error__isnull=False))
-        .select_related("location")
-        .order_by("location__name", "id")[:20]
-    )
-    return {"failing_sources": failing, "multi": len({source.location_id for source in failing}) > 1}
 
 
 @register.simple_tag
