@@ -14,6 +14,13 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Brand, Location, LocationPhoneNumber, Service
 from accounts.normalize import normalize_phone, normalize_postal_code
+from calendars.selectors import appointments_for_lead
+from conflicts.selectors import lead_requests
+from leads.models import Lead
+from leads.selectors import lead_search, lead_timeline
+from messaging.routing import PERIOD_WORDS, period_of
+from messaging.selectors import sms_thread
+from notifications.optouts import number_opted_out
 
 SEARCH_LIMIT = 50
 
@@ -93,8 +100,6 @@ def location_catalog(location: Location) -> LocationCatalog:
 
 def leads_at_location(*, location: Location, q: str, limit: int = 20) -> list:
     """The card's "find the lead": name, phone or e-mail at this Location, newest first — one query."""
-    from leads.models import Lead
-    from leads.selectors import lead_search
 
     q = (q or "").strip()
     if not q:
@@ -109,7 +114,6 @@ def leads_at_location(*, location: Location, q: str, limit: int = 20) -> list:
 
 def lead_of_location(*, location: Location, lead_id) -> object | None:
     """A lead of this Location by id (None for any other) — for forms that name a lead."""
-    from leads.models import Lead
 
     if not lead_id:
         return None
@@ -149,11 +153,6 @@ def lead_workspace(*, lead) -> LeadWorkspace:
     """Everything the lead workspace shows, from the owning capabilities' selectors — eight
     queries (status changes, calls, call attempts, appointments, conflicts, same-day requests,
     SMS thread, opt-out) whatever the number of rows."""
-    from calendars.selectors import appointments_for_lead
-    from conflicts.selectors import lead_requests
-    from leads.selectors import lead_timeline
-    from messaging.selectors import sms_thread
-    from notifications.optouts import number_opted_out
 
     requests = lead_requests(lead=lead)
     return LeadWorkspace(
@@ -174,7 +173,6 @@ class OpenState:
 
 def open_state(location: Location, local_now) -> OpenState:
     """Open or closed now, in the words an agent tells a caller (DESIGN.md routing periods)."""
-    from messaging.routing import PERIOD_WORDS, period_of
 
     period = period_of(local_now)
     if not location.takes_bookings:

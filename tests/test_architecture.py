@@ -6,9 +6,6 @@ import tomllib
 
 from pronexis import app_graph
 
-# The agent console is being rewritten (issue #12): its function-level imports go with it.
-PENDING = {"agents/selectors.py"}
-
 
 def _layers() -> list[set[str]]:
     config = tomllib.loads((app_graph.ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
@@ -36,7 +33,7 @@ def test_function_level_imports_of_another_app_say_why():
     silent = [
         f"{item.path}:{item.line}"
         for item in app_graph.app_imports()
-        if item.in_function and not item.commented and item.path not in PENDING
+        if item.in_function and not item.commented
     ]
     assert silent == []
 
