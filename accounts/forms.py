@@ -130,6 +130,24 @@ class LocationSettingsForm(forms.ModelForm):
         return cleaned
 
 
+class MobileForm(forms.Form):
+    """The owner's own mobile (issue #11): urgent items nobody acknowledged are texted here."""
+
+    mobile = forms.CharField(
+        label="Your mobile for urgent escalations",
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=(
+            "Urgent messages and same-day requests nobody said “Got it” to are texted here. Leave empty for none."
+        ),
+    )
+
+    def clean_mobile(self):
+        value = self.cleaned_data["mobile"].strip()
+        return normalize_phone(value) if value else ""
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)

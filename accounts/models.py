@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
     phone = PhoneNumberField(blank=True, help_text="Used when a Location has no contact numbers.")
+    mobile = PhoneNumberField(
+        blank=True, help_text="The owner's own mobile: urgent items nobody acknowledged are texted here."
+    )
     is_staff = models.BooleanField(default=False, help_text="Call-center admin: may use Django admin.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -44,6 +44,9 @@ class Action(StrEnum):
     WORK_CALLBACKS = "work the callback queue"
     READ_ACTIVITY = "read the activity history"
     MANAGE_CALENDAR_SOURCES = "manage the calendars read as busy time"  # the owner's own calendars
+    ACKNOWLEDGE = "acknowledge urgent items"  # "Got it" on urgent messages and same-day requests
+    HANDLE_MESSAGE = "mark a message called back"
+    DISMISS_DELIVERY = "dismiss a failed delivery"
 
 
 _OWNERS = frozenset({Role.OWNER})
@@ -69,6 +72,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_ACTIVITY: _OWNERS,
     # The owner's personal calendars and their app passwords: owners (staff in admin).
     Action.MANAGE_CALENDAR_SOURCES: frozenset({Role.OWNER, Role.STAFF}),
+    Action.ACKNOWLEDGE: frozenset({Role.OWNER, Role.MANAGER}),
+    Action.HANDLE_MESSAGE: frozenset({Role.OWNER, Role.MANAGER}),
+    Action.DISMISS_DELIVERY: frozenset({Role.OWNER, Role.MANAGER}),
 }
 
 

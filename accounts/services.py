@@ -203,3 +203,10 @@ def area_import_postal_codes(*, brand: Brand, csv_text: str) -> ImportResult:
     with transaction.atomic():
         AreaPostalCode.objects.bulk_create(rows)
     return ImportResult(len(rows), [])
+
+
+def user_set_mobile(*, user, mobile: str) -> None:
+    """A user's own mobile (E.164 or empty): where portal.urgent texts urgent items nobody
+    acknowledged. Each user changes only their own."""
+    User.objects.filter(pk=user.pk).update(mobile=mobile)
+    user.mobile = mobile

@@ -43,6 +43,7 @@ urlpatterns = [
     path("settings/<int:location_id>/", views.location_settings, name="location_settings"),
     path("settings/<int:location_id>/invite/", views.invitation_create, name="invitation_create"),
     path("settings/<int:location_id>/tokens/", views.api_token_create, name="api_token_create"),
+    path("settings/<int:location_id>/mobile/", views.profile_mobile, name="profile_mobile"),
     path(
         "settings/<int:location_id>/calendar-secret/",
         views.calendar_secret_regenerate,

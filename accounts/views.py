@@ -12,8 +12,9 @@ from pronexis.web import safe_next
 
 from . import services
 from .decorators import portal_view
-from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, LocationSettingsForm
+from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, LocationSettingsForm, MobileForm
 from .models import ApiToken, Invitation, Location, Membership, Role, User
+from .normalize import format_phone
 from .permissions import Action, require
 from .scoping import SESSION_KEY, current_location
 from .sessions import sessions_of
@@ -81,6 +82,8 @@ def _settings_context(request, location, **extra) -> dict:
         "tokens": ApiToken.objects.filter(user=request.user, scope=ApiToken.Scope.LOCATION).active(),
         "invitation_form": extra.pop("invitation_form", InvitationForm()),
         "token_form": extra.pop("token_form", ApiTokenForm()),
+        "mobile_form": extra.pop("mobile_form", None)
+        or MobileForm(initial={"mobile": format_phone(request.user.mobile)}),
         "calendar_feed_url": request.build_absolute_uri(f"/calendar/{location.calendar_secret}.ics"),
         "signed_in_sessions": sessions_of(request.user),
         **extra,
@@ -148,6 +151,20 @@ def calendar_secret_regenerate(request: HttpRequest, location_id: int) -> HttpRe
     services.location_regenerate_calendar_secret(location=location, actor=request.user)
     messages.success(request, "New calendar feed address created; the old one no longer works.")
     return redirect("location_settings", location_id=location.pk)
+
+
+@require_POST
+@portal_view
+def profile_mobile(request: HttpRequest, location_id: int) -> HttpResponse:
+    """The signed-in owner's own mobile, from Settings (each user sets their own)."""
+    location = _owned_location(request, location_id)
+    form = MobileForm(request.POST)
+    if form.is_valid():
+        services.user_set_mobile(user=request.user, mobile=form.cleaned_data["mobile"])
+        messages.success(request, "Your mobile number is saved." if form.cleaned_data["mobile"] else "Mobile removed.")
+        return redirect("location_settings", location_id=location.pk)
+    context = _settings_context(request, location, form=LocationSettingsForm(instance=location), mobile_form=form)
+    return render(request, "accounts/settings.html", context, status=400)
 
 
 @require_POST

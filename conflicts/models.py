@@ -158,12 +158,26 @@ class SameDayRequest(models.Model):
     closed_reason = models.CharField(
         max_length=300, blank=True, help_text="Why it closed itself: its approval became impossible."
     )
+    # "Got it" (issue #11): someone saw it before answering; unseen after URGENT_ESCALATION_MINUTES
+    # it is texted once more to the owners' own mobiles (portal.urgent).
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_channel = models.CharField(max_length=12, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
+            # The escalation sweep: pending, unseen, not yet escalated.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending", acknowledged_at=None, escalated_at=None),
+                name="sameday_escalation_due",
+            ),
             models.Index(fields=["location", "status", "created_at"], name="sameday_loc_status_idx"),
             models.Index(fields=["status", "requested_start"], name="sameday_status_start_idx"),
             models.Index(fields=["lead", "status"], name="sameday_lead_status_idx"),

@@ -126,7 +126,7 @@ def pending_items(*, locations_qs, limit: int = ACTION_CENTER_LIMIT, user=None) 
     )
     requests = (
         SameDayRequest.objects.filter(location__in=locations_qs, status=SameDayRequest.Status.PENDING)
-        .select_related("lead", "location")
+        .select_related("lead", "location", "acknowledged_by")
         .order_by("created_at", "id")
     )
     if user is not None:

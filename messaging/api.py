@@ -82,7 +82,6 @@ class OfficeMessageCreate(AgentAPIView):
         lead_id = values.pop("lead", None)
         lead = None
         if lead_id:
-
             lead = get_object_or_404(Lead.objects.visible_to(request.user), pk=lead_id)
         message = services.office_message_create(location=location, lead=lead, taken_by=request.user, **values)
         return Response(OfficeMessageOut(message).data, status=status.HTTP_201_CREATED)

@@ -36,6 +36,20 @@ class OfficeMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Urgent messages (issue #11): "Got it" says someone saw it; unseen after
+    # URGENT_ESCALATION_MINUTES it is texted once more to the owners' own mobiles (portal.urgent);
+    # it stays in the Action Center until handled ("Called back", with a note) — not until read.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_channel = models.CharField(max_length=12, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handled_note = models.TextField(blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -48,6 +62,18 @@ class OfficeMessage(models.Model):
             )
         ]
         indexes = [
+            # The Action Center and /live/: urgent messages nobody has handled yet.
+            models.Index(
+                fields=["location", "created_at", "id"],
+                condition=Q(urgent=True, handled_at=None),
+                name="office_message_loc_open_urgent",
+            ),
+            # The escalation sweep: urgent, unseen, not yet escalated.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(urgent=True, acknowledged_at=None, handled_at=None, escalated_at=None),
+                name="office_message_escalation_due",
+            ),
             models.Index(fields=["location", "created_at", "id"], name="office_message_loc_created"),
             models.Index(fields=["location", "category", "created_at", "id"], name="office_message_loc_category"),
             models.Index(

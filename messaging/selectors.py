@@ -77,13 +77,13 @@ def unread_count(*, messages: QuerySet, user) -> int:
 
 
 def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dict:
-    """Action Center entries of messaging (two queries): urgent messages this user has not read
-    and failed deliveries (failed or undelivered) of the last 30 days, newest first."""
+    """Action Center entries of messaging (two queries): urgent messages nobody has called back
+    yet (read or not: issue #11) and failed deliveries (failed or undelivered) of the last 30
+    days, newest first."""
     location_ids = locations_qs.values("id")
     urgent = list(
-        with_read_state(OfficeMessage.objects.filter(location_id__in=location_ids, urgent=True), user)
-        .filter(is_read=False)
-        .select_related("location")
+        OfficeMessage.objects.filter(location_id__in=location_ids, urgent=True, handled_at=None)
+        .select_related("location", "acknowledged_by")
         .order_by("-created_at", "-id")[:limit]
     )
     failed = failed_deliveries(location_ids=location_ids, limit=limit)

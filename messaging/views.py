@@ -60,7 +60,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     """The page every office-message notification links to: marks it read for this user."""
     message = get_visible_or_404(
-        request, OfficeMessage.objects.select_related("location", "lead", "taken_by"), pk=message_id
+        request,
+        OfficeMessage.objects.select_related("location", "lead", "taken_by", "acknowledged_by", "handled_by"),
+        pk=message_id,
     )
     services.message_mark_read(user=request.user, message=message)
     context = {

@@ -46,6 +46,7 @@ class Notification(models.Model):
         INVITATION = "invitation", "Team invitation"
         SMS_INTRO = "sms_intro", "Text to the lead"
         LEAD_SMS = "lead_sms", "lead sms"  # an agent's own text; the label is what pages showed before Kind
+        URGENT_ESCALATION = "urgent_escalation", "Urgent item escalated"  # portal.urgent: texted to owners
         REMINDER = "reminder", "Reminder"  # the generic SMS copy of an e-mail without its own text
 
     class Channel(models.TextChoices):

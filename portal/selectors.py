@@ -18,7 +18,8 @@ def _pulse_querysets(*, user, locations_qs: QuerySet) -> dict[str, QuerySet]:
     return {
         "conflicts": Conflict.objects.filter(location_id__in=location_ids, status=Conflict.Status.PENDING),
         "same_day": SameDayRequest.objects.filter(location_id__in=location_ids, status=SameDayRequest.Status.PENDING),
-        "urgent_messages": messages.filter(urgent=True),
+        # Urgent messages stay until someone called back, read or not (portal.urgent).
+        "urgent_messages": OfficeMessage.objects.filter(location_id__in=location_ids, urgent=True, handled_at=None),
         "unread_messages": messages,
     }
 

@@ -10,4 +10,8 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline/", views.offline, name="offline"),
     path("live/", views.live, name="live"),
+    path("messages/<int:message_id>/got-it/", views.message_got_it, name="message_got_it"),
+    path("same-day/<int:same_day_id>/got-it/", views.same_day_got_it, name="same_day_got_it"),
+    path("messages/<int:message_id>/called-back/", views.message_called_back, name="message_called_back"),
+    path("got-it/<str:token>/", views.got_it_link, name="got_it_link"),
 ]

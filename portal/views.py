@@ -5,19 +5,19 @@ its badges and tab title."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.decorators import portal_view
 from accounts.models import Location
-from accounts.scoping import current_location, current_locations, newest_per_location
+from accounts.scoping import current_location, current_locations, get_visible_or_404, newest_per_location
 from calendars.selectors import failing_calendar_sources, local_month_bounds
 from conflicts import selectors as conflict_selectors
 from conflicts.monthly_count import monthly_appointment_counts
@@ -28,8 +28,9 @@ from messaging.models import OfficeMessage
 from messaging.selectors import action_center_items
 from pronexis.csv_export import csv_writer
 from pronexis.moments import portal_moment
+from pronexis.web import safe_next
 
-from . import selectors
+from . import selectors, urgent
 
 
 @portal_view
@@ -263,3 +264,80 @@ def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
             )
         writer.writerow([count.location.name, count.label, "total", "", "", "", "", "", "", count.total])
     return response
+
+
+# --- acknowledge and escalate (portal.urgent) ----------------------------------------------------
+def _urgent_item(request, kind: str, item_id: int):
+    model = urgent.KINDS.get(kind)
+    if model is None:
+        raise Http404("No such item.")
+    return get_visible_or_404(request, model.objects.select_related("location", "acknowledged_by"), pk=item_id)
+
+
+def _urgent_answer(request, item, change) -> HttpResponse:
+    """Runs `change` (a service call); HTMX gets the item's "Got it" box back (a refusal inside
+    it), a plain POST goes back where it came from."""
+    error, status = "", 200
+    try:
+        change()
+    except PermissionDenied as denied:
+        error, status = str(denied) or "You may not do this.", 403
+    if request.htmx:
+        return render(request, "portal/_urgent_box.html", {"item": item, "error": error}, status=status)
+    if status != 200:
+        raise PermissionDenied(error)
+    return HttpResponseRedirect(safe_next(request, item.get_absolute_url()))
+
+
+def _got_it(request, kind: str, item_id: int) -> HttpResponse:
+    item = _urgent_item(request, kind, item_id)
+    return _urgent_answer(
+        request, item, lambda: urgent.urgent_acknowledge(item=item, actor=request.user, channel="portal")
+    )
+
+
+@require_POST
+@portal_view
+def message_got_it(request: HttpRequest, message_id: int) -> HttpResponse:
+    """ "Got it" from the portal on an urgent message."""
+    return _got_it(request, "message", message_id)
+
+
+@require_POST
+@portal_view
+def same_day_got_it(request: HttpRequest, same_day_id: int) -> HttpResponse:
+    """ "Got it" from the portal on a same-day request."""
+    return _got_it(request, "same_day", same_day_id)
+
+
+@require_POST
+@portal_view
+def message_called_back(request: HttpRequest, message_id: int) -> HttpResponse:
+    """ "Called back" with a note: the urgent message leaves the Action Center."""
+    message = _urgent_item(request, "message", message_id)
+    note = request.POST.get("note", "")
+    return _urgent_answer(
+        request, message, lambda: urgent.office_message_handle(message=message, actor=request.user, note=note)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def got_it_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a text's (or a push's) "Got it" link opens: GET shows the item and one button (link
+    scanners only GET); the button POSTs. No login: the signature names the user it was sent to."""
+    try:
+        link = urgent.read_got_it_token(token)
+    except urgent.LinkInvalid as invalid:
+        return render(request, "portal/got_it_link.html", {"problem": str(invalid)}, status=410)
+    context = {"item": link.item, "link": link, "kind": urgent.kind_of(link.item)}
+    if request.method == "POST":
+        try:
+            urgent.got_it_link_use(link=link)
+        except urgent.LinkInvalid as invalid:
+            context["problem"] = str(invalid)
+            return render(request, "portal/got_it_link.html", context, status=410)
+        link.item.refresh_from_db()
+        context["done"] = urgent.describe_acknowledgement(link.item)
+    elif link.item.acknowledged_at is not None:
+        context["done"] = urgent.describe_acknowledgement(link.item)
+    return render(request, "portal/got_it_link.html", context)

@@ -36,6 +36,9 @@ PUBLIC_BASE_URL = (env("PUBLIC_BASE_URL", "http://127.0.0.1:8000") or "").rstrip
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", PUBLIC_BASE_URL)
 # How often open portal pages ask /live/ for new items (the badges update within this many seconds).
 LIVE_POLL_SECONDS = int(env("LIVE_POLL_SECONDS", "15"))
+# An urgent message or same-day request nobody said "Got it" to within this many minutes is
+# texted once more to the owners' own mobile numbers (portal.urgent).
+URGENT_ESCALATION_MINUTES = int(env("URGENT_ESCALATION_MINUTES", "15"))
 CSRF_FAILURE_VIEW = "pronexis.views.csrf_failure"  # JSON under /api/
 CALL_CENTER_MANAGER_NUMBER = env("CALL_CENTER_MANAGER_NUMBER", "+18885550100")
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
@@ -180,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
     "remind-unanswered-conflicts": {"task": "conflicts.tasks.remind_unanswered_conflicts", "schedule": 900.0},
     "prune-webhook-receipts": {"task": "notifications.tasks.prune_webhook_receipts", "schedule": 3600.0},
     "purge-idempotency-keys": {"task": "accounts.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "escalate-urgent-items": {"task": "portal.tasks.escalate_urgent_items", "schedule": 60.0},
 }
 
 # --- Auth ---------------------------------------------------------------------------------

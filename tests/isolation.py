@@ -41,6 +41,7 @@ CAPABILITY_ROUTES = {
     "api_token_revoke": "a user's own tokens only (filtered by user): tests/accounts/test_tokens.py",
     "answer_link": "signed, expiring, single-use answer link: tests/conflicts/test_links.py",
     "calendar_feed": "the Location's regenerable feed secret: tests/calendars/test_feed.py",
+    "got_it_link": "signed, expiring 'Got it' link naming its user: tests/portal/test_urgent.py",
 }
 
 # URL prefixes that are not tenant pages: Django admin (staff), schema/docs, webhooks (signed).

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from messaging.models import MessageRead, OfficeMessage
 from messaging.selectors import action_center_items
@@ -209,14 +210,15 @@ def test_another_tenant_gets_404_on_message_and_short_link(tenant_a, tenant_b):
 
 
 # --- the Action Center ----------------------------------------------------------------------
-def test_action_center_lists_urgent_unread_messages_and_failed_deliveries(
+def test_action_center_lists_urgent_messages_not_called_back_and_failed_deliveries(
     tenant_a, tenant_b, django_assert_num_queries
 ):
     from accounts.models import Location
 
     urgent = OfficeMessageFactory(location=tenant_a.location, urgent=True, caller_name="Urgent Una")
     read = OfficeMessageFactory(location=tenant_a.location, urgent=True)
-    MessageRead.objects.create(user=tenant_a.owner, message=read)
+    MessageRead.objects.create(user=tenant_a.owner, message=read)  # read, not called back: stays
+    OfficeMessageFactory(location=tenant_a.location, urgent=True, handled_at=timezone.now())
     OfficeMessageFactory(location=tenant_a.location, urgent=False)
     OfficeMessageFactory(location=tenant_b.location, urgent=True)
     failed = NotificationFactory(location=tenant_a.location, status="failed", last_error="Twilio 21211")
@@ -224,9 +226,9 @@ def test_action_center_lists_urgent_unread_messages_and_failed_deliveries(
     NotificationFactory(location=tenant_a.location, status="sent")
     NotificationFactory(location=tenant_b.location, status="failed")
     locations = Location.objects.visible_to(tenant_a.owner)
-    with django_assert_num_queries(2):  # urgent unread messages; failed deliveries
+    with django_assert_num_queries(2):  # urgent messages not called back (with who said Got it); failed deliveries
         items = action_center_items(user=tenant_a.owner, locations_qs=locations)
-    assert [m.pk for m in items["urgent_messages"]] == [urgent.pk]
+    assert [m.pk for m in items["urgent_messages"]] == [read.pk, urgent.pk]
     assert failed.pk in [n.pk for n in items["failed_deliveries"]] and len(items["failed_deliveries"]) == 2
     page = login(tenant_a.owner).get("/dashboard/").content.decode()
     assert "Urgent Una" in page and "Failed deliveries" in page and "Twilio 21211" in page

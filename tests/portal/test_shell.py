@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from messaging.models import MessageRead
 from tests.factories import ConflictFactory, OfficeMessageFactory, SameDayRequestFactory
@@ -133,7 +134,8 @@ def test_live_counts_what_waits_and_answers_304_until_something_changes(tenant_a
     OfficeMessageFactory(location=tenant_b.location, urgent=True)
     assert client.get("/live/", HTTP_IF_NONE_MATCH=etag).status_code == 304
 
-    # … a new item of ours does, and so does reading the urgent message.
+    # … a new item of ours does; reading the urgent message lowers the unread count only: it
+    # waits in the Action Center until someone called back (issue #11).
     ConflictFactory(location=location)
     changed = client.get("/live/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
@@ -141,7 +143,12 @@ def test_live_counts_what_waits_and_answers_304_until_something_changes(tenant_a
     MessageRead.objects.create(user=tenant_a.owner, message=urgent)
     read = client.get("/live/", HTTP_IF_NONE_MATCH=changed["ETag"])
     assert read.status_code == 200
-    assert (read.json()["urgent_messages"], read.json()["unread_messages"]) == (0, 1)
+    assert (read.json()["urgent_messages"], read.json()["unread_messages"]) == (1, 1)
+    urgent.handled_at = timezone.now()
+    urgent.save(update_fields=["handled_at"])
+    handled = client.get("/live/", HTTP_IF_NONE_MATCH=read["ETag"])
+    assert handled.status_code == 200
+    assert (handled.json()["urgent_messages"], handled.json()["action_center"]) == (0, 3)
 
 
 def test_live_sees_an_answer_even_when_a_new_item_keeps_the_count(tenant_a):
