@@ -192,7 +192,7 @@ def test_the_schema_documents_the_header_on_every_retried_create(api_client):
         assert {"400", "409"} <= set(schema["paths"][path][method]["responses"]), path
 
 
-def _wait_until_another_request_waits_on_a_lock(deadline_seconds: float = 20.0) -> bool:
+def _wait_until_another_request_waits_on_a_lock(deadline_seconds: float = 60.0) -> bool:
     """Poll PostgreSQL until some other connection is blocked on a lock (the duplicate's insert
     waiting for this transaction's key row). Returns False if none ever does."""
     stop = time.monotonic() + deadline_seconds
