@@ -34,6 +34,8 @@ class LinesField(forms.CharField):
         return "\n".join(value) if isinstance(value, (list, tuple)) else value
 
     def clean(self, value):
+        if isinstance(value, (list, tuple)):  # the field's own initial value posted back
+            value = "\n".join(value)
         items = [part.strip() for line in (value or "").splitlines() for part in line.split(",") if part.strip()]
         cleaned, errors = [], []
         for item in items:

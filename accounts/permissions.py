@@ -58,7 +58,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.INVITE: _OWNERS,
     Action.OPEN_SETTINGS: _OWNERS,
     Action.CHANGE_SETTINGS: _OWNERS,
-    Action.CHANGE_CALENDAR_FEED: _OWNERS,
+    Action.CHANGE_CALENDAR_FEED: _OWNERS | {Role.STAFF},  # staff regenerate leaked feeds in bulk
     Action.EDIT_AVAILABILITY: _EDITORS,
     Action.SEARCH_SLOTS: _EDITORS | _CALL_CENTER,
     Action.BOOK: _CALL_CENTER,
@@ -140,6 +140,15 @@ def require(user, action: Action, location, message: str = "") -> Role | None:
 def require_call_center(user, message: str = "Only call-center agents may do this.") -> None:
     """Agent-only pages and operations answer 403 before any lookup."""
     if not is_call_center(user):
+        raise PermissionDenied(message)
+
+
+def require_staff(user, message: str = "Only call-center admins may do this.") -> None:
+    """Back-office operations across brands (area imports, bulk actions, the operations
+    overview): staff by session only, never a token."""
+    if user is SYSTEM:
+        return
+    if user is None or not user.is_authenticated or getattr(user, "api_token", None) is not None or not user.is_staff:
         raise PermissionDenied(message)
 
 

@@ -1,11 +1,8 @@
-"""Writes for tenancy: settings, invitations, API tokens, area postal-code imports."""
+"""Writes for tenancy: settings, invitations, API tokens (area imports: accounts/areas.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -13,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiToken, Area, AreaPostalCode, Brand, Invitation, Location, Membership, Role, User
-from .normalize import normalize_login_identifier, normalize_postal_code
-from .permissions import Action, require
+from .models import ApiToken, Invitation, Location, Membership, Role, User
+from .normalize import normalize_login_identifier
+from .permissions import Action, require, require_staff
 
 INVITATION_SALT = "accounts.invitation"
 
@@ -148,6 +145,15 @@ def location_regenerate_calendar_secret(*, location: Location, actor: User) -> s
     return location.calendar_secret
 
 
+def locations_deactivate(*, locations, actor: User) -> int:
+    """Staff take Locations out of service in bulk (their data is kept); returns how many
+    changed."""
+    require_staff(actor)
+    return Location.objects.filter(pk__in=[location.pk for location in locations], is_active=True).update(
+        is_active=False
+    )
+
+
 # --- API tokens ----------------------------------------------------------------------------
 def api_token_issue_for_owner(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """Owners issue `location` tokens, limited to the Locations they own."""
@@ -158,51 +164,6 @@ def api_token_issue_for_owner(*, actor: User, name: str) -> tuple[ApiToken, str]
 
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
-
-
-# --- Areas ---------------------------------------------------------------------------------
-@dataclass
-class ImportResult:
-    imported: int
-    errors: list[str]
-
-
-def area_import_postal_codes(*, brand: Brand, csv_text: str) -> ImportResult:
-    """CSV `area,postal_code` rows for one brand: every bad row is reported, and when any row
-    is bad nothing is imported (one transaction)."""
-    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    if "area" not in fields or "postal_code" not in fields:
-        return ImportResult(0, ["The first line must name the columns: area,postal_code"])
-    areas = {a.name.lower(): a for a in Area.objects.filter(brand=brand)}
-    owners = dict(AreaPostalCode.objects.filter(brand=brand).values_list("postal_code", "area__name"))
-    seen: dict[str, int] = {}
-    rows, errors = [], []
-    for line_number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        area = areas.get(row.get("area", "").lower())
-        if area is None:
-            errors.append(f"Line {line_number}: no area “{row.get('area', '')}” in {brand}.")
-            continue
-        try:
-            code = normalize_postal_code(row.get("postal_code", ""))
-        except ValidationError as error:
-            errors.append(f"Line {line_number}: {error.messages[0]}")
-            continue
-        if code in owners and owners[code] != area.name:
-            errors.append(f"Line {line_number}: {code} already belongs to area “{owners[code]}”.")
-            continue
-        if code in seen:
-            errors.append(f"Line {line_number}: {code} is repeated (first on line {seen[code]}).")
-            continue
-        seen[code] = line_number
-        if code not in owners:
-            rows.append(AreaPostalCode(brand=brand, area=area, postal_code=code))
-    if errors:
-        return ImportResult(0, errors)
-    with transaction.atomic():
-        AreaPostalCode.objects.bulk_create(rows)
-    return ImportResult(len(rows), [])
 
 
 def user_set_mobile(*, user, mobile: str) -> None:

@@ -88,13 +88,30 @@ class CalendarSourceForm(forms.ModelForm):
         return source
 
 
+class FailingSourceFilter(admin.SimpleListFilter):
+    """Sources whose last refresh failed (last_error is cleared by the next success)."""
+
+    title = "last refresh"
+    parameter_name = "refresh"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "Failing"), ("ok", "Working")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.exclude(last_error="")
+        if self.value() == "ok":
+            return queryset.filter(last_error="")
+        return queryset
+
+
 @admin.register(CalendarSource)
 class CalendarSourceAdmin(admin.ModelAdmin):
     """Owners' own calendars; the app password is stored encrypted and never shown."""
 
     form = CalendarSourceForm
     list_display = ["location", "kind", "name", "push_bookings", "last_success_at", "last_error"]
-    list_filter = ["kind", "push_bookings", "location__brand"]
+    list_filter = ["kind", "push_bookings", FailingSourceFilter, "location__brand"]
     list_select_related = ["location"]
     search_fields = ["location__name", "name", "url"]
     autocomplete_fields = ["location"]

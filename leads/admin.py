@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 
+from accounts.admin_forms import LabelledTabularInline
 from accounts.models import Brand
 
 from .models import CallRecord, CallTask, ContactStep, Lead, LeadStatusChange
 
 
-class LeadStatusChangeInline(admin.TabularInline):
+class LeadStatusChangeInline(LabelledTabularInline):
     model = LeadStatusChange
     extra = 0
     can_delete = False
@@ -67,7 +68,7 @@ def _add_contact_steps_to_brand_admin():
     if brand_admin is None:
         return
 
-    class ContactStepInline(admin.TabularInline):
+    class ContactStepInline(LabelledTabularInline):
         model = ContactStep
         extra = 0
         ordering = ["position"]

@@ -46,7 +46,7 @@ REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
 INSTALLED_APPS = [
     # First, so its admin templates add an "Events" (object history) link to every tracked record.
     "pghistory.admin",
-    "django.contrib.admin",
+    "portal.admin_config.StaffAdminConfig",  # django.contrib.admin with the operations overview
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "pronexis.middleware.ServerTimingMiddleware",
+    "audit.middleware.RefusedWebhookMiddleware",  # outermost but timing: sees every refusal's final answer
     "pronexis.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
