@@ -1,4 +1,3 @@
-import csv
 import io
 
 from django import forms
@@ -12,6 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.text import slugify
+
+from pronexis.csv_export import csv_safe, csv_writer
 
 from . import areas, services
 from .admin_confirm import confirmed_action
@@ -298,8 +299,9 @@ class AreaAdmin(admin.ModelAdmin):
             return _xlsx_response(rows, f"areas-{name}.xlsx")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="areas-{name}.csv"'
-        writer = csv.writer(response, lineterminator="\n")
-        writer.writerows(rows)  # names and codes only: nothing a spreadsheet would run as a formula
+        writer = csv_writer(response)  # a name starting with = is text, not a formula (read back by the import)
+        for row in rows:
+            writer.writerow(row)
         return response
 
 
@@ -309,7 +311,7 @@ def _xlsx_response(rows, filename: str) -> HttpResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("areas")
     for row in rows:
-        sheet.append(row)  # strings: a ZIP keeps its leading zero
+        sheet.append([csv_safe(cell) for cell in row])  # strings: a ZIP keeps its zero, "=…" is no formula
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

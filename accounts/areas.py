@@ -21,6 +21,8 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from pronexis.csv_export import csv_safe
+
 from .models import Area, AreaPostalCode, Brand, Location
 from .normalize import normalize_postal_code
 from .permissions import require_staff
@@ -121,10 +123,19 @@ def area_file_read(*, name: str, content: bytes) -> tuple[list[ImportRow], list[
 
     def cell(cells: list[str], column: str) -> str:
         position = index.get(column)
-        return cells[position].strip() if position is not None and position < len(cells) else ""
+        value = cells[position].strip() if position is not None and position < len(cells) else ""
+        return _without_formula_guard(value)
 
     rows = [ImportRow(line, *(cell(cells, column) for column in COLUMNS)) for line, cells in body]
     return rows, problems
+
+
+def _without_formula_guard(value: str) -> str:
+    """The export's apostrophe before a cell a spreadsheet would run ('=North → =North), so an
+    exported file imports back unchanged."""
+    if value.startswith("'") and csv_safe(value[1:]) == value:
+        return value[1:]
+    return value
 
 
 def _csv_table(content: bytes) -> list[tuple[int, list[str]]]:

@@ -157,6 +157,16 @@ def test_export_then_import_changes_nothing(staff, tenant_a, territory):
 
 
 @pytest.mark.django_db
+def test_a_name_a_spreadsheet_would_run_is_exported_as_text_and_imported_back(client, staff, tenant_a):
+    AreaPostalCodeFactory(area=AreaFactory(location=tenant_a.location, name="=HYPERLINK(1)"), postal_code="11201")
+    verified_login(client, staff)
+    response = client.get("/admin/accounts/area/export/", {"export-brand": tenant_a.brand.pk, "export-format": "csv"})
+    assert "'=HYPERLINK(1),11201" in response.content.decode()
+    plan = _plan(staff, tenant_a.brand, response.content.decode())
+    assert [(row.area, row.outcome) for row in plan.rows] == [("=HYPERLINK(1)", "already there")]
+
+
+@pytest.mark.django_db
 def test_only_staff_import_or_export(tenant_a, agent, territory):
     for user in (tenant_a.owner, agent):
         with pytest.raises(PermissionDenied):
@@ -210,7 +220,7 @@ def test_admin_export_downloads_csv_and_xlsx(client, staff, tenant_a, territory)
     verified_login(client, staff)
     response = client.get("/admin/accounts/area/export/", {"export-brand": tenant_a.brand.pk, "export-format": "csv"})
     assert response["Content-Disposition"] == 'attachment; filename="areas-brand-a.csv"'
-    assert response.content.decode() == "area,postal_code,location\nSouth,11215,Location A\n"
+    assert response.content.decode() == "area,postal_code,location\r\nSouth,11215,Location A\r\n"
     response = client.get("/admin/accounts/area/export/", {"export-brand": tenant_a.brand.pk, "export-format": "xlsx"})
     rows, problems = areas.area_file_read(name="x.xlsx", content=response.content)
     assert problems == [] and [(r.area, r.postal_code, r.location) for r in rows] == [("South", "11215", "Location A")]
