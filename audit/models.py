@@ -9,8 +9,6 @@ hashes, TOTP keys) are never copied into the trail."""
 from __future__ import annotations
 
 import pghistory
-from django.db import models
-from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -66,21 +64,3 @@ _track(SmsOptOut, ["number", "opted_out"], "SmsOptOutEvent")
 # Two-factor devices: set up, confirmed, removed or reset by staff (never their keys).
 _track(TOTPDevice, ["user", "name", "confirmed"], "TOTPDeviceEvent")
 _track(StaticDevice, ["user", "name", "confirmed"], "RecoveryCodesEvent")
-
-
-class RefusedWebhook(models.Model):
-    """An inbound webhook answered with a refusal (bad signature, unconfigured secret, replay,
-    malformed post), recorded by RefusedWebhookMiddleware: several in an hour usually mean a
-    provider's secret no longer matches ours (the operations overview counts them)."""
-
-    path = models.CharField(max_length=200)
-    status = models.PositiveSmallIntegerField()
-    reason = models.CharField(max_length=200, blank=True)
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-received_at", "-id"]
-
-    def __str__(self):
-        return f"{self.path} {self.status}"

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from accounts.admin_confirm import confirmed_action
 
-from .models import Notification, SmsOptOut
+from .models import Notification, RefusedWebhook, SmsOptOut
 from .resend import notifications_resend
 
 
@@ -40,3 +40,18 @@ class NotificationAdmin(admin.ModelAdmin):
 class SmsOptOutAdmin(admin.ModelAdmin):
     list_display = ["number", "opted_out", "updated_at"]
     search_fields = ["number"]
+
+
+@admin.register(RefusedWebhook)
+class RefusedWebhookAdmin(admin.ModelAdmin):
+    """Read only: written by RefusedWebhookMiddleware."""
+
+    list_display = ["received_at", "path", "status", "reason", "remote_addr"]
+    list_filter = ["path", "status", "received_at"]
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

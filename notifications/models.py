@@ -181,6 +181,24 @@ class WebhookReceipt(models.Model):
         return f"{self.source} {self.key}"
 
 
+class RefusedWebhook(models.Model):
+    """An inbound webhook answered with a refusal (bad signature, unconfigured secret, replay,
+    malformed post), recorded by RefusedWebhookMiddleware: several in an hour usually mean a
+    provider's secret no longer matches ours (the operations overview counts them)."""
+
+    path = models.CharField(max_length=200)
+    status = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self):
+        return f"{self.path} {self.status}"
+
+
 class SmsOptOut(models.Model):
     """STOP/START per number (any sender of ours): honoured before every send."""
 

@@ -13,12 +13,11 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import require_staff
-from audit.models import RefusedWebhook
 from calendars.models import CalendarSource
 from calendars.selectors import insufficient_locations
 from conflicts.admin import AGE_BUCKETS
 from conflicts.models import Conflict, SameDayRequest
-from notifications.models import Notification
+from notifications.models import Notification, RefusedWebhook
 
 FAILED_RECENT = 5  # failing deliveries listed with a resend button; the rest are behind the link
 OUTBOX_STATUSES = ("queued", "sending", "unknown")
@@ -126,7 +125,7 @@ def operations_overview(*, actor, now: datetime | None = None) -> Overview:
         refused_webhooks=Figure(
             "Inbound webhooks refused in the last hour",
             refused,
-            _link("audit_refusedwebhook", received_at__gte=(now - timedelta(hours=1)).isoformat()),
+            _link("notifications_refusedwebhook", received_at__gte=(now - timedelta(hours=1)).isoformat()),
             "several usually mean a provider's secret no longer matches" if refused else "",
         ),
         outbox=Figure(

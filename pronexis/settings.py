@@ -79,7 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "pronexis.middleware.ServerTimingMiddleware",
-    "audit.middleware.RefusedWebhookMiddleware",  # outermost but timing: sees every refusal's final answer
+    "notifications.refusals.RefusedWebhookMiddleware",  # outermost but timing: sees every refusal's final answer
     "pronexis.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -10,10 +10,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from audit.models import RefusedWebhook
 from calendars.models import CalendarSource
 from notifications import sms
-from notifications.models import Notification
+from notifications.models import Notification, RefusedWebhook
 from notifications.resend import notifications_resend
 from portal.operations import operations_overview
 from tests.conftest import verified_login

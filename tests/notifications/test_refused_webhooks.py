@@ -2,7 +2,7 @@
 
 import pytest
 
-from audit.models import RefusedWebhook
+from notifications.models import RefusedWebhook
 
 
 @pytest.mark.django_db
