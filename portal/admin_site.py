@@ -8,13 +8,18 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from notifications.resend import notifications_resend
+
 
 class StaffAdminSite(admin.AdminSite):
+    # Imported by StaffAdminConfig.ready() (admin's autodiscovery), once every model is loaded.
+
     site_header = "ProNexis call center admin"
     site_title = "ProNexis admin"
     index_title = "Operations"
 
     def index(self, request, extra_context=None):
+        # Not at module level: operations reads conflicts.admin, which registers on this site.
         from .operations import operations_overview
 
         overview = operations_overview(actor=request.user)
@@ -29,8 +34,6 @@ class StaffAdminSite(admin.AdminSite):
     @require_POST
     def resend_view(request):
         """One failed delivery sent again from the overview (the outbox sends it exactly once)."""
-        from notifications.resend import notifications_resend
-
         raw = request.POST.get("notification", "")
         ids = notifications_resend(actor=request.user, notification_ids=[int(raw)] if raw.isdecimal() else [])
         if ids:
