@@ -1,10 +1,10 @@
 """The automated contact sequence (DESIGN.md "ACS", seed 001) and the agents' call queue:
-steps, quiet hours, the intro text, call outcomes."""
+steps, the compliance gate's wait, the intro text, call outcomes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.permissions import SYSTEM
 from notifications.outbox import render_text
+from notifications.quiet_hours import next_allowed_instant
 from pronexis.errors import Refused
 from pronexis.locks import lock
 
@@ -19,17 +20,16 @@ from .models import CallTask, ContactStep, Lead
 from .services import R, S, lead_set_status
 
 # --- automated contact sequence (ACS) and the agents' call queue ------------------------------
-QUIET_START, QUIET_END = time(21, 0), time(8, 0)
 CLAIM_LEASE = timedelta(minutes=10)
 
 
-def quiet_hours_resume_at(*, location, now: datetime) -> datetime | None:
-    """DESIGN.md: no lead SMS in 21:00–08:00 Location time; returns the next 08:00 (UTC) or None."""
-    local = now.astimezone(location.zone)
-    if QUIET_END <= local.time() < QUIET_START:
-        return None
-    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    return datetime.combine(day, QUIET_END, tzinfo=location.zone).astimezone(UTC)
+def sms_intro_resume_at(*, lead: Lead, now: datetime) -> datetime | None:
+    """The compliance gate (notifications.quiet_hours, issue #14): the lead's own legal window —
+    its number's zone and state, not the Location's — decides; returns when the sequence may
+    text the lead, or None when it may now. The outbox holds the text as well (gated rows), so
+    nothing reaches a lead outside its window even if this were skipped."""
+    allowed = next_allowed_instant(number=lead.phone, at=now, fallback_zone=lead.location.time_zone)
+    return None if allowed <= now else allowed
 
 
 def _sms_intro_applies(lead: Lead) -> bool:
@@ -70,8 +70,8 @@ def contact_sequence_step(*, lead_id: int) -> None:
     """Runs a lead's due ACS steps (DESIGN.md "Automated contact sequence").
 
     `wait` schedules the next step; `call` puts the lead in the agents' call queue and pauses
-    until an outcome is recorded; `sms_intro` is skipped unless it applies and waits out quiet
-    hours; running past the last step with no contact → bad_lead (acs_exhausted).
+    until an outcome is recorded; `sms_intro` is skipped unless it applies and waits for the lead's legal
+    window (the compliance gate); running past the last step with no contact → bad_lead (acs_exhausted).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -91,7 +91,7 @@ def contact_sequence_step(*, lead_id: int) -> None:
                 position += 1
                 break  # paused until the agent records the outcome
             if _sms_intro_applies(lead):
-                resume = quiet_hours_resume_at(location=lead.location, now=now)
+                resume = sms_intro_resume_at(lead=lead, now=now)
                 if resume is not None:
                     next_run = resume
                     break

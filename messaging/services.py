@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -152,6 +153,20 @@ def message_mark_unread(*, user, message: OfficeMessage) -> None:
 
 
 # --- lead texts ---------------------------------------------------------------------------
+CONVERSATION_WINDOW = timedelta(hours=24)
+
+
+def _conversational(*, lead, kind: str) -> bool:
+    """An agent's reply within 24 h of the lead's own text is conversation, not an automated
+    text: the compliance gate does not hold it (issue #14). Everything else to a lead is gated."""
+    if kind != Notification.Kind.LEAD_SMS or lead.pk is None:
+        return False
+    since = timezone.now() - CONVERSATION_WINDOW
+    return SmsMessage.objects.filter(
+        lead=lead, direction=SmsMessage.Direction.INBOUND, created_at__gte=since
+    ).exists()
+
+
 def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None, idempotency_key: str | None = None):
     """A text to a lead from the Location's SMS number (seed 001), threaded on the lead.
 
@@ -171,6 +186,7 @@ def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None,
         )
     key = idempotency_key or f"lead-sms:{lead.pk}:{uuid.uuid4().hex}"
     row = sms_row(
+        gated=not _conversational(lead=lead, kind=kind),
         to=lead.phone,
         kind=kind,
         subject=lead,

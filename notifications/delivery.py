@@ -26,6 +26,7 @@ from pronexis.locks import lock
 
 from .models import Notification, StatusCallback
 from .optouts import number_opted_out
+from .quiet_hours import next_allowed_instant
 from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
 
 logger = logging.getLogger(__name__)
@@ -135,12 +136,19 @@ def _retry_later(notification: Notification, error: str) -> str:
         _finish(notification, status=S.FAILED, last_error=f"Gave up after {attempts} attempts: {error}")
         return S.FAILED
     delay = retry_delay(attempts)
-    _finish(
-        notification,
-        status=S.QUEUED,
-        last_error=error,
-        next_attempt_at=timezone.now() + timedelta(seconds=delay),
-    )
+    next_attempt = timezone.now() + timedelta(seconds=delay)
+    if notification.not_before is not None:
+        # A gated text whose retry would fall outside the recipient's window waits for it
+        # (released by the beat, like a text queued at night).
+        held = next_allowed_instant(
+            number=notification.recipient,
+            at=next_attempt,
+            fallback_zone=notification.location.time_zone if notification.location_id else "",
+        )
+        if held != next_attempt:
+            _finish(notification, status=S.QUEUED, last_error=error, next_attempt_at=held, not_before=held)
+            return "retry"
+    _finish(notification, status=S.QUEUED, last_error=error, next_attempt_at=next_attempt)
     from .tasks import send_notification
 
     try:
@@ -229,6 +237,19 @@ def sweep_stuck_notifications(
     report["enqueued"] = enqueue(ids)
     StatusCallback.objects.filter(received_at__lt=now - STATUS_CALLBACK_RETENTION).delete()
     return report
+
+
+def release_held_notifications() -> int:
+    """Beat, every minute: gated texts whose window has opened (queued at night, or a retry
+    that would have fallen outside it) are enqueued; the claim keeps it to one send even when
+    a row is released twice before a worker takes it."""
+    from .outbox import enqueue
+
+    now = timezone.now()
+    held = Notification.objects.filter(status=S.QUEUED, not_before__isnull=False, not_before__lte=now).filter(
+        next_attempt_at__lte=now, not_before__gt=F("created_at")
+    )
+    return enqueue(list(held.order_by("next_attempt_at", "id").values_list("id", flat=True)[:1000]))
 
 
 TWILIO_STATUS_MAP = {

@@ -89,6 +89,12 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now, help_text="Not sent before (retry backoff).")
+    # Set on automated texts to leads (the compliance gate, notifications.quiet_hours): the first
+    # instant the recipient's law allows; a row queued outside the window waits until then, and
+    # a retry never falls outside it. Null: not gated (owners' e-mails and texts, conversation).
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Automated text to a lead: not sent before the recipient's legal window."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -30,6 +30,7 @@ from accounts.models import LocationPhoneNumber
 
 from .models import Notification, new_short_code
 from .optouts import number_opted_out
+from .quiet_hours import next_allowed_instant
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +111,15 @@ def _email_row(*, to: str, kind: str, subject, location, context: dict, key: str
     )
 
 
-def sms_row(*, to: str, kind: str, subject, location, context: dict, key: str, sender: str, body=None) -> Notification:
+def sms_row(
+    *, to: str, kind: str, subject, location, context: dict, key: str, sender: str, body=None, gated: bool = False
+) -> Notification:
+    """`gated`: an automated text to a lead — held until the recipient's legal window
+    (notifications.quiet_hours), decided when it is queued."""
     code = new_short_code()
     if body is None:
         body = _render_sms(kind, _base_context(subject, location, context, code))
-    return Notification(
+    row = Notification(
         location=location,
         kind=kind,
         channel=Notification.Channel.SMS,
@@ -125,28 +130,44 @@ def sms_row(*, to: str, kind: str, subject, location, context: dict, key: str, s
         short_code=code,
         **_subject_fields(subject),
     )
+    row.gated = gated
+    return row
+
+
+def gate(row: Notification, now) -> None:
+    """The compliance gate on one gated row: `not_before` is the first instant the recipient's law
+    allows (now, inside the window) and the row is not due before it."""
+    fallback = row.location.time_zone if row.location_id else ""
+    row.not_before = next_allowed_instant(number=row.recipient, at=now, fallback_zone=fallback)
+    row.next_attempt_at = max(now, row.not_before)
 
 
 # --- queueing -----------------------------------------------------------------------------
 def queue_notifications(rows: list[Notification]) -> list[int]:
     """Inserts the rows (ON CONFLICT DO NOTHING on the idempotency key) and enqueues the new
-    ones after commit. Returns the ids of the rows of these keys that are still queued."""
+    ones after commit. Returns the ids of the rows of these keys that are still queued. A gated
+    row outside the recipient's window waits in the outbox: `release_held_notifications` (beat,
+    every minute) enqueues it when its window opens."""
     if not rows:
         return []
     now = timezone.now()
     for row in rows:
         row.created_at = row.next_attempt_at = now
+        if getattr(row, "gated", False):
+            gate(row, now)
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     # Rows of these keys queued by this call (an existing row of an earlier call keeps its own task).
-    ids = list(
+    queued = list(
         Notification.objects.filter(
             idempotency_key__in=[row.idempotency_key for row in rows], status=Notification.Status.QUEUED, created_at=now
         )
         .order_by("id")
-        .values_list("id", flat=True)
+        .values_list("id", "next_attempt_at")
     )
-    if ids:
-        transaction.on_commit(lambda: enqueue(ids))
+    ids = [pk for pk, _ in queued]
+    due = [pk for pk, at in queued if at <= now]
+    if due:
+        transaction.on_commit(lambda: enqueue(due))
     return ids
 
 
@@ -253,6 +274,7 @@ def notify_lead(*, lead, kind: str, subject, context: dict, idempotency_key: str
                 context=context,
                 key=f"{idempotency_key}:sms:{lead.phone}",
                 sender=sender,
+                gated=True,  # confirmations and reminders are automated: the recipient's law decides when
             )
         )
     elif lead.email:

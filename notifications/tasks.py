@@ -15,6 +15,11 @@ def sweep_stuck_notifications(sending_timeout: float | None = None, queued_grace
     return delivery.sweep_stuck_notifications(sending_timeout=sending_timeout, queued_grace=queued_grace)
 
 
+@shared_task(name="notifications.tasks.release_held_notifications", ignore_result=True)
+def release_held_notifications() -> int:
+    return delivery.release_held_notifications()
+
+
 @shared_task(name="notifications.tasks.reconcile_notification", ignore_result=True)
 def reconcile_notification(notification_id: int) -> str:
     """An `unknown` text, after the grace: found at the provider → sent; not found → sent now."""

@@ -176,6 +176,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "run-due-contact-steps": {"task": "leads.tasks.run_due_contact_steps", "schedule": 60.0},
     "sweep-stuck-notifications": {"task": "notifications.tasks.sweep_stuck_notifications", "schedule": 300.0},
+    # Automated texts held for the recipient's legal window go out within a minute of its opening.
+    "release-held-notifications": {"task": "notifications.tasks.release_held_notifications", "schedule": 60.0},
     "send-appointment-reminders": {"task": "calendars.tasks.send_appointment_reminders", "schedule": 900.0},
     "release-expired-holds": {"task": "calendars.tasks.release_expired_holds", "schedule": 60.0},
     "refresh-calendar-sources": {"task": "calendars.tasks.refresh_calendar_sources", "schedule": 60.0},

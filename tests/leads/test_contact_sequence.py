@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from leads.contact_sequence import call_task_record_outcome, quiet_hours_resume_at
+from leads.contact_sequence import call_task_record_outcome, sms_intro_resume_at
 from leads.models import CallTask, Lead, LeadStatusChange
 from leads.selectors import call_queue
 from leads.tasks import run_due_contact_steps
@@ -97,15 +97,44 @@ def test_sms_intro_waits_out_quiet_hours(tenant_a, agent, sent):
         assert open_task(lead)  # the next call
 
 
-def test_quiet_hours_are_dst_correct(tenant_a=None):
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "phone,location_zone,resume",
+    [
+        # The lead's own zone decides, not the Location's: a Los Angeles number of a New York
+        # Location waits for 8:00 Pacific; a Connecticut number for 9:00 Eastern.
+        ("+13105550142", "America/New_York", datetime(2025, 3, 5, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles"))),
+        ("+12035550142", "America/New_York", datetime(2025, 3, 5, 9, 0, tzinfo=NY)),
+        ("+13475550142", "America/Los_Angeles", datetime(2025, 3, 5, 8, 0, tzinfo=NY)),
+    ],
+)
+def test_sms_intro_waits_for_the_leads_own_window(tenant_a, agent, sent, phone, location_zone, resume):
+    tenant_a.location.time_zone = location_zone
+    tenant_a.location.save()
+    steps(tenant_a.brand, "call", "sms_intro", "call")
+    t0 = datetime(2025, 3, 5, 7, 30, tzinfo=NY)  # 4:30 in Los Angeles
+    with time_machine.travel(t0, tick=False):
+        lead = start(tenant_a, t0, source="api", phone=phone)
+        run_due_contact_steps()
+        call_task_record_outcome(task=open_task(lead), outcome="no_answer", agent=agent)
+        run_due_contact_steps()
+    lead.refresh_from_db()
+    assert sent == [] and lead.contact_next_run_at == resume
+
+
+def test_sms_intro_gate_is_dst_correct():
     class Loc:
-        zone = NY
+        time_zone = "America/New_York"
+
+    class L:
+        phone = "+13475550142"
+        location = Loc
 
     # The night DST starts (2025-03-09): 08:00 EDT is 12:00 UTC, not 13:00.
-    resume = quiet_hours_resume_at(location=Loc, now=datetime(2025, 3, 8, 22, 0, tzinfo=NY))
+    resume = sms_intro_resume_at(lead=L, now=datetime(2025, 3, 8, 22, 0, tzinfo=NY))
     assert resume == datetime(2025, 3, 9, 12, 0, tzinfo=ZoneInfo("UTC"))
-    assert quiet_hours_resume_at(location=Loc, now=datetime(2025, 3, 9, 9, 0, tzinfo=NY)) is None
-    assert quiet_hours_resume_at(location=Loc, now=datetime(2025, 3, 9, 7, 0, tzinfo=NY)) == datetime(
+    assert sms_intro_resume_at(lead=L, now=datetime(2025, 3, 9, 9, 0, tzinfo=NY)) is None
+    assert sms_intro_resume_at(lead=L, now=datetime(2025, 3, 9, 7, 0, tzinfo=NY)) == datetime(
         2025, 3, 9, 8, 0, tzinfo=NY
     )
 

@@ -19,7 +19,9 @@ def lead(brooklyn):
 
 
 # --- lead SMS thread ----------------------------------------------------------------------
-def test_agent_sends_from_the_thread_with_the_locations_number(agent_api, lead, django_capture_on_commit_callbacks):
+def test_agent_sends_from_the_thread_with_the_locations_number(
+    clock, agent_api, lead, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_api.post(f"/api/v1/leads/{lead.pk}/sms/", {"body": "Would Tuesday 3pm work?"}, format="json")
     assert response.status_code == 201, response.json()
@@ -55,7 +57,7 @@ def test_location_without_texting_number_is_409(agent_api, tenant_a):
     assert response.status_code == 409
 
 
-def test_sms_intro_renders_the_intro_text(lead, django_capture_on_commit_callbacks):
+def test_sms_intro_renders_the_intro_text(clock, lead, django_capture_on_commit_callbacks):
     from messaging.services import send_lead_sms
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -276,7 +276,7 @@ def test_a_status_callback_for_an_unknown_row_waits_for_the_reconciliation(clien
     assert (row.status, row.provider_id) == (S.DELIVERED, sid)
 
 
-def test_text_channels_are_not_html_escaped_but_html_parts_are(brooklyn, django_capture_on_commit_callbacks):
+def test_text_channels_are_not_html_escaped_but_html_parts_are(clock, brooklyn, django_capture_on_commit_callbacks):
     from tests.factories import AppointmentFactory, LeadFactory
 
     brooklyn.name = "Mary O'Neil & Co"
@@ -302,7 +302,7 @@ def test_text_channels_are_not_html_escaped_but_html_parts_are(brooklyn, django_
     assert "D&#x27;Arcy &lt;Sr&gt;" in html and "D'Arcy <Sr>" not in html  # HTML stays escaped
 
 
-def test_the_contact_sequence_intro_text_is_not_html_escaped(brooklyn, django_capture_on_commit_callbacks):
+def test_the_contact_sequence_intro_text_is_not_html_escaped(clock, brooklyn, django_capture_on_commit_callbacks):
     from leads.contact_sequence import _send_sms_intro
     from tests.factories import LeadFactory
 
