@@ -19,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 run: install
+	DEBUG=1 $(PY) manage.py vapid_keys --development
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	@echo "Open http://$(HOST):$(PORT)/ — owner@demo.test / demo"

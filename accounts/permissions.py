@@ -47,11 +47,14 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge urgent items"  # "Got it" on urgent messages and same-day requests
     HANDLE_MESSAGE = "mark a message called back"
     DISMISS_DELIVERY = "dismiss a failed delivery"
+    RECEIVE_PUSH = "receive push notifications of the Action Center's items"  # on their own devices
 
 
 _OWNERS = frozenset({Role.OWNER})
 _EDITORS = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
 _CALL_CENTER = frozenset({Role.AGENT, Role.STAFF})
+# Roles a Membership row holds (the rest come from brand leadership, the Agents group, staff, tokens).
+MEMBER_ROLES = frozenset({Role.OWNER, Role.MANAGER, Role.VIEWER})
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_TEAM: _OWNERS,
@@ -75,6 +78,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE: frozenset({Role.OWNER, Role.MANAGER}),
     Action.HANDLE_MESSAGE: frozenset({Role.OWNER, Role.MANAGER}),
     Action.DISMISS_DELIVERY: frozenset({Role.OWNER, Role.MANAGER}),
+    # Everyone of the Location who reads its Action Center; brand leadership reads many
+    # Locations and is not paged for each one's conflicts.
+    Action.RECEIVE_PUSH: MEMBER_ROLES,
 }
 
 
@@ -157,5 +163,4 @@ def location_ids_where(user, action: Action):
     memberships only; staff and agents are decided by `can` on the row)."""
     from .scoping import location_ids_with_role
 
-    member_roles = {Role.OWNER, Role.MANAGER, Role.VIEWER}
-    return location_ids_with_role(user, [r.value for r in PERMISSIONS[action] & member_roles])
+    return location_ids_with_role(user, [r.value for r in PERMISSIONS[action] & MEMBER_ROLES])

@@ -19,6 +19,7 @@ from pronexis.web import safe_next
 
 from . import sessions, two_factor
 from .forms import LoginForm
+from .personal_settings import personal_settings
 
 
 class CodeForm(forms.Form):
@@ -176,7 +177,8 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
     rows = sessions.sessions_of(request.user)
-    return render(request, "accounts/sessions.html", {"rows": rows, "current": request.session.session_key})
+    context = {"rows": rows, "current": request.session.session_key, **personal_settings(request)}
+    return render(request, "accounts/sessions.html", context)
 
 
 @require_POST

@@ -140,6 +140,7 @@ def same_day_raise(
                 "sms_links": _answer_links("same_day", request, ("approve", "decline"), "sms_link"),
             },
             idempotency_key=f"same_day:{request.pk}:raised",
+            push=True,
         )
     return request
 

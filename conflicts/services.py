@@ -189,11 +189,11 @@ def conflict_raise(
             created_at=now,
         )
         _sync_hold(conflict, now)
-        _notify_conflict(conflict, kind="conflict_raised", key=f"conflict:{conflict.pk}:raised")
+        _notify_conflict(conflict, kind="conflict_raised", key=f"conflict:{conflict.pk}:raised", push=True)
     return conflict
 
 
-def _notify_conflict(conflict: Conflict, *, kind: str, key: str) -> None:
+def _notify_conflict(conflict: Conflict, *, kind: str, key: str, push: bool = False) -> None:
     location = conflict.location
     notify_location(
         location=location,
@@ -211,6 +211,7 @@ def _notify_conflict(conflict: Conflict, *, kind: str, key: str) -> None:
         },
         idempotency_key=key,
         headers={"Reply-To": links.reply_to_address(conflict.pk)},
+        push=push,
     )
 
 

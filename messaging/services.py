@@ -139,6 +139,7 @@ def office_message_create(
             subject=message,
             context={"message": message},
             idempotency_key=f"office_message:{message.pk}",
+            push=urgent,  # an urgent message pages the owner's devices (issue #11)
         )
     return message
 

@@ -7,8 +7,9 @@ out (read timeout, connection reset) becomes `unknown`, not a retry; so does a r
 `sending` by a worker that died (the sweep). An `unknown` row is looked up in the provider's
 message list (same recipient, body and sender, created since the row was, sent or not yet)
 before any resend: found → `sent` with that id; not found → queued again. E-mail has no such
-list: an `unknown` e-mail is sent again (at least once). Status callbacks that arrive before
-their row carries the provider id wait in `StatusCallback` and are applied when it does.
+list: an `unknown` e-mail is sent again (at least once); so is a push (notifications.push).
+Status callbacks that arrive before their row carries the provider id wait in `StatusCallback`
+and are applied when it does.
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from pywebpush import WebPushException
 
 from pronexis.locks import lock
 
-from .models import Notification, StatusCallback
+from .models import Notification, PushSubscription, StatusCallback
 from .optouts import number_opted_out
+from .push import PushRefused, push_send
 from .quiet_hours import next_allowed_instant
 from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
 
@@ -66,9 +70,11 @@ def notification_send(*, notification_id: int) -> str:
     """Claims and sends one row; returns what happened (for logs and tests)."""
     if not notification_claim(notification_id=notification_id):
         return "not-claimed"
-    notification = Notification.objects.get(pk=notification_id)
+    notification = Notification.objects.select_related("push_subscription").get(pk=notification_id)
     if notification.channel == Notification.Channel.SMS:
         return _send_sms(notification)
+    if notification.channel == Notification.Channel.PUSH:
+        return _send_push(notification)
     return _send_email(notification)
 
 
@@ -110,6 +116,33 @@ def _outcome_unknown(notification: Notification, error: str) -> str:
     except Exception:
         logger.warning("could not schedule reconciling notification %s; the sweep will", notification.pk, exc_info=True)
     return S.UNKNOWN
+
+
+def _send_push(notification: Notification) -> str:
+    """A push service keeps no list to ask, like SMTP: a send whose answer is lost is sent again
+    (the payload's tag makes the device replace, not stack, a second copy)."""
+    if notification.push_subscription is None:  # the device unsubscribed after the row was queued
+        _finish(notification, status=S.GONE, last_error="The device no longer accepts notifications.")
+        return S.GONE
+    try:
+        push_send(notification)
+    except WebPushException as error:
+        code = error.status_code
+        if code in (404, 410):  # the subscription expired or the user revoked it: never again
+            PushSubscription.objects.filter(pk=notification.push_subscription_id).delete()
+            _finish(notification, status=S.GONE, last_error=f"The push service answered {code}: device removed.")
+            return S.GONE
+        if code is None or code == 429 or code >= 500:
+            return _retry_later(notification, f"The push service answered {code}.")
+        _finish(notification, status=S.FAILED, last_error=f"The push service refused ({code}): {error.message}"[:2000])
+        return S.FAILED
+    except PushRefused as error:
+        _finish(notification, status=S.FAILED, last_error=str(error))
+        return S.FAILED
+    except requests.RequestException as error:  # unreachable, timed out: try again, then give up
+        return _retry_later(notification, f"The push service could not be reached ({type(error).__name__}).")
+    _finish(notification, status=S.SENT, sent_at=timezone.now(), last_error="")
+    return S.SENT
 
 
 def _send_email(notification: Notification) -> str:

@@ -52,6 +52,7 @@ class Notification(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
         SMS = "sms", "SMS"
+        PUSH = "push", "Push"  # one row per device (PushSubscription) of a user of the Location
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -62,6 +63,7 @@ class Notification(models.Model):
         FAILED = "failed", "Failed"
         SUPPRESSED = "suppressed", "Suppressed (opted out)"
         UNKNOWN = "unknown", "Unknown (checking with the provider)"
+        GONE = "gone", "Gone (the device unsubscribed)"  # a push service's 404/410: not a failure to show
 
     FAILED_STATUSES = (Status.FAILED, Status.UNDELIVERED)
 
@@ -70,8 +72,16 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=40, choices=Kind.choices)
     channel = models.CharField(max_length=5, choices=Channel.choices)
-    recipient = models.CharField(max_length=254, help_text="E-mail address or E.164 number.")
+    recipient = models.CharField(max_length=254, help_text="E-mail address, E.164 number or (push) the user's e-mail.")
     sender = models.CharField(max_length=64, blank=True, help_text="SMS: the From number or Messaging Service SID.")
+    push_subscription = models.ForeignKey(
+        "notifications.PushSubscription",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text="Push: the device; emptied when the device unsubscribes (the row then ends gone).",
+    )
     subject_type = models.ForeignKey(ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
@@ -115,11 +125,14 @@ class Notification(models.Model):
                         "failed",
                         "suppressed",
                         "unknown",
+                        "gone",
                     ]
                 ),
                 name="notification_status_valid",
             ),
-            models.CheckConstraint(condition=Q(channel__in=["email", "sms"]), name="notification_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(channel__in=["email", "sms", "push"]), name="notification_channel_valid"
+            ),
         ]
         indexes = [
             # Delivery history of one subject.
@@ -218,3 +231,52 @@ class SmsOptOut(models.Model):
 
     def __str__(self):
         return f"{self.number} {'opted out' if self.opted_out else 'opted in'}"
+
+
+class PushSubscription(models.Model):
+    """One browser or installed app of a user that accepted notifications: the browser's
+    `PushSubscription.toJSON()` (issue #11 "Installable and push"). The endpoint is the push
+    service's address for that device, unique: a browser that subscribes again (or for another
+    user who signed in on it) updates its row. Removed when the push service answers 404/410."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=100, help_text="The device's P-256 public key (base64url).")
+    auth = models.CharField(max_length=40, help_text="The device's authentication secret (base64url).")
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} on {self.device_name}"
+
+    @property
+    def device_name(self) -> str:
+        return describe_user_agent(self.user_agent)
+
+    def subscription_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_user_agent(user_agent: str) -> str:
+    """"Chrome on Android" from a User-Agent header: enough to tell one's devices apart."""
+    ua = user_agent or ""
+    browser = next((name for token, name in BROWSERS if token in ua), "")
+    system = next((name for token, name in SYSTEMS if token in ua), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

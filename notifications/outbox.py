@@ -30,6 +30,7 @@ from accounts.models import LocationPhoneNumber
 
 from .models import Notification, new_short_code
 from .optouts import number_opted_out
+from .push import push_enabled, push_recipients
 from .quiet_hours import next_allowed_instant
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,39 @@ def gate(row: Notification, now) -> None:
     row.next_attempt_at = max(now, row.not_before)
 
 
+def _render_push(kind: str, context: dict) -> tuple[str, str]:
+    title, _, body = render_text(f"notifications/push/{kind}.txt", context).strip().partition("\n")
+    return title.strip()[:250], " ".join(body.split())
+
+
+def push_rows(*, location, kind: str, subject, context: dict, key: str) -> list[Notification]:
+    """One push row per device of the Location's users who may see the item (none when push is
+    not configured or the kind has no `notifications/push/<kind>.txt`: first line the title)."""
+    if location is None or not push_enabled():
+        return []
+    devices = list(push_recipients(location))
+    if not devices:
+        return []
+    try:
+        title, body = _render_push(kind, _base_context(subject, location, context, ""))
+    except TemplateDoesNotExist:
+        return []
+    return [
+        Notification(
+            location=location,
+            kind=kind,
+            channel=Notification.Channel.PUSH,
+            recipient=device.user.email,
+            push_subscription=device,
+            title=title,
+            body=body,
+            idempotency_key=f"{key}:push:{device.pk}",
+            **_subject_fields(subject),
+        )
+        for device in devices
+    ]
+
+
 # --- queueing -----------------------------------------------------------------------------
 def queue_notifications(rows: list[Notification]) -> list[int]:
     """Inserts the rows (ON CONFLICT DO NOTHING on the idempotency key) and enqueues the new
@@ -223,9 +257,13 @@ def _broadcast_rows(*, location, kind, subject, context, key) -> list[Notificati
     ]
 
 
-def notify_location(*, location, kind: str, subject, context: dict, idempotency_key: str, headers=None) -> None:
+def notify_location(
+    *, location, kind: str, subject, context: dict, idempotency_key: str, headers=None, push: bool = False
+) -> None:
     """E-mail to the Location's notification addresses, then one SMS reminder to each number of
-    its distribution list when the list is on (seed 001: every e-mail, around the clock)."""
+    its distribution list when the list is on (seed 001: every e-mail, around the clock). With
+    `push`, also a push to every device of the Location's users (items waiting on the owner:
+    conflicts raised, same-day requests, urgent office messages — issue #11)."""
     rows = [
         _email_row(
             to=address,
@@ -243,6 +281,8 @@ def notify_location(*, location, kind: str, subject, context: dict, idempotency_
         rows += _broadcast_rows(
             location=location, kind=kind, subject=subject, context={"title": title, **context}, key=idempotency_key
         )
+    if push:
+        rows += push_rows(location=location, kind=kind, subject=subject, context=context, key=idempotency_key)
     queue_notifications(rows)
 
 

@@ -9,6 +9,9 @@ from . import views
 urlpatterns = [
     path("n/<str:short_code>/", views.short_link, name="notification_short_link"),
     path(
+        "notifications/devices/<int:subscription_id>/remove/", views.push_device_remove, name="push_device_remove"
+    ),
+    path(
         "webhooks/twilio/status/",
         refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_status_webhook),
         name="twilio_status_webhook",

@@ -1,17 +1,23 @@
-"""Notification pages: the `/n/<code>/` short link of a text, and Twilio's delivery receipts."""
+"""Notification pages: the `/n/<code>/` short link of a text, Twilio's delivery receipts, and a
+user's devices for push notifications (listed on Settings and the sessions page)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import portal_view
 from accounts.scoping import get_visible_or_404
+from pronexis.web import safe_next
 
 from .delivery import notification_record_status
 from .models import Notification
+from .push import push_enabled, push_subscription_remove, push_subscriptions_of
 from .webhooks import twilio_request_valid, twilio_sid
 
 
@@ -42,3 +48,21 @@ def twilio_status_webhook(request: HttpRequest) -> HttpResponse:
         error_code=data.get("ErrorCode", ""),
     )
     return HttpResponse(status=204)
+
+
+def push_devices_context(request: HttpRequest) -> dict:
+    """The user's devices and what the "Turn on notifications" button needs (accounts pages)."""
+    return {
+        "push_devices": list(push_subscriptions_of(request.user)),
+        "push_public_key": settings.VAPID_PUBLIC_KEY if push_enabled() else "",
+    }
+
+
+@require_POST
+@portal_view
+def push_device_remove(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    """Settings' "Remove" (a plain form; the page's script uses the API's DELETE the same way)."""
+    if not push_subscription_remove(user=request.user, subscription_id=subscription_id):
+        raise Http404("No such device.")
+    messages.success(request, "That device no longer receives notifications.")
+    return redirect(safe_next(request, reverse("sessions")))

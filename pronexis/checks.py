@@ -5,6 +5,7 @@ and worker entry points (pronexis.entrypoints) refuse to start."""
 
 from __future__ import annotations
 
+import json
 import logging
 from functools import wraps
 
@@ -70,3 +71,46 @@ def refuses_development_secrets(*names: str):
         return guarded
 
     return decorate
+
+
+def vapid_key_problems() -> list[str]:
+    """What is wrong with the Web Push keys for production ([] when push is off or they are
+    fine): the development pair of `make run` (its file's key, or the dev- contact), a key that
+    is not a P-256 private key, a public key that is not its pair (browsers would subscribe
+    with a key the pushes are not signed with: every push refused)."""
+    private_key, public_key = settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY
+    if not private_key and not public_key:
+        return []
+    from .vapid import vapid_public_key_of
+
+    problems = []
+    development_file = settings.VAPID_DEVELOPMENT_KEYS_FILE
+    try:
+        development_key = json.loads(development_file.read_text()).get("private_key")
+    except (OSError, ValueError, AttributeError):  # no file (production), or not ours
+        development_key = None
+    if development_key and development_key == private_key:
+        problems.append(f"VAPID_PRIVATE_KEY is the development key of {development_file.name}")
+    try:
+        if vapid_public_key_of(private_key or "") != public_key:
+            problems.append("VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY")
+    except ValueError:
+        problems.append("VAPID_PRIVATE_KEY is not a P-256 private key (32 bytes, base64url)")
+    email = settings.VAPID_CLAIMS_EMAIL or ""
+    if "@" not in email or email.startswith(DEVELOPMENT_VALUE_PREFIX):
+        problems.append("VAPID_CLAIMS_EMAIL is unset or a development value (push services write to it)")
+    return problems
+
+
+@register(Tags.security, deploy=True)
+def check_vapid_keys(app_configs=None, **kwargs) -> list[Error]:
+    if settings.DEBUG:
+        return []
+    return [
+        Error(
+            f"{problem} while DEBUG is off.",
+            hint="Make a pair with `manage.py vapid_keys` and set the three VAPID_* settings in the environment.",
+            id="pronexis.E002",
+        )
+        for problem in vapid_key_problems()
+    ]

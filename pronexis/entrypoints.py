@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .checks import development_secrets
+from .checks import development_secrets, vapid_key_problems
 
 
 def require_production_secrets() -> None:
@@ -12,3 +12,5 @@ def require_production_secrets() -> None:
     missing = ([] if settings.SECRET_KEY_IS_SET else ["SECRET_KEY"]) + development_secrets()
     if missing:
         raise ImproperlyConfigured(f"Set {', '.join(missing)} in the environment when DEBUG is off.")
+    if problems := vapid_key_problems():
+        raise ImproperlyConfigured(f"Web Push keys: {'; '.join(problems)}.")

@@ -274,6 +274,27 @@ TWILIO_HTTP_TIMEOUT = float(env("TWILIO_HTTP_TIMEOUT", "10"))
 # so a create still being processed by Twilio is listed by then.
 NOTIFICATION_UNKNOWN_GRACE = float(env("NOTIFICATION_UNKNOWN_GRACE", "30"))
 
+# Web Push (VAPID, RFC 8292): the key pair that signs each push, and the contact the push services
+# see. Unset with DEBUG on → the development pair `make run` writes (manage.py vapid_keys) to
+# VAPID_DEVELOPMENT_KEYS_FILE; production refuses that pair (pronexis.checks, E002). Unset
+# everywhere else → no push is queued and the "Turn on notifications" button is not shown.
+VAPID_DEVELOPMENT_KEYS_FILE = BASE_DIR / ".data" / "vapid.json"
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", "")
+VAPID_CLAIMS_EMAIL = env("VAPID_CLAIMS_EMAIL", "")
+if DEBUG and not TESTING and not VAPID_PRIVATE_KEY and VAPID_DEVELOPMENT_KEYS_FILE.exists():
+    import json
+
+    _development_vapid = json.loads(VAPID_DEVELOPMENT_KEYS_FILE.read_text())
+    VAPID_PUBLIC_KEY = _development_vapid["public_key"]
+    VAPID_PRIVATE_KEY = _development_vapid["private_key"]
+    VAPID_CLAIMS_EMAIL = VAPID_CLAIMS_EMAIL or _development_vapid["claims_email"]
+# Seconds a push service keeps a push for a device that is offline, and the wait for its answer.
+PUSH_TTL_SECONDS = int(env("PUSH_TTL_SECONDS", str(12 * 3600)))
+PUSH_HTTP_TIMEOUT = float(env("PUSH_HTTP_TIMEOUT", "10"))
+# Push services must be public https hosts; tests and development run a local one over http.
+PUSH_ALLOW_LOCAL_ENDPOINTS = env_bool("PUSH_ALLOW_LOCAL_ENDPOINTS", DEBUG or TESTING)
+
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("calendars.api_urls")),
     path("", include("conflicts.api_urls")),
     path("", include("messaging.api_urls")),
+    path("", include("notifications.api_urls")),
 ]
 
 urlpatterns = [

@@ -28,7 +28,17 @@ def _short_code_of(tenant) -> str:
     return NotificationFactory(location=tenant.location).short_code
 
 
+def _push_subscription_of(tenant) -> int:
+    """Tenant B's owner's device (push subscriptions belong to a user, not a Location)."""
+    from notifications.models import PushSubscription
+
+    return PushSubscription.objects.create(
+        user=tenant.owner, endpoint=f"https://push.example.com/{tenant.location.pk}", p256dh="x", auth="y"
+    ).pk
+
+
 ISOLATION_KWARGS: dict = {
     "short_code": _short_code_of,
+    "subscription_id": _push_subscription_of,
 }
 AGENT_ONLY_URL_NAMES: set = set()

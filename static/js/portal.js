@@ -22,6 +22,47 @@
     navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});
   }
 
+  // "Turn on notifications": on a tap (browsers ask permission only on a user gesture), subscribe
+  // through the service worker with the portal's VAPID public key and save the subscription.
+  var pushBox = document.querySelector("[data-push-subscribe]");
+  if (pushBox && "serviceWorker" in navigator && "PushManager" in window && window.isSecureContext) {
+    var pushStatus = pushBox.querySelector("[data-push-status]");
+    var say = function (text) { pushStatus.textContent = text; };
+    var applicationServerKey = function (base64url) {
+      var base64 = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+      return Uint8Array.from(window.atob(base64), function (c) { return c.charCodeAt(0); });
+    };
+    pushBox.hidden = false;
+    pushBox.querySelector("button").addEventListener("click", function () {
+      say("Asking this browser…");
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== "granted") { throw new Error("denied"); }
+        return navigator.serviceWorker.ready;
+      }).then(function (registration) {
+        return registration.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: applicationServerKey(pushBox.getAttribute("data-push-public-key"))
+        });
+      }).then(function (subscription) {
+        var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");  // carries the CSRF token
+        return fetch(pushBox.getAttribute("data-push-url"), {
+          method: "POST",
+          credentials: "same-origin",
+          headers: {"Content-Type": "application/json", "X-CSRFToken": headers["X-CSRFToken"] || ""},
+          body: JSON.stringify(subscription.toJSON())
+        });
+      }).then(function (response) {
+        if (!response.ok) { throw new Error("refused"); }
+        say("Notifications are on for this device.");
+        window.setTimeout(function () { window.location.reload(); }, 1200);
+      }).catch(function (error) {
+        say(error && error.message === "denied"
+          ? "Notifications are blocked for this site: allow them in the browser's site settings."
+          : "Notifications could not be turned on. Please try again.");
+      });
+    });
+  }
+
   // Live: poll /live/ (304 while nothing changed) and update the nav badges, the tab title and,
   // on the dashboard, the Action Center — unless the owner is typing an answer there.
   var liveUrl = document.body.getAttribute("data-live-url");
