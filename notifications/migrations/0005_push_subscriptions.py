@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0005_user_session'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('notifications', '0003_refused_webhook'),
+        ('notifications', '0004_notification_not_before'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
