@@ -81,3 +81,29 @@ def test_staff_may_use_the_console(staff):
     client = Client()
     client.force_login(staff)
     assert client.get("/agent/").status_code == 200
+
+
+def test_agents_land_on_their_console_and_owners_on_the_dashboard(agent, tenant_a):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    for user, landing in ((agent, "/agent/"), (tenant_a.owner, "/dashboard/")):
+        response = Client().post("/accounts/login/", {"username": user.email, "password": PASSWORD})
+        assert (response.status_code, response["Location"]) == (302, landing), user
+    response = Client().post("/accounts/login/?next=/agent/calls/", {"username": agent.email, "password": PASSWORD})
+    assert response["Location"] == "/agent/calls/"  # a `next` still wins
+
+
+def test_the_console_has_its_own_navigation_and_no_owner_tabs(console, tenant_a):
+    from tests.factories import LeadFactory
+
+    lead = LeadFactory(location=tenant_a.location, first_name="Ada", last_name="Byron")
+    html = console.get(f"/agent/leads/{lead.pk}/").content.decode()
+    nav = html[
+        html.index('aria-label="Agent console"') : html.index("</nav>", html.index('aria-label="Agent console"'))
+    ]
+    for tab in (">Find<", ">Callbacks<", ">Calls<", "Lead: Ada Byron"):
+        assert tab in nav
+    assert 'aria-label="Main"' not in html and ">Dashboard" not in html and "location-switcher" not in html
+    assert 'aria-current="page" data-testid="current-lead"' in nav  # the current lead is highlighted

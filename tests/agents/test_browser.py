@@ -224,3 +224,40 @@ def test_console_pages_pass_axe(browser, live_server, agent, tenant_a, bookable)
             assert violations == [], (width, path, violations)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, (width, path)
         context.close()
+
+
+def test_keyboard_shortcuts(clock, browser, live_server, agent, tenant_a):
+    """/ focuses the finder, j/k move through the slots, Enter opens the confirmation, Esc
+    closes it, ? lists the shortcuts — from a static file (the CSP allows no inline script)."""
+    week_of_windows(tenant_a.location, weekdays=range(5))
+    lead = Lead.objects.create(brand=tenant_a.brand, location=tenant_a.location, first_name="Ada", phone="+13475550142")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_cookies(_session_cookie(live_server, agent))
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{live_server.url}/agent/leads/{lead.pk}/")
+    label = "document.activeElement.getAttribute('aria-label')"
+    assert page.evaluate(label) == "Thursday, March 7, 12:00, in the office"  # the first free slot
+    page.keyboard.press("j")
+    assert page.evaluate(label) == "Thursday, March 7, 13:00, in the office"
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    assert page.evaluate(label).startswith("Thursday, March 7, 11:00, in the office: within 24 hours")
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=confirm]")
+    page.keyboard.press("Escape")
+    page.wait_for_url(f"{live_server.url}/agent/leads/{lead.pk}/")
+    assert page.locator("[data-testid=confirm]").count() == 0
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts").is_visible()
+    assert "Next / previous slot" in page.locator("#shortcuts").inner_text()
+    page.keyboard.press("Escape")
+    assert not page.locator("#shortcuts").is_visible()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "finder"
+    page.keyboard.type("(212) 555")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/agent/\?q="))
+    assert errors == []

@@ -107,3 +107,73 @@ def test_callback_at_is_local_and_required(console, tenant_a):
     task.refresh_from_db()
     assert task.callback_at == when
     assert CallTask.objects.filter(lead=task.lead, completed_at__isnull=True).get().due_at == when
+
+
+def test_callback_queue_pages_by_cursor_oldest_first(console, tenant_a, monkeypatch):
+    from agents.views import queues
+
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
+    made = [_callback(tenant_a.location, age_hours=hours) for hours in (5, 4, 3, 2, 1)]
+    seen, url = [], "/agent/callbacks/"
+    while url:
+        response = console.get(url if url.startswith("/") else "/agent/callbacks/" + url)
+        seen += [item["callback"] for item in response.context["items"]]
+        url = response.context["next_url"]
+    assert seen == made  # oldest first, each once, across three pages
+
+
+def test_the_owners_answer_is_shown_once_and_no_outcome_is_preselected(clock, console, tenant_a):
+    from conflicts.services import conflict_respond
+
+    conflict = ConflictFactory(location=tenant_a.location, requested_meeting_type="client_home")
+    conflict_respond(
+        conflict=conflict, actor=tenant_a.owner, decision="approve", notes="Side door.", channel="action_center"
+    )
+    response = console.get("/agent/callbacks/")
+    html = response.content.decode()
+    assert html.count("Side door.") == 1
+    form = response.context["items"][0]["form"]
+    assert form.fields["outcome"].choices[0] == ("", "Choose the outcome…") and form["outcome"].value() is None
+    callback = Callback.objects.get()
+    response = console.post(f"/agent/callbacks/{callback.pk}/close/", {"notes": "no outcome chosen"})
+    assert response.status_code == 400 and "Choose the outcome" in response.context["error"]
+    assert Callback.objects.get().status == "open"
+
+
+def test_book_now_opens_the_workspace_at_the_agreed_time_with_the_approval(clock, console, tenant_a, open_weekdays):
+    from conflicts.services import conflict_respond
+
+    saturday = timezone.now() + dt.timedelta(days=3)  # Saturday noon: outside availability
+    conflict = ConflictFactory(
+        location=tenant_a.location,
+        requested_start=saturday,
+        requested_end=saturday + dt.timedelta(hours=1),
+        requested_meeting_type="client_home",
+    )
+    conflict_respond(conflict=conflict, actor=tenant_a.owner, decision="approve", channel="action_center")
+    book_now = console.get("/agent/callbacks/").context["items"][0]["book_now"]
+    assert book_now.startswith(f"/agent/leads/{conflict.lead_id}/?slot=2030-03-09T12%3A00&type=client_home")
+    page = console.get(book_now)
+    assert page.context["panel"] == "confirm"
+    assert page.context["book_form"]["approval"].value() == f"conflict:{conflict.pk}"
+    data = {
+        "start": "2030-03-09T12:00",
+        "minutes": 60,
+        "meeting_type": "client_home",
+        "approval": f"conflict:{conflict.pk}",
+    }
+    assert console.post(f"/agent/leads/{conflict.lead_id}/book/", data).status_code == 302
+    from calendars.models import Appointment
+
+    appointment = Appointment.objects.get(status="booked")
+    assert appointment.forced and appointment.conflict == conflict
+
+
+def test_call_queue_outcome_must_be_chosen(console, tenant_a):
+    task = CallTaskFactory(lead=LeadFactory(location=tenant_a.location))
+    response = console.get("/agent/calls/")
+    assert response.context["items"][0]["form"]["outcome"].value() is None
+    response = console.post(f"/agent/calls/{task.pk}/outcome/", {})
+    assert response.status_code == 400
+    task.refresh_from_db()
+    assert task.completed_at is None
