@@ -7,17 +7,12 @@ also a plain form POST that redirects back.
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import hashlib
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -26,193 +21,24 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.decorators import portal_view
 from accounts.models import Location
-from accounts.permissions import Action, can, location_ids_where, require
-from accounts.scoping import current_locations, get_visible_or_404
+from accounts.permissions import Action, can, require
+from accounts.scoping import get_visible_or_404
 from pronexis.errors import Refused
-from pronexis.moments import portal_day
 from pronexis.web import error_text, refusal_status, safe_next
 
-from . import feeds, holds, selectors, services
+from . import availability, feeds, selectors, services
+from .calendar_page import calendar_context, editor_context, sources_context
 from .forms import CalendarSourceForm, CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
 from .models import Appointment, AvailabilityException, AvailabilityWindow, CalendarSource
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-# --- the calendar tab ------------------------------------------------------------------------
-@dataclass
-class Event:
-    start: datetime  # local
-    end: datetime  # local
-    title: str
-    kind: str  # appointment | held (a slot hold, tentative) | pending
-    location: Location
-    appointment: Appointment | None = None
-    item: object | None = None
-    can_edit: bool = False
-
-
-@dataclass
-class Day:
-    day: date
-    is_today: bool = False
-    in_month: bool = True
-    availability: list = field(default_factory=list)  # [(location, local start, local end, types)]
-    events: list = field(default_factory=list)
-
-
-def _calendar_context(request: HttpRequest, **extra) -> dict:
-    """Everything the calendar tab shows — a fixed number of queries whatever the number of
-    appointments: locations, editable locations, availability windows + exceptions, appointments,
-    pending approval requests (conflicts), and for one editable Location its editor."""
-    locations = list(current_locations(request).order_by("name"))
-    view = "month" if request.GET.get("view") == "month" else "week"
-    if not locations:
-        return {"locations": [], "view": view, **extra}
-    zone = locations[0].zone
-    today = timezone.now().astimezone(zone).date()
-    anchor = portal_day(request.GET.get("date")) or today  # unreadable or out of range: today
-    if view == "week":
-        first = anchor - timedelta(days=anchor.weekday())
-        last = first + timedelta(days=6)
-        prev_day, next_day = first - timedelta(days=7), first + timedelta(days=7)
-        title = f"Week of {first:%b} {first.day}, {first.year}"
-    else:
-        month_first = anchor.replace(day=1)
-        month_last = month_first.replace(day=pycalendar.monthrange(anchor.year, anchor.month)[1])
-        first = month_first - timedelta(days=month_first.weekday())
-        last = month_last + timedelta(days=6 - month_last.weekday())
-        prev_day = (month_first - timedelta(days=1)).replace(day=1)
-        next_day = month_last + timedelta(days=1)
-        title = f"{month_first:%B %Y}"
-    range_start = min(datetime.combine(first, time(0), tzinfo=loc.zone) for loc in locations)
-    range_end = max(datetime.combine(last + timedelta(days=1), time(0), tzinfo=loc.zone) for loc in locations)
-
-    location_ids = [loc.pk for loc in locations]
-    editable = set(location_ids_where(request.user, Action.EDIT_AVAILABILITY).values_list("location_id", flat=True))
-    if request.user.is_staff:
-        editable = set(location_ids)
-    days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range((last - first).days + 1)}
-    for day in days.values():
-        day.is_today = day.day == today
-        day.in_month = view == "week" or day.day.month == anchor.month
-    by_id = {loc.pk: loc for loc in locations}
-    availability = selectors.calendar_availability(locations=locations, start=range_start, end=range_end)
-    for location_id, intervals in availability.items():
-        loc_zone = by_id[location_id].zone
-        for start, end, types in intervals:
-            local_start = start.astimezone(loc_zone)
-            if local_start.date() in days:
-                days[local_start.date()].availability.append(
-                    (by_id[location_id], local_start, end.astimezone(loc_zone), types)
-                )
-    appointments = selectors.calendar_appointments(locations_qs=location_ids, start=range_start, end=range_end)
-    held_pending = set()  # (kind, id) of pending requests whose time is held: their red item says so
-    for appointment in appointments:
-        loc_zone = appointment.location.zone
-        local_start = appointment.start.astimezone(loc_zone)
-        kind, title = "appointment", str(appointment.lead)
-        if appointment.is_held:
-            held_for = holds.hold_request(appointment)
-            if held_for.status == "pending":
-                held_pending.add(("conflict" if appointment.conflict_id else "same_day", held_for.pk))
-                continue
-            kind, title = "held", f"{appointment.lead} — held for {holds.hold_label(appointment)}"
-        if local_start.date() in days:
-            days[local_start.date()].events.append(
-                Event(
-                    local_start,
-                    appointment.end.astimezone(loc_zone),
-                    title,
-                    kind,
-                    appointment.location,
-                    appointment,
-                    can_edit=appointment.location_id in editable,
-                )
-            )
-    pending = selectors.pending_for_calendar(
-        locations_qs=Location.objects.filter(id__in=location_ids), start=range_start, end=range_end
-    )
-    for item in pending:
-        item.held = (item.kind, item.pk) in held_pending
-        loc = by_id.get(getattr(item, "location_id", None)) or getattr(item, "location", None) or locations[0]
-        local_start = item.start.astimezone(loc.zone)
-        if local_start.date() in days:
-            days[local_start.date()].events.append(
-                Event(
-                    local_start,
-                    item.end.astimezone(loc.zone),
-                    item.title,
-                    "pending",
-                    loc,
-                    item=item,
-                    can_edit=loc.pk in editable,
-                )
-            )
-    for day in days.values():
-        day.events.sort(key=lambda e: (e.start, e.kind))
-        day.availability.sort(key=lambda a: (a[1], a[0].name))
-    weeks = [list(days.values())[i : i + 7] for i in range(0, len(days), 7)]
-    single = locations[0] if len(locations) == 1 else None
-    context = {
-        "locations": locations,
-        "single": single,
-        "multi": single is None,
-        "view": view,
-        "title": title,
-        "zone_name": single.time_zone if single else None,
-        "days": list(days.values()),
-        "weeks": weeks,
-        "anchor": anchor,
-        "today": today,
-        "prev_day": prev_day,
-        "next_day": next_day,
-        "editable_ids": editable,
-        "has_respond_form": _has_template("conflicts/_respond_form.html") and bool(pending),
-        "pending_count": len(pending),
-        "calendar_url": reverse("calendar"),
-    }
-    if single is not None and single.pk in editable:
-        context["editor"] = _editor_context(single, **extra.pop("editor_forms", {}))
-    if single is not None and single.pk in editable and can(request.user, Action.MANAGE_CALENDAR_SOURCES, single):
-        context["sources"] = _sources_context(single, form=extra.pop("sources_form", None))
-    context.update(extra)
-    return context
-
-
-def _has_template(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
-def _editor_context(location: Location, **forms) -> dict:
-    """The availability editor of one Location: windows, upcoming exceptions, three forms and
-    the bookable hours of the next 14 days — two queries."""
-    today = timezone.now().astimezone(location.zone).date()
-    windows = list(location.availability_windows.all())
-    exceptions = list(location.availability_exceptions.filter(date__gte=today)[:100])
-    hours = None
-    if location.billing == Location.Billing.PER_APPOINTMENT and location.takes_bookings:
-        hours = selectors.hours_next_14_days(location, windows=windows, exceptions=exceptions)
-    return {
-        "location": location,
-        "windows": windows,
-        "exceptions": exceptions,
-        "window_form": forms.get("window_form") or WindowForm(location=location),
-        "exception_form": forms.get("exception_form") or ExceptionForm(location=location),
-        "slot_form": forms.get("slot_form") or SlotSettingsForm(instance=location),
-        "sufficiency_hours": hours,
-    }
-
-
 @require_GET
 @portal_view
 def calendar_view(request: HttpRequest) -> HttpResponse:
     """The calendar tab: week (default) or month, HTMX prev/next/today (partial), plain links."""
-    context = _calendar_context(request)
+    context = calendar_context(request)
     template = (
         "calendars/calendar.html#calendar-body"
         if request.htmx and not request.htmx.boosted
@@ -232,11 +58,11 @@ def _editable_location(request, location_id: int) -> Location:
 
 def _editor_response(request, location: Location, *, error: str = "", status: int = 200, **forms) -> HttpResponse:
     if request.htmx:
-        context = {"editor": _editor_context(location, **forms), "editor_error": error}
+        context = {"editor": editor_context(location, **forms), "editor_error": error}
         return render(request, "calendars/_availability.html", context, status=status)
     if status == 200:
         return redirect(f"{reverse('calendar')}#availability")
-    context = _calendar_context(request, editor_forms=forms, editor_error=error)
+    context = calendar_context(request, editor_forms=forms, editor_error=error)
     return render(request, "calendars/calendar.html", context, status=status)
 
 
@@ -260,7 +86,7 @@ def window_add(request: HttpRequest, location_id: int) -> HttpResponse:
     location = _editable_location(request, location_id)
     form = WindowForm(request.POST, location=location)
     return _editor_add(
-        request, location, form, services.availability_window_add, "Availability window added.", "window_form"
+        request, location, form, availability.availability_window_add, "Availability window added.", "window_form"
     )
 
 
@@ -268,7 +94,7 @@ def window_add(request: HttpRequest, location_id: int) -> HttpResponse:
 @portal_view
 def window_delete(request: HttpRequest, window_id: int) -> HttpResponse:
     window = get_visible_or_404(request, AvailabilityWindow.objects.select_related("location"), pk=window_id)
-    services.availability_window_delete(window=window, actor=request.user)
+    availability.availability_window_delete(window=window, actor=request.user)
     messages.success(request, f"Window {window} removed.")
     return _editor_response(request, window.location)
 
@@ -279,7 +105,7 @@ def exception_add(request: HttpRequest, location_id: int) -> HttpResponse:
     location = _editable_location(request, location_id)
     form = ExceptionForm(request.POST, location=location)
     return _editor_add(
-        request, location, form, services.availability_exception_add, "Date exception added.", "exception_form"
+        request, location, form, availability.availability_exception_add, "Date exception added.", "exception_form"
     )
 
 
@@ -287,7 +113,7 @@ def exception_add(request: HttpRequest, location_id: int) -> HttpResponse:
 @portal_view
 def exception_delete(request: HttpRequest, exception_id: int) -> HttpResponse:
     exception = get_visible_or_404(request, AvailabilityException.objects.select_related("location"), pk=exception_id)
-    services.availability_exception_delete(exception=exception, actor=request.user)
+    availability.availability_exception_delete(exception=exception, actor=request.user)
     messages.success(request, "Date exception removed.")
     return _editor_response(request, exception.location)
 
@@ -298,7 +124,7 @@ def slot_settings(request: HttpRequest, location_id: int) -> HttpResponse:
     location = _editable_location(request, location_id)
     form = SlotSettingsForm(request.POST, instance=location)
     if form.is_valid():
-        services.location_update_slot_settings(location=location, actor=request.user, **form.cleaned_data)
+        availability.location_update_slot_settings(location=location, actor=request.user, **form.cleaned_data)
         messages.success(request, "Appointment settings saved.")
         return _editor_response(request, location)
     location.refresh_from_db()
@@ -398,27 +224,15 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
 
 
 # --- the owner's own calendars (calendar sources) ---------------------------------------------
-def _sources_context(location: Location, *, form: CalendarSourceForm | None = None) -> dict:
-    """The Location's calendar sources and the add form — one query."""
-    from django.conf import settings
-
-    return {
-        "location": location,
-        "rows": selectors.calendar_sources_of(location),
-        "form": form or CalendarSourceForm(),
-        "refresh_minutes": settings.CALENDAR_SOURCE_REFRESH_MINUTES,
-    }
-
-
 def _sources_response(
     request, location: Location, *, form=None, error: str = "", status: int = 200
 ) -> HttpResponse:
     if request.htmx:
-        context = {"sources": _sources_context(location, form=form), "sources_error": error}
+        context = {"sources": sources_context(location, form=form), "sources_error": error}
         return render(request, "calendars/_sources.html", context, status=status)
     if status == 200:
         return redirect(f"{reverse('calendar')}#calendar-sources")
-    context = _calendar_context(request, sources_form=form, sources_error=error)
+    context = calendar_context(request, sources_form=form, sources_error=error)
     return render(request, "calendars/calendar.html", context, status=status)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import ApiToken
 from accounts.permissions import PERMISSIONS, SYSTEM, Action, Role, can, is_call_center, role
+from calendars import availability as calendar_availability
 from calendars import services as calendar_services
 from conflicts import callbacks as conflict_callbacks
 from conflicts import services as conflict_services
@@ -92,7 +93,7 @@ def test_appointment_book_refuses_a_portal_user(tenant_a):
 def test_availability_services_refuse_a_viewer_and_an_agent(tenant_a, agent):
     for user in (tenant_a.viewer, agent):
         with pytest.raises(PermissionDenied, match="may not edit the availability"):
-            calendar_services.availability_window_add(
+            calendar_availability.availability_window_add(
                 location=tenant_a.location,
                 actor=user,
                 weekday=0,
