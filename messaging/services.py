@@ -19,6 +19,7 @@ from notifications.models import Notification
 from notifications.optouts import keyword_of, number_opted_out, phone_or_none, sms_opt_out_set
 from notifications.outbox import location_sms_sender, notify_location, queue_notifications, sms_row
 from notifications.receipts import webhook_receipt_first
+from notifications.revocation import revocation_of
 from pronexis.errors import Refused
 
 from .cards import PAYMENT_REFUSAL, contains_card_number, redact_card_numbers
@@ -26,6 +27,7 @@ from .models import MessageRead, OfficeMessage, SmsMessage
 
 logger = logging.getLogger(__name__)
 
+OPT_OUT_CONFIRMATION = "You will receive no more texts from this number. Reply START to receive them again."
 BROADCAST_REPLY = (
     "This number does not accept replies. Please log in to the ProNexis Portal to read your messages, "
     "or call your ProNexis office line. Reply STOP to stop these texts."
@@ -58,15 +60,20 @@ def sms_inbound_receive(
         if not webhook_receipt_first(source="twilio-sms", key=message_sid):
             return None
         keyword = keyword_of(body)
+        # A request in words ("please stop texting me", "para") revokes consent too (FCC 2024
+        # order); Twilio answers its own keywords, so only these get our one confirmation.
+        revoked = None if keyword else revocation_of(body)
         if keyword and from_phone:
             sms_opt_out_set(number=from_phone, opted_out=keyword == "stop")
+        elif revoked and from_phone:
+            sms_opt_out_set(number=from_phone, opted_out=True)
         line = (
             LocationPhoneNumber.objects.filter(number=to_phone).select_related("location").first() if to_phone else None
         )
         broadcast = settings.TWILIO_BROADCAST_SENDER
         to_broadcast = to_phone is not None and to_phone == phone_or_none(broadcast)
         if to_broadcast or (line is None and messaging_service_sid and messaging_service_sid == broadcast):
-            return None if keyword else BROADCAST_REPLY
+            return None if keyword else (OPT_OUT_CONFIRMATION if revoked else BROADCAST_REPLY)
         if line is None:
             logger.info("inbound SMS %s to an unknown number %s", message_sid, to_number)
             return None
@@ -89,11 +96,13 @@ def sms_inbound_receive(
                     redacted=redacted,
                     media=list(media),
                 )
-                if lead is not None and not keyword:
+                if lead is not None and not keyword and not revoked:
                     lead_record_contact(lead=lead)  # a reply is a contact: the sequence stops
         except IntegrityError:  # stored before receipts were kept
             return None
-    return PAYMENT_REFUSAL if redacted else None
+    if redacted:
+        return PAYMENT_REFUSAL
+    return OPT_OUT_CONFIRMATION if revoked else None
 
 
 # --- office messages ----------------------------------------------------------------------

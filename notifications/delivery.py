@@ -28,7 +28,7 @@ from pywebpush import WebPushException
 from pronexis.locks import lock
 
 from .models import Notification, PushSubscription, StatusCallback
-from .optouts import number_opted_out
+from .optouts import number_opted_out, sms_opt_out_set
 from .push import PushRefused, push_send
 from .quiet_hours import next_allowed_instant
 from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 S = Notification.Status
 
 MAX_ATTEMPTS = 6
+OPTED_OUT_CODE = 21610  # Twilio: "Attempt to send to unsubscribed recipient"
 STATUS_CALLBACK_RETENTION = timedelta(days=7)  # callbacks no row ever claimed (another app's texts)
 # A text the provider created this long before its row counts as the row's (clock skew between
 # us and Twilio); ids other rows already hold never do.
@@ -95,6 +96,11 @@ def _send_sms(notification: Notification) -> str:
             status_callback=status_callback_url(),
         )
     except SmsPermanentError as error:
+        if error.code == OPTED_OUT_CODE:
+            # Twilio 21610: the number opted out with the carrier or Twilio — an opt-out here too.
+            sms_opt_out_set(number=notification.recipient, opted_out=True)
+            _finish(notification, status=S.SUPPRESSED, last_error=str(error))
+            return S.SUPPRESSED
         _finish(notification, status=S.FAILED, last_error=str(error))
         return S.FAILED
     except SmsTemporaryError as error:

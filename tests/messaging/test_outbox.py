@@ -109,13 +109,16 @@ def test_429_and_503_are_retried_with_backoff(tenant_a, fake_twilio, status):
     assert fake_twilio.stats()["total"] == 1
 
 
-@pytest.mark.parametrize("code", [21610, 21211])
-def test_opted_out_and_invalid_numbers_are_final(tenant_a, fake_twilio, code):
+@pytest.mark.parametrize("code,status", [(21610, S.SUPPRESSED), (21211, S.FAILED)])
+def test_opted_out_and_invalid_numbers_are_final(tenant_a, fake_twilio, code, status):
+    from notifications.optouts import number_opted_out
+
     row = NotificationFactory(location=tenant_a.location)
     fake_twilio.inject(count=1, code=code)
-    assert delivery.notification_send(notification_id=row.pk) == "failed"
+    assert delivery.notification_send(notification_id=row.pk) == status
     row.refresh_from_db()
-    assert row.status == S.FAILED and str(code) in row.last_error
+    assert row.status == status and str(code) in row.last_error
+    assert number_opted_out(row.recipient) == (code == 21610)  # 21610 is an opt-out (issue #14)
     assert delivery.notification_send(notification_id=row.pk) == "not-claimed"
 
 
