@@ -28,6 +28,9 @@ PERSONAL = {
     "password_change": "the user's own password",
     "password_reset": "the user's own password",
     "message_mark_unread": "read/unread is per user (DESIGN.md)",
+    "api_push_subscriptions_create": "the user's own browser, for their own notifications",
+    "api_push_subscription_delete": "the user's own browser",
+    "push_device_remove": "the user's own browser",
 }
 
 
