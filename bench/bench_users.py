@@ -4,7 +4,7 @@
 
 - `bench-brand@example.test`: brand leadership (BrandMembership) of the second brand — its 50
   Locations (~44k leads) plus its 500 brand-only leads (location NULL).
-- `bench-3loc@example.test`: owner of three Locations — the 100k-lead and 10k-lead tenants' and
+- `bench-3loc@example.test`: owner of three Locations — the big (100k or 1M) and 10k-lead tenants' and
   one ordinary Location (~111k leads).
 Password `bench-password-1` (as bench/seed_scale.py). Running it again changes nothing.
 """
@@ -30,6 +30,11 @@ def main() -> None:
     import django
 
     django.setup()
+    add_users()
+
+
+def add_users() -> None:
+    """The users above (bench/seed_scale.py calls this at the end of a fill)."""
     from django.db import transaction
 
     from accounts.models import Brand, BrandMembership, Location, Membership, User
@@ -44,7 +49,8 @@ def main() -> None:
         three = User.objects.filter(email=THREE_EMAIL).first()
         if three is None:
             three = User.objects.create_user(THREE_EMAIL, PASSWORD, full_name="Bench Owner of 3")
-        big = Membership.objects.get(user__email="bench-100k@example.test", role="owner").location_id
+        big_owners = ["bench-100k@example.test", "bench-1m@example.test"]  # the 1M and the 10M set
+        big = Membership.objects.get(user__email__in=big_owners, role="owner").location_id
         small = Membership.objects.get(user__email="bench-10k@example.test", role="owner").location_id
         other = Location.objects.exclude(id__in=[big, small]).order_by("id").values_list("id", flat=True)[0]
         for location_id in (big, small, other):

@@ -39,12 +39,32 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 BRANDS = 20
 LOCATIONS_PER_BRAND = 50
-TOTAL_LEADS = int(os.environ.get("BENCH_LEADS", "1000000"))
-BIG, SMALL = 100_000, 10_000  # the two benchmark tenants
+
+
+def _leads_argument() -> int:
+    for k, arg in enumerate(sys.argv):
+        if arg.startswith("--leads="):
+            return int(arg.split("=", 1)[1].replace("_", ""))
+        if arg == "--leads" and k + 1 < len(sys.argv):
+            return int(sys.argv[k + 1].replace("_", ""))
+    return int(os.environ.get("BENCH_LEADS", "1000000"))
+
+
+TOTAL_LEADS = _leads_argument()
+# The two benchmark tenants: 100k + 10k in the 1M set, 1M + 10k from 10M leads up (issue #17).
+# (Below 1M, a smoke-test set: a tenth and a hundredth.)
+BIG, SMALL = (1_000_000 if TOTAL_LEADS >= 10_000_000 else 100_000), 10_000
+if TOTAL_LEADS < 1_000_000:
+    BIG, SMALL = TOTAL_LEADS // 10, TOTAL_LEADS // 100
+BIG_LABEL = "1m" if BIG == 1_000_000 else "100k"
 BRAND_ONLY_PER_BRAND = 500  # leads no area covered (location NULL)
 DAYS = 730  # leads spread over two years
 PASSWORD = "bench-password-1"
-BIG_EMAIL, SMALL_EMAIL, AGENT_EMAIL = "bench-100k@example.test", "bench-10k@example.test", "bench-agent@example.test"
+BIG_EMAIL, SMALL_EMAIL, AGENT_EMAIL = (
+    f"bench-{BIG_LABEL}@example.test",
+    "bench-10k@example.test",
+    "bench-agent@example.test",
+)
 BRAND_NAME = "Scale Brand {:02d}"
 ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles"]
 AREA_CODES = ["212", "303", "415", "602", "718", "720", "917", "646", "312", "213"]
@@ -115,10 +135,35 @@ def _text(value) -> str:
     return str(value)
 
 
+def _model_defaults(cursor, table: str, columns: list[str]) -> list[str]:
+    """Columns added since this script was written get their model default for the load (a
+    temporary column DEFAULT), so a new NOT NULL field does not break the seed; returns them."""
+    from django.apps import apps
+    from django.db import connection
+
+    model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+    listed = {c.strip('"') for c in columns}
+    added = []
+    for field in model._meta.concrete_fields if model else []:
+        if field.column in listed or field.primary_key or field.null:
+            continue
+        default = field.get_default()  # "" for a text field without a default
+        if default is None:
+            continue
+        value = field.get_db_prep_save(default, connection)
+        cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{field.column}" SET DEFAULT %s', [value])
+        added.append(field.column)
+    return added
+
+
 def copy(cursor, table: str, columns: list[str], rows) -> None:
     started = time.perf_counter()
+    defaults = _model_defaults(cursor, table, columns)
     cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", RowStream(rows), size=1 << 18)
-    log(f"  COPY {table}: {cursor.rowcount:,} rows in {time.perf_counter() - started:.1f}s")
+    copied = cursor.rowcount
+    for column in defaults:
+        cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT')
+    log(f"  COPY {table}: {copied:,} rows in {time.perf_counter() - started:.1f}s")
 
 
 def drop_secondary_indexes(cursor, table: str) -> list[str]:
@@ -157,6 +202,13 @@ def main() -> None:
         if cursor.fetchone()[0]:
             sys.exit("The database has leads that are not the benchmark's: use a fresh database or --reset.")
     fill()
+    from bench.bench_users import add_users
+    from portal.rollups import rollups_rebuild
+
+    started = time.perf_counter()
+    rows = rollups_rebuild()
+    log(f"{rows:,} daily rollups rebuilt in {time.perf_counter() - started:.1f}s")
+    add_users()
     log("done")
 
 
@@ -192,7 +244,7 @@ def fill() -> None:  # noqa: C901 — one linear script
             Location(
                 brand=brands[i // LOCATIONS_PER_BRAND],
                 name=f"Scale {i // LOCATIONS_PER_BRAND + 1:02d}-{i % LOCATIONS_PER_BRAND + 1:02d}"
-                + (" (100k leads)" if i == 0 else " (10k leads)" if i == 1 else ""),
+                + (f" ({BIG_LABEL.upper()} leads)" if i == 0 else " (10k leads)" if i == 1 else ""),
                 address=f"{100 + i} Main Street",
                 city="Springfield",
                 postal_code=f"{10000 + i * 5:05d}",
@@ -241,7 +293,7 @@ def fill() -> None:  # noqa: C901 — one linear script
             for d in range(6)
         )
         agents, _ = Group.objects.get_or_create(name=AGENTS_GROUP)
-        big_owner = User.objects.create_user(BIG_EMAIL, PASSWORD, full_name="Bench Owner 100k")
+        big_owner = User.objects.create_user(BIG_EMAIL, PASSWORD, full_name=f"Bench Owner {BIG_LABEL}")
         small_owner = User.objects.create_user(SMALL_EMAIL, PASSWORD, full_name="Bench Owner 10k")
         agent = User.objects.create_user(AGENT_EMAIL, PASSWORD, full_name="Bench Agent")
         agent.groups.add(agents)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import SYSTEM, Action, require
+from leads.rollups import rollup_add
 from leads.selectors import lead_call_near
 from leads.services import lead_set_status
 from notifications.outbox import notify_lead, notify_location
@@ -207,6 +208,7 @@ def appointment_book(
         appointment.same_day_request = same_day_request or (hold.same_day_request if hold else None)
         appointment.created_at = now
         appointment = _insert_booked(appointment)
+        rollup_add([(location.pk, appointment.created_at, {"appointments": 1})])  # the dashboard's count
         push.bookings_changed(appointment, now=now)  # the owner's CalDAV calendar, queued
         _set_lead_status(lead, "converted", note=f"Appointment #{appointment.pk} booked.")
         kind = "forced_booking" if appointment.forced else "booking"

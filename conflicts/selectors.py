@@ -8,15 +8,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, DateField, DateTimeField, Exists, F, Func, OuterRef, Q, Value
+from django.db.models import (
+    BooleanField,
+    DateField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Location, Membership
 from accounts.permissions import Action, roles_for
-from calendars.models import Appointment
-from leads.models import Lead
+from leads.models import DailyRollup, Lead
+from leads.rollups import COLUMNS as ROLLUP_COLUMNS
+from leads.rollups import LEAD_COLUMNS
 
 from .models import Callback, Conflict, SameDayRequest
 
@@ -195,11 +208,6 @@ def open_callbacks(*, user, location_id: int | None = None):
 
 
 # --- the dashboard's month at a glance and chart ---------------------------------------------
-def _local(field: str):
-    """The row's timestamp as local wall time of its own Location (PostgreSQL `timezone()`)."""
-    return Func(F("location__time_zone"), F(field), function="timezone", output_field=DateTimeField())
-
-
 def _month(expression):
     return Func(Value("month"), expression, function="date_trunc", output_field=DateTimeField())
 
@@ -230,45 +238,49 @@ class MonthAtAGlance:
         return self.appointments - self.appointments_last_month
 
 
-def month_at_a_glance(*, locations_qs, now: dt.datetime | None = None) -> MonthAtAGlance:
-    """This local month of each Location (its own zone) — three queries: leads by status,
-    appointments this and last month, conflicts answered."""
-
-    now = now or timezone.now()
-    recent = now - dt.timedelta(days=63)  # an index-friendly bound; the local month is exact
-    this_month = Q(row_month=F("now_month"))
-    leads = (
-        Lead.objects.filter(location__in=locations_qs, created_at__gte=recent, test=False)
-        .annotate(row_month=_month(_local("created_at")), now_month=_month(_local_now(now)))
-        .filter(this_month)
-        .values("status")
-        .annotate(n=Count("id"))
-    )
-    by_status = {row["status"]: row["n"] for row in leads}
-    appointments = (
-        Appointment.objects.appointments()
-        .filter(location__in=locations_qs, created_at__gte=recent)
-        .annotate(row_month=_month(_local("created_at")), now_month=_month(_local_now(now)))
-        .aggregate(
-            this=Count("id", filter=this_month),
-            last=Count("id", filter=Q(row_month=_previous(F("now_month")))),
+def _rollup_days(*, locations_qs, since: dt.date, now: dt.datetime) -> list[dict]:
+    """Sums of the daily rollups (`leads.DailyRollup`, kept by the services) per local day from
+    `since`, each flagged in this / last local month of its own Location — ONE query whose size
+    is days × Locations, whatever the number of leads (issue #17)."""
+    month_start = _month(_local_now(now))
+    this_start, last_start = Cast(month_start, DateField()), Cast(_previous(month_start), DateField())
+    return list(
+        DailyRollup.objects.filter(location__in=locations_qs, day__gte=since)
+        .annotate(
+            this_month=ExpressionWrapper(Q(day__gte=this_start), output_field=BooleanField()),
+            last_month=ExpressionWrapper(Q(day__lt=this_start, day__gte=last_start), output_field=BooleanField()),
         )
+        .values("day", "this_month", "last_month")
+        .annotate(**{column: Sum(column) for column in sorted(ROLLUP_COLUMNS)})
+        .order_by()
     )
-    answered = (
-        Conflict.objects.filter(location__in=locations_qs, responded_at__gte=recent)
-        .annotate(row_month=_month(_local("responded_at")), now_month=_month(_local_now(now)))
-        .filter(this_month)
-        .count()
-    )
+
+
+def _month_from(rows: list[dict]) -> MonthAtAGlance:
+    def total(column: str, flag: str = "this_month") -> int:
+        return sum(row[column] for row in rows if row[flag])
+
+    by_status = {status: total(column) for status, column in LEAD_COLUMNS.items()}
     statuses = [(value, label, by_status.get(value, 0)) for value, label in Lead.Status.choices]
     return MonthAtAGlance(
         leads_by_status=statuses,
         leads_total=sum(by_status.values()),
         converted=by_status.get(Lead.Status.CONVERTED, 0),
-        appointments=appointments["this"] or 0,
-        appointments_last_month=appointments["last"] or 0,
-        conflicts_answered=answered,
+        appointments=total("appointments"),
+        appointments_last_month=total("appointments", "last_month"),
+        conflicts_answered=total("conflicts_answered"),
     )
+
+
+def _month_since(now: dt.datetime) -> dt.date:
+    return (now - dt.timedelta(days=63)).date()  # before last month's first local day in any zone
+
+
+def month_at_a_glance(*, locations_qs, now: dt.datetime | None = None) -> MonthAtAGlance:
+    """This local month of each Location (its own zone): leads by status, appointments this and
+    last month, conflicts answered — one query over the daily rollups."""
+    now = now or timezone.now()
+    return _month_from(_rollup_days(locations_qs=locations_qs, since=_month_since(now), now=now))
 
 
 @dataclass
@@ -305,30 +317,36 @@ class DailyChart:
         return sum(self.appointments)
 
 
-def daily_chart(*, locations_qs, zone, days: int = 90, now: dt.datetime | None = None) -> DailyChart:
-    """Leads and appointments per local day (each row in its own Location's zone) over the last
-    `days` days ending today in `zone` — two queries."""
-
-    now = now or timezone.now()
-    today = now.astimezone(zone).date()
-    first = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first, dt.time(), tzinfo=zone) - dt.timedelta(days=1)
-
-    def per_day(model, **filters) -> dict[dt.date, int]:
-        rows = (
-            model.objects.filter(location__in=locations_qs, created_at__gte=since, **filters)
-            .annotate(day=Cast(_local("created_at"), DateField()))
-            .values("day")
-            .annotate(n=Count("id"))
-        )
-        return {row["day"]: row["n"] for row in rows}
-
-    leads = per_day(Lead, test=False)
-    appointments = per_day(Appointment, status__in=["booked", "completed", "no_show", "cancelled"])  # not holds
+def _chart_from(rows: list[dict], *, first: dt.date, days: int) -> DailyChart:
+    leads, appointments = {}, {}
+    for row in rows:
+        day = row["day"]
+        leads[day] = leads.get(day, 0) + sum(row[column] for column in LEAD_COLUMNS.values())
+        appointments[day] = appointments.get(day, 0) + row["appointments"]
     span = [first + dt.timedelta(days=i) for i in range(days)]
     return DailyChart(
         days=span, leads=[leads.get(d, 0) for d in span], appointments=[appointments.get(d, 0) for d in span]
     )
+
+
+def _chart_first(zone, days: int, now: dt.datetime) -> dt.date:
+    return now.astimezone(zone).date() - dt.timedelta(days=days - 1)
+
+
+def daily_chart(*, locations_qs, zone, days: int = 90, now: dt.datetime | None = None) -> DailyChart:
+    """Leads and appointments per local day (each row in its own Location's zone) over the last
+    `days` days ending today in `zone` — one query over the daily rollups."""
+    now = now or timezone.now()
+    first = _chart_first(zone, days, now)
+    return _chart_from(_rollup_days(locations_qs=locations_qs, since=first, now=now), first=first, days=days)
+
+
+def month_and_chart(*, locations_qs, zone, days: int = 90, now: dt.datetime | None = None):
+    """The dashboard's month at a glance and its chart from the same ONE query."""
+    now = now or timezone.now()
+    first = _chart_first(zone, days, now)
+    rows = _rollup_days(locations_qs=locations_qs, since=min(first, _month_since(now)), now=now)
+    return _month_from(rows), _chart_from(rows, first=first, days=days)
 
 
 def lead_requests(*, lead) -> dict:

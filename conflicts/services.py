@@ -20,6 +20,7 @@ from accounts.models import Location
 from accounts.permissions import Action, require
 from calendars.holds import hold_sync
 from calendars.selectors import is_free_to_book
+from leads.rollups import rollup_add
 from notifications.outbox import notify_location
 from pronexis.errors import Refused
 from pronexis.locks import lock
@@ -304,6 +305,7 @@ def conflict_respond(
         locked.responded_at = now
         locked.response_channel = channel
         locked.save()
+        rollup_add([(locked.location_id, now, {"conflicts_answered": 1})])  # the dashboard's count
         _sync_hold(locked, now)
         reason, instructions = _conflict_instructions(locked)
         Callback.objects.create(

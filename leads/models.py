@@ -243,6 +243,37 @@ class LeadStatusCount(models.Model):
         return f"{self.location_id or 'brand ' + str(self.brand_id)} {self.status}: {self.count}"
 
 
+class DailyRollup(models.Model):
+    """One Location's day (its own local date): non-test leads created that day by their current
+    status, appointments booked that day (holds aside), conflicts answered that day (issue #17).
+
+    Kept by the services that write those rows (`leads.rollups.rollup_add`, an upsert in their
+    transaction), rebuilt from the live rows by `manage.py rebuild_rollups`; the dashboard's month
+    at a glance and 90-day chart read a few hundred of these instead of counting millions.
+    """
+
+    location = models.ForeignKey("accounts.Location", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    leads_converted = models.IntegerField(default=0, db_default=0)
+    leads_bad_lead = models.IntegerField(default=0, db_default=0)
+    leads_cancelled = models.IntegerField(default=0, db_default=0)
+    leads_test_lead = models.IntegerField(default=0, db_default=0)
+    leads_in_process = models.IntegerField(default=0, db_default=0)
+    leads_not_converted = models.IntegerField(default=0, db_default=0)
+    leads_owner_action = models.IntegerField(default=0, db_default=0)
+    leads_services_unavailable = models.IntegerField(default=0, db_default=0)
+    appointments = models.IntegerField(default=0, db_default=0)
+    conflicts_answered = models.IntegerField(default=0, db_default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["location", "day"], name="daily_rollup_unique")]
+
+    def __str__(self):
+        return f"{self.location_id} {self.day}"
+
+
 class ContactStep(models.Model):
     """One step of a brand's automated contact sequence (ACS)."""
 

@@ -19,6 +19,7 @@ from pronexis.errors import Refused
 from pronexis.locks import lock
 
 from .models import Lead, LeadStatusChange
+from .rollups import lead_changes, lead_status_moved, rollup_add
 
 S = Lead.Status
 R = Lead.Reason
@@ -202,12 +203,14 @@ def _bump_counts(deltas: dict[tuple[int, int | None, str], int]) -> None:
 
 
 def lead_counts_add(leads, delta: int = 1) -> None:
-    """Adds (or removes) already-saved leads to the counters (used by capture and demo data)."""
+    """Adds (or removes) already-saved leads to the counters and daily rollups (demo data, fixtures)."""
+    leads = list(leads)
     deltas: dict = {}
     for lead in leads:
         key = (lead.brand_id, lead.location_id, lead.status)
         deltas[key] = deltas.get(key, 0) + delta
     _bump_counts(deltas)
+    rollup_add(lead_changes(leads, delta))
 
 
 def actor_kind_for(user, location) -> str:
@@ -254,6 +257,7 @@ def _record(*, lead: Lead, from_status: str, status: str, reason: str, actor, ac
     if from_status:
         deltas[(lead.brand_id, lead.location_id, from_status)] = -1
     _bump_counts(deltas)
+    lead_status_moved(lead=lead, from_status=from_status, to_status=status)
     return change
 
 
@@ -305,5 +309,3 @@ def lead_set_status(
             actor_kind=actor_kind,
             note=note,
         )
-
-

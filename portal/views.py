@@ -41,11 +41,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     location = current_location(request)
     items = conflict_selectors.pending_items(locations_qs=locations_qs, user=request.user)
     zone = location.zone if location else timezone.get_current_timezone()
+    month, chart = conflict_selectors.month_and_chart(locations_qs=locations_qs, zone=zone)
     context = {
         "items": items,
         "counts": pending_counts_of(items),
-        "month": conflict_selectors.month_at_a_glance(locations_qs=locations_qs),
-        "chart": conflict_selectors.daily_chart(locations_qs=locations_qs, zone=zone),
+        "month": month,
+        "chart": chart,
         "chart_zone": location.time_zone if location else "each Location's own zone",
         # Each Location's newest rows in index order, merged (bench/README.md § 6).
         "recent_leads": list(

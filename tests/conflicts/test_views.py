@@ -53,8 +53,7 @@ def test_dashboard_uses_a_fixed_number_of_queries(tenant_a, django_assert_num_qu
     ConflictFactory(location=tenant_a.location)
     _dashboard_queries(client)  # warm the session / content types
     # 1 session, 1 user, 1 is-agent check, 1 current location (switcher), 2 pending items (conflicts, same-day),
-    # 3 month at a glance (leads by status, appointments this/last month, conflicts answered),
-    # 2 chart (leads per day, appointments per day), 1 recent leads, 1 recent messages,
+    # 1 month at a glance and 90-day chart (the daily rollups), 1 recent leads, 1 recent messages,
     # 1 switcher locations, messaging's Action Center entries (urgent messages, failed deliveries),
     # 3 calendar sufficiency banner (managed per-appointment locations, their windows, exceptions),
     # 1 owner calendars that could not be read (calendars' Action Center entry).
@@ -80,11 +79,11 @@ def test_dashboard_query_count_is_exact_without_messaging_entries(tenant_a, djan
             ConflictFactory(location=tenant_a.location)
         _dashboard_queries(client)
         # session, user, is-agent group check (scoping), current location, conflicts, same-day
-        # requests, leads by status, appointments this/last month, conflicts answered, leads per
-        # day, appointments per day, recent leads, recent messages, switcher locations, and the
-        # sufficiency banner's managed per-appointment locations, windows, exceptions, the owner
-        # calendars that could not be read = 18
-        with django_assert_num_queries(18):
+        # requests, month at a glance + 90-day chart (one read of the daily rollups), recent leads,
+        # recent messages, switcher locations, and the sufficiency banner's managed
+        # per-appointment locations, windows, exceptions, the owner calendars that could not be
+        # read = 14
+        with django_assert_num_queries(14):
             client.get("/dashboard/")
 
 
