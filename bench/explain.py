@@ -55,7 +55,7 @@ def main() -> None:
 
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     plans = int(next((a.split("=")[1] for a in sys.argv[1:] if a.startswith("--plans=")), "2"))
-    label = args.pop(0) if args and args[0] in ("100k", "10k") else "100k"
+    label = args.pop(0) if args and args[0] in ("1m", "100k", "10k") else "100k"
     facts = tenant_facts(f"bench-{label}@example.test")
     loc = facts["location"]
     email = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--user=")), f"bench-{label}@example.test")

@@ -45,6 +45,9 @@ os.environ["SECURE_COOKIES"] = "false"
 os.environ["BENCH_FLOOR"] = "1"
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Production settings (DEBUG=0) refuse to start without these; nothing here reaches a provider.
+for _secret in ("TWILIO_AUTH_TOKEN", "ANYMAIL_WEBHOOK_SECRET", "MAILGUN_WEBHOOK_SIGNING_KEY"):
+    os.environ.setdefault(_secret, "bench-only-" + "s" * 32)
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
@@ -55,6 +58,11 @@ ROUNDS = int(ARGS[0]) if ARGS else 30
 SWITCHED = __name__ == "__main__" and "--switched" in sys.argv
 WARMUP = 3
 DEEP_STEPS = 1000
+# Users who see several Locations and have not picked one (bench/bench_users.py, the seed's agent).
+ALL_MY_LOCATIONS = {
+    "brand user, 50 Locations": "bench-brand@example.test",
+    "agent, 1,000 Locations": "bench-agent@example.test",
+}
 SERVER_TIMING = re.compile(r"total;dur=([\d.]+)")
 
 
@@ -220,12 +228,18 @@ def main() -> None:
     setup_django()
     import redis
 
-    tenants = {"100k": tenant_facts("bench-100k@example.test"), "10k": tenant_facts("bench-10k@example.test")}
+    from accounts.models import User
+
+    big_label = "1m" if User.objects.filter(email="bench-1m@example.test").exists() else "100k"  # the 10M set
+    tenants = {
+        big_label: tenant_facts(f"bench-{big_label}@example.test"),
+        "10k": tenant_facts("bench-10k@example.test"),
+    }
     token = issue_agent_token()
     from django.db import connection
 
     connection.close()
-    results = {}
+    results, wide = {}, {}
     server = start_gunicorn()
     try:
         for label, facts in tenants.items():
@@ -235,6 +249,16 @@ def main() -> None:
             check_cursor(session, facts)
             results[label] = measure(plan(facts, session, token))
             print(f"measured the {label} tenant ({facts['leads']:,} leads)", file=sys.stderr)
+        for label, email in ALL_MY_LOCATIONS.items():  # several Locations, no Location picked
+            session = login(email)
+            get = session.get
+            wide[label] = measure(
+                [
+                    ("floor", lambda get=get: get(f"{BASE}/bench/floor/")),
+                    ("leads, first page", lambda get=get: get(f"{BASE}/leads/")),
+                ]
+            )
+            print(f"measured {label}", file=sys.stderr)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -256,10 +280,10 @@ def main() -> None:
                 f"| {statistics.median(client_ms) / floor_client:.2f} |"
             )
         print()
-    print("### 100k / 10k and deep / first (server medians)\n")
-    print("| page | 100k / 10k |")
+    print(f"### {big_label} / 10k and deep / first (server medians)\n")
+    print(f"| page | {big_label} / 10k |")
     print("|---|---:|")
-    big, small = results["100k"], results["10k"]
+    big, small = results[big_label], results["10k"]
     for (name, (server_big, _)), (_, (server_small, _)) in zip(big.items(), small.items(), strict=True):
         print(f"| {name.split(' (')[0]} | {statistics.median(server_big) / statistics.median(server_small):.2f} |")
     print()
@@ -267,6 +291,17 @@ def main() -> None:
         names = list(samples)
         first, deep = samples[names[2]][0], samples[names[3]][0]
         print(f"deep / first page, {label} tenant: {statistics.median(deep) / statistics.median(first):.2f}")
+    owner = statistics.median(results[big_label]["leads, first page"][0])
+    print(f"\n### All my locations: leads, first page (server medians) vs the one-Location owner ({big_label})\n")
+    print("| user | floor | leads, first page | ratio to floor | ratio to the owner's |")
+    print("|---|---:|---:|---:|---:|")
+    print(
+        f"| owner of one Location ({big_label}) | {statistics.median(results[big_label]['floor'][0]):.1f}"
+        f" | {owner:.1f} | - | 1.00 |"
+    )
+    for label, samples in wide.items():
+        floor, leads = statistics.median(samples["floor"][0]), statistics.median(samples["leads, first page"][0])
+        print(f"| {label} | {floor:.1f} | {leads:.1f} | {leads / floor:.2f} | {leads / owner:.2f} |")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ GROUP BY, and VACUUM ANALYZE runs. Booked appointments of a Location sit on a gr
 non-overlapping hours (the exclusion constraint stays on during the load).
 
 Already seeded → prints the counts and exits; `--reset` drops and recreates the database.
+`--leads N` (issue #17): N leads instead of 1M; from 10M the tenants are `bench-1m@example.test`
+(1,000,000 leads) and `bench-10k@example.test`. Columns added to the models after this script was
+written get their model default during the load. The fill ends with the daily rollups
+(`portal.rollups.rollups_rebuild`) and the users of bench/bench_users.py.
 """
 
 from __future__ import annotations
