@@ -10,7 +10,6 @@ urlpatterns = [
     path("messages/", views.inbox, name="messages_inbox"),
     path("messages/<int:message_id>/", views.message_detail, name="message_detail"),
     path("messages/<int:message_id>/unread/", views.message_mark_unread, name="message_mark_unread"),
-    path("routing/", views.routing_simulator, name="routing_simulator"),
     path(
         "webhooks/twilio/sms/",
         refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_sms_webhook),

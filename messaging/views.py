@@ -1,4 +1,4 @@
-"""Messaging pages: the inbox, a message's page, the routing simulator, the inbound-text webhook."""
+"""Messaging pages: the inbox, a message's page, the inbound-text webhook."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import portal_view
-from accounts.models import Location
-from accounts.scoping import current_location, get_visible_or_404, newest_per_location, scope_to_current
+from accounts.scoping import get_visible_or_404, newest_per_location, scope_to_current
 from notifications.selectors import deliveries_of
 from notifications.webhooks import MAX_NUMBER, twilio_media, twilio_request_valid, twilio_sid, twiml
 
 from . import selectors, services
-from .forms import InboxFilterForm, RoutingForm
+from .forms import InboxFilterForm
 from .models import OfficeMessage
-from .routing import route_call_for_location
 
 
 @require_GET
@@ -79,23 +77,6 @@ def message_mark_unread(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_visible_or_404(request, OfficeMessage.objects.all(), pk=message_id)
     services.message_mark_unread(user=request.user, message=message)
     return redirect("messages_inbox")
-
-
-@require_GET
-@portal_view
-def routing_simulator(request: HttpRequest) -> HttpResponse:
-    """ "What happens when someone calls at …": the routing decision for a day, time and caller."""
-    locations = Location.objects.visible_to(request.user).order_by("name")
-    initial_location = current_location(request) or locations.first()
-    form = RoutingForm(request.GET or None, locations=locations, initial_location=initial_location)
-    decision = None
-    location = None
-    if form.is_bound and form.is_valid():
-        location = form.cleaned_data["location"]
-        decision = route_call_for_location(location=location, at=form.local_datetime(), **form.caller_facts())
-    context = {"form": form, "decision": decision, "location": location}
-    template = "messaging/routing.html#result" if request.htmx else "messaging/routing.html"
-    return render(request, template, context)
 
 
 # --- Twilio webhook (no session; signature verified) --------------------------------------

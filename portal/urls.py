@@ -4,12 +4,13 @@ from . import views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("reports/", views.reports, name="reports"),
+    path("reports/", views.reports_page, name="reports"),
     path("reports/appointments.csv", views.reports_appointments_csv, name="reports_appointments_csv"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline/", views.offline, name="offline"),
     path("live/", views.live, name="live"),
+    path("routing/", views.routing_simulator, name="routing_simulator"),
     path("messages/<int:message_id>/got-it/", views.message_got_it, name="message_got_it"),
     path("same-day/<int:same_day_id>/got-it/", views.same_day_got_it, name="same_day_got_it"),
     path("messages/<int:message_id>/called-back/", views.message_called_back, name="message_called_back"),

@@ -5,7 +5,7 @@ its badges and tab title."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -18,19 +18,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.scoping import current_location, current_locations, get_visible_or_404, newest_per_location
-from calendars.selectors import failing_calendar_sources, local_month_bounds
+from calendars.selectors import failing_calendar_sources
 from conflicts import selectors as conflict_selectors
 from conflicts.monthly_count import monthly_appointment_counts
 from conflicts.selectors import pending_counts_of
 from leads.models import Lead
-from leads.selectors import call_lookup, leads_by_status_and_source
+from messaging.forms import RoutingForm
 from messaging.models import OfficeMessage
+from messaging.routing import route_call_for_location
 from messaging.selectors import action_center_items
 from pronexis.csv_export import csv_writer
-from pronexis.moments import portal_moment
 from pronexis.web import safe_next
 
-from . import selectors, urgent
+from . import reports, selectors, urgent
 
 
 @portal_view
@@ -140,31 +140,13 @@ def live(request: HttpRequest) -> HttpResponse:
 
 
 # --- reports: the monthly count (billing basis), leads by status and source, call lookup ------
-def _report_month(request, locations) -> tuple[int, int]:
-    value = request.GET.get("month", "")
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        if 1 <= month <= 12 and 2000 <= year <= 2100:
-            return year, month
-    except ValueError:
-        pass
-    zone = locations[0].zone if locations else timezone.get_current_timezone()
-    today = timezone.now().astimezone(zone)
-    return today.year, today.month
-
-
-def _report_locations(request) -> list[Location]:
-    locations = list(current_locations(request).order_by("name"))
-    return locations
-
-
 @require_GET
 @portal_view
-def reports(request: HttpRequest) -> HttpResponse:
+def reports_page(request: HttpRequest) -> HttpResponse:
     """Monthly appointment count (billing basis) per Location, call & recording lookup, leads by
     status and source — owners, managers, viewers and brand users (read only)."""
-    locations = _report_locations(request)
-    year, month = _report_month(request, locations)
+    locations = reports.report_locations(request)
+    year, month = reports.report_month(request, locations)
     counts = monthly_appointment_counts(locations=locations, year=year, month=month)
     context = {
         "counts": counts,
@@ -175,96 +157,41 @@ def reports(request: HttpRequest) -> HttpResponse:
         "next_month": f"{year + (month == 12):04d}-{month % 12 + 1:02d}",
         "selected": request.GET.get("detail") == "1",
     }
-    context.update(_leads_report(request, locations, year, month))
-    context.update(_call_lookup(request))
+    context.update(reports.leads_report(locations, year, month))
+    context.update(reports.call_lookup_context(request))
     return render(request, "portal/reports.html", context)
-
-
-def _leads_report(request, locations, year: int, month: int) -> dict:
-    if not locations:
-        return {"leads_rows": []}
-    # Each Location in its own local month (DESIGN.md "Several locations").
-    months = [(loc.pk, *local_month_bounds(loc, year, month)) for loc in locations]
-    rows = leads_by_status_and_source(months=months)
-    return {"leads_rows": rows, "leads_total": sum(row["count"] for row in rows)}
-
-
-def _call_lookup(request) -> dict:
-    keys = {name: request.GET.get(name, "").strip() for name in ("caller", "called", "at")}
-    if not any(keys.values()):
-        return {"lookup": keys, "calls": None}
-    try:
-        at = None
-        if keys["at"]:
-            location = current_location(request)
-            zone = location.zone if location else timezone.get_current_timezone()
-            at = portal_moment(keys["at"], zone, "at")
-        calls = list(
-            call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)[:100]
-        )
-    except ValidationError as error:
-        return {"lookup": keys, "calls": None, "lookup_error": " ".join(error.messages)}
-    return {"lookup": keys, "calls": calls}
 
 
 @require_GET
 @portal_view
 def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
     """The monthly count's rows as CSV: every counted appointment and answered conflict."""
-    locations = _report_locations(request)
-    year, month = _report_month(request, locations)
+    locations = reports.report_locations(request)
+    year, month = reports.report_month(request, locations)
     counts = monthly_appointment_counts(locations=locations, year=year, month=month)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointments-{year:04d}-{month:02d}.csv"'
     writer = csv_writer(response)  # every cell neutralised against formula injection
-    writer.writerow(
-        [
-            "location",
-            "month",
-            "counted_as",
-            "id",
-            "lead",
-            "booked_or_answered_at_local",
-            "start_local",
-            "meeting_type",
-            "status",
-            "forced",
-        ]
-    )
-    for count in counts:
-        zone = count.location.zone
-        for a in count.appointments:
-            writer.writerow(
-                [
-                    count.location.name,
-                    count.label,
-                    "appointment",
-                    a.pk,
-                    str(a.lead),
-                    a.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    a.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    a.meeting_type,
-                    a.status,
-                    "yes" if a.forced else "no",
-                ]
-            )
-        for c in count.conflicts:
-            writer.writerow(
-                [
-                    count.location.name,
-                    count.label,
-                    "conflict_answered",
-                    c.pk,
-                    str(c.lead),
-                    c.responded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    c.requested_start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    c.requested_meeting_type,
-                    c.status,
-                    "",
-                ]
-            )
-        writer.writerow([count.location.name, count.label, "total", "", "", "", "", "", "", count.total])
+    writer.writerow(reports.APPOINTMENT_CSV_HEADER)
+    writer.writerows(reports.appointment_count_rows(counts))
     return response
+
+
+@require_GET
+@portal_view
+def routing_simulator(request: HttpRequest) -> HttpResponse:
+    """ "What happens when someone calls at …": the routing decision for a day, time and caller."""
+    locations = Location.objects.visible_to(request.user).order_by("name")
+    initial_location = current_location(request) or locations.first()
+    form = RoutingForm(request.GET or None, locations=locations, initial_location=initial_location)
+    decision = None
+    location = None
+    if form.is_bound and form.is_valid():
+        location = form.cleaned_data["location"]
+        decision = route_call_for_location(location=location, at=form.local_datetime(), **form.caller_facts())
+    context = {"form": form, "decision": decision, "location": location}
+    template = "portal/routing.html#result" if request.htmx else "portal/routing.html"
+    return render(request, template, context)
 
 
 # --- acknowledge and escalate (portal.urgent) ----------------------------------------------------

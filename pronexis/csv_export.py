@@ -30,6 +30,10 @@ class _SafeWriter:
     def writerow(self, row):
         return self._writer.writerow([csv_safe(cell) for cell in row])
 
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
 
 def csv_writer(target) -> _SafeWriter:
     """`csv.writer(target)` whose every cell goes through `csv_safe`."""

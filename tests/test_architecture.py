@@ -2,6 +2,7 @@
 has no cycle and follows the layers of pyproject.toml's import-linter contract; an import of
 another app inside a function says why in a comment."""
 
+import ast
 import tomllib
 
 from pronexis import app_graph
@@ -51,3 +52,55 @@ def test_the_graph_finds_a_cycle_and_a_silent_import(tmp_path):
     assert [(item.path, item.in_function, item.commented) for item in imports if item.in_function] == [
         ("accounts/mod.py", True, False)
     ]
+
+
+# --- sizes (issue #10 "God modules"): no module over 450 lines, no view over ~45 ---------------
+MAX_MODULE_LINES = 450
+MAX_VIEW_LINES = 45
+SIZED_PACKAGES = (*app_graph.APPS, "pronexis")
+
+
+def _modules(root=app_graph.ROOT):
+    for package in SIZED_PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            if not app_graph.SKIPPED_PARTS.intersection(path.relative_to(root).parts):
+                yield path
+
+
+def _is_view_module(path) -> bool:
+    """views.py / api.py, or a module of a views/ or api/ package."""
+    return path.stem in ("views", "api") or path.parent.name in ("views", "api") or path.name.endswith("_views.py")
+
+
+def _long_modules(root=app_graph.ROOT) -> list[str]:
+    sizes = ((path, len(path.read_text().splitlines())) for path in _modules(root))
+    return [f"{path.relative_to(root)}: {lines}" for path, lines in sizes if lines > MAX_MODULE_LINES]
+
+
+def _long_views(root=app_graph.ROOT) -> list[str]:
+    long = []
+    for path in filter(_is_view_module, _modules(root)):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1  # from `def` to its last line
+                if lines > MAX_VIEW_LINES:
+                    long.append(f"{path.relative_to(root)}:{node.lineno} {node.name}: {lines}")
+    return long
+
+
+def test_no_module_over_450_lines():
+    assert _long_modules() == []
+
+
+def test_no_view_function_over_45_lines():
+    assert _long_views() == []
+
+
+def test_the_size_checks_catch_a_long_module_and_a_long_view(tmp_path):
+    """Self-test: a planted 451-line module and a 46-line view are reported."""
+    (tmp_path / "leads").mkdir()
+    (tmp_path / "leads" / "models.py").write_text("x = 1\n" * 451)
+    (tmp_path / "leads" / "views.py").write_text("def page(request):\n" + "    x = 1\n" * 45)
+    (tmp_path / "leads" / "short.py").write_text("def page(request):\n" + "    x = 1\n" * 45)
+    assert _long_modules(tmp_path) == ["leads/models.py: 451"]
+    assert _long_views(tmp_path) == ["leads/views.py:1 page: 46"]

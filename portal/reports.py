@@ -1,0 +1,91 @@
+"""The reports page's parts: which month, leads by status and source, the call & recording
+lookup, and the monthly count's rows for the CSV export (portal.views renders them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import Location
+from accounts.scoping import current_location, current_locations
+from calendars.selectors import local_month_bounds
+from leads.selectors import call_lookup, leads_by_status_and_source
+from pronexis.moments import portal_moment
+
+APPOINTMENT_CSV_HEADER = [
+    "location",
+    "month",
+    "counted_as",
+    "id",
+    "lead",
+    "booked_or_answered_at_local",
+    "start_local",
+    "meeting_type",
+    "status",
+    "forced",
+]
+_LOCAL = "%Y-%m-%d %H:%M"
+
+
+def report_month(request, locations) -> tuple[int, int]:
+    """The `month` asked for (YYYY-MM), else this month in the first Location's zone."""
+    value = request.GET.get("month", "")
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        if 1 <= month <= 12 and 2000 <= year <= 2100:
+            return year, month
+    except ValueError:
+        pass
+    zone = locations[0].zone if locations else timezone.get_current_timezone()
+    today = timezone.now().astimezone(zone)
+    return today.year, today.month
+
+
+def report_locations(request) -> list[Location]:
+    return list(current_locations(request).order_by("name"))
+
+
+def leads_report(locations, year: int, month: int) -> dict:
+    if not locations:
+        return {"leads_rows": []}
+    # Each Location in its own local month (DESIGN.md "Several locations").
+    months = [(loc.pk, *local_month_bounds(loc, year, month)) for loc in locations]
+    rows = leads_by_status_and_source(months=months)
+    return {"leads_rows": rows, "leads_total": sum(row["count"] for row in rows)}
+
+
+def call_lookup_context(request) -> dict:
+    keys = {name: request.GET.get(name, "").strip() for name in ("caller", "called", "at")}
+    if not any(keys.values()):
+        return {"lookup": keys, "calls": None}
+    try:
+        at = None
+        if keys["at"]:
+            location = current_location(request)
+            zone = location.zone if location else timezone.get_current_timezone()
+            at = portal_moment(keys["at"], zone, "at")
+        calls = list(
+            call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)[:100]
+        )
+    except ValidationError as error:
+        return {"lookup": keys, "calls": None, "lookup_error": " ".join(error.messages)}
+    return {"lookup": keys, "calls": calls}
+
+
+def appointment_count_rows(counts) -> Iterator[list]:
+    """The monthly count's rows: every counted appointment and answered conflict, then a total
+    per Location, times in the Location's zone."""
+    for count in counts:
+        zone = count.location.zone
+        head = [count.location.name, count.label]
+        for a in count.appointments:
+            booked, start = a.created_at.astimezone(zone), a.start.astimezone(zone)
+            yield [*head, "appointment", a.pk, str(a.lead), booked.strftime(_LOCAL), start.strftime(_LOCAL),
+                   a.meeting_type, a.status, "yes" if a.forced else "no"]  # fmt: skip
+        for c in count.conflicts:
+            answered, start = c.responded_at.astimezone(zone), c.requested_start.astimezone(zone)
+            yield [*head, "conflict_answered", c.pk, str(c.lead), answered.strftime(_LOCAL), start.strftime(_LOCAL),
+                   c.requested_meeting_type, c.status, ""]  # fmt: skip
+        yield [*head, "total", "", "", "", "", "", "", count.total]
