@@ -20,7 +20,7 @@ from leads.models import Lead
 from leads.selectors import lead_search, lead_timeline
 from messaging.routing import PERIOD_WORDS, period_of
 from messaging.selectors import sms_thread
-from notifications.optouts import number_opted_out
+from notifications.consent import may_text
 
 SEARCH_LIMIT = 50
 
@@ -161,7 +161,7 @@ def lead_workspace(*, lead) -> LeadWorkspace:
         conflicts=requests["lead_conflicts"],
         same_day_requests=requests["lead_same_day_requests"],
         sms=list(sms_thread(lead=lead)),
-        sms_opted_out=bool(lead.sms_opted_out or (lead.phone and number_opted_out(lead.phone))),
+        sms_opted_out=bool(lead.sms_opted_out or (lead.phone and not may_text(lead.phone, lead.brand_id))),
     )
 
 

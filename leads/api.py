@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
@@ -56,6 +59,10 @@ class IsAgent(BasePermission):
         return is_call_center(request.user)
 
 
+# A form's clock may run a little ahead of ours.
+CONSENT_CLOCK_SKEW = timedelta(minutes=5)
+
+
 # --- serializers -----------------------------------------------------------------------------
 def _phone(value: str) -> str:
     if not value:
@@ -64,6 +71,45 @@ def _phone(value: str) -> str:
         return normalize_phone(value)
     except Exception as exc:  # django ValidationError → DRF per-field error
         raise serializers.ValidationError(getattr(exc, "messages", [str(exc)]))
+
+
+class SmsConsentIn(StrictSerializer):
+    """The lead's consent to be texted as the web form captured it (issue #14: the consent ledger)."""
+
+    text = serializers.CharField(max_length=2000, help_text="The consent wording the lead agreed to.")
+    at = ApiDateTimeField(help_text="When the lead agreed (with its UTC offset).")
+    source_url = serializers.URLField(max_length=500, help_text="The page of the form.")
+
+    def validate_text(self, value):
+        if not value.strip():
+            raise serializers.ValidationError("The consent wording is required.")
+        return value.strip()
+
+    def validate_at(self, value):
+        if value > timezone.now() + CONSENT_CLOCK_SKEW:
+            raise serializers.ValidationError("Consent cannot be given in the future.")
+        return value
+
+
+@extend_schema_field(SmsConsentIn)
+class SmsConsentField(serializers.Field):
+    """`sms_consent` as an object; its errors as "<field>: <message>" strings, so a 400 keeps the
+    API's one error shape (field → list of strings)."""
+
+    def to_internal_value(self, data):
+        consent = SmsConsentIn(data=data)
+        if consent.is_valid():
+            return consent.validated_data
+        raise serializers.ValidationError(
+            [
+                message if name == "non_field_errors" else f"{name}: {message}"
+                for name, messages in consent.errors.items()
+                for message in messages
+            ]
+        )
+
+    def to_representation(self, value):
+        return value
 
 
 class LeadCaptureIn(StrictSerializer):
@@ -81,6 +127,7 @@ class LeadCaptureIn(StrictSerializer):
     brand = serializers.IntegerField(required=False, allow_null=True, default=None)
     location = serializers.IntegerField(required=False, allow_null=True, default=None)
     test = serializers.BooleanField(required=False, default=False)
+    sms_consent = SmsConsentField(required=False, help_text="Recorded as an opt-in in the consent ledger.")
 
     def validate_phone(self, value):
         return _phone(value)
@@ -130,6 +177,8 @@ class LeadCaptureIn(StrictSerializer):
             )
         if not attrs["phone"] and not attrs["email"]:
             raise serializers.ValidationError({"phone": ["A phone number or an e-mail address is required."]})
+        if attrs.get("sms_consent") and not attrs["phone"]:
+            raise serializers.ValidationError({"sms_consent": ["Consent to texts needs the lead's phone number."]})
         token = getattr(user, "api_token", None)
         if location is None and token is not None and token.scope == "location":
             routed = capture.lead_route(brand=brand, postal_code=attrs["postal_code"])

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import AreaPostalCode
+from notifications.consent import consent_record
+from notifications.models import ConsentEvent
 from pronexis.errors import Refused
 
 from .models import ContactStep, Lead
@@ -36,6 +38,8 @@ CAPTURE_FIELDS = (
 
 def _fingerprint(data: dict) -> str:
     canonical = {k: data.get(k) for k in CAPTURE_FIELDS}
+    if data.get("sms_consent"):  # only when given: leads captured before it keep their fingerprints
+        canonical["sms_consent"] = data["sms_consent"]
     canonical["brand"] = getattr(canonical["brand"], "pk", canonical["brand"])
     canonical["location"] = getattr(canonical["location"], "pk", canonical["location"])
     canonical["service"] = (canonical["service"] or "").strip().lower()
@@ -197,4 +201,17 @@ def _capture_new(*, data, brand, location, external_id, external_id_scope, finge
         lead.contact_position, lead.contact_next_run_at = 0, now
     lead.save()
     _record(lead=lead, from_status=NEW, status=status, reason=reason, actor=actor, actor_kind="system", note="")
+    consent = data.get("sms_consent")
+    if consent and phone:
+        consent_record(
+            number=phone,
+            brand=brand,
+            kind=ConsentEvent.Kind.OPT_IN,
+            source=ConsentEvent.Source.CAPTURE_API,
+            message=consent["text"],
+            source_url=consent["source_url"],
+            consented_at=consent["at"],
+            actor=actor,
+            location=location,
+        )
     return lead

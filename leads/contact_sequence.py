@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.permissions import SYSTEM
+from notifications.models import SmsOptOut
 from notifications.outbox import render_text
 from notifications.quiet_hours import next_allowed_instant
 from pronexis.errors import Refused
@@ -61,9 +63,16 @@ def _send_sms_intro(lead: Lead) -> None:
     _lead_texter(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}")
 
 
-def lead_copy_opt_out(number: str, opted_out: bool) -> None:
-    """A STOP/START recorded by notifications.optouts: leads with this phone follow it."""
-    Lead.objects.filter(phone=number).update(sms_opted_out=opted_out)
+def lead_copy_opt_out(number: str, brand_id: int | None) -> None:
+    """A consent change recorded by notifications.consent: leads with this phone in that brand
+    (every brand for an every-sender change) copy the state `may_text` reads."""
+    leads = Lead.objects.filter(phone=number)
+    if brand_id is not None:
+        leads = leads.filter(brand_id=brand_id)
+    withheld = SmsOptOut.objects.filter(number=number, opted_out=True).filter(
+        Q(brand__isnull=True) | Q(brand_id=OuterRef("brand_id"))
+    )
+    leads.update(sms_opted_out=Exists(withheld))
 
 
 def contact_sequence_step(*, lead_id: int) -> None:

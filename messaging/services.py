@@ -15,8 +15,9 @@ from accounts.models import LocationPhoneNumber
 from leads.contact_sequence import lead_record_contact
 from leads.models import Lead
 from leads.services import lead_set_status
-from notifications.models import Notification
-from notifications.optouts import keyword_of, number_opted_out, phone_or_none, sms_opt_out_set
+from notifications.consent import first_inbound_text_record, may_text
+from notifications.models import ConsentEvent, Notification
+from notifications.optouts import keyword_of, phone_or_none, sms_opt_out_set
 from notifications.outbox import location_sms_sender, notify_location, queue_notifications, sms_row
 from notifications.receipts import webhook_receipt_first
 from notifications.revocation import revocation_of
@@ -63,15 +64,23 @@ def sms_inbound_receive(
         # A request in words ("please stop texting me", "para") revokes consent too (FCC 2024
         # order); Twilio answers its own keywords, so only these get our one confirmation.
         revoked = None if keyword else revocation_of(body)
-        if keyword and from_phone:
-            sms_opt_out_set(number=from_phone, opted_out=keyword == "stop")
-        elif revoked and from_phone:
-            sms_opt_out_set(number=from_phone, opted_out=True)
         line = (
             LocationPhoneNumber.objects.filter(number=to_phone).select_related("location").first() if to_phone else None
         )
         broadcast = settings.TWILIO_BROADCAST_SENDER
         to_broadcast = to_phone is not None and to_phone == phone_or_none(broadcast)
+        # Consent is per brand (the Location's line); the shared broadcast sender speaks for
+        # every brand, so a STOP there withholds every sender of ours (brand None).
+        location = line.location if line is not None and not to_broadcast else None
+        if (keyword or revoked) and from_phone:
+            sms_opt_out_set(
+                number=from_phone,
+                opted_out=keyword != "start",
+                brand=location.brand_id if location else None,
+                source=ConsentEvent.Source.KEYWORD if keyword else ConsentEvent.Source.PHRASE,
+                message=body,
+                location=location,
+            )
         if to_broadcast or (line is None and messaging_service_sid and messaging_service_sid == broadcast):
             return None if keyword else (OPT_OUT_CONFIRMATION if revoked else BROADCAST_REPLY)
         if line is None:
@@ -96,8 +105,13 @@ def sms_inbound_receive(
                     redacted=redacted,
                     media=list(media),
                 )
-                if lead is not None and not keyword and not revoked:
-                    lead_record_contact(lead=lead)  # a reply is a contact: the sequence stops
+                if not keyword and not revoked:
+                    if from_phone:  # texting us first is consent to be answered (the ledger keeps it once)
+                        first_inbound_text_record(
+                            number=from_phone, brand=line.location.brand_id, location=line.location, message=text
+                        )
+                    if lead is not None:
+                        lead_record_contact(lead=lead)  # a reply is a contact: the sequence stops
         except IntegrityError:  # stored before receipts were kept
             return None
     if redacted:
@@ -172,9 +186,7 @@ def _conversational(*, lead, kind: str) -> bool:
     if kind != Notification.Kind.LEAD_SMS or lead.pk is None:
         return False
     since = timezone.now() - CONVERSATION_WINDOW
-    return SmsMessage.objects.filter(
-        lead=lead, direction=SmsMessage.Direction.INBOUND, created_at__gte=since
-    ).exists()
+    return SmsMessage.objects.filter(lead=lead, direction=SmsMessage.Direction.INBOUND, created_at__gte=since).exists()
 
 
 def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None, idempotency_key: str | None = None):
@@ -208,7 +220,7 @@ def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None,
     )
     if contains_card_number(row.body):
         raise ValidationError({"body": [PAYMENT_REFUSAL]})
-    opted_out = lead.sms_opted_out or number_opted_out(lead.phone)
+    opted_out = lead.sms_opted_out or not may_text(lead.phone, lead.brand_id)
     with transaction.atomic():
         if opted_out:
             row.status = Notification.Status.SUPPRESSED

@@ -1,4 +1,3 @@
-
 """Sending the outbox (DESIGN.md "Outbox"): claim, send, record; the sweep; status callbacks.
 
 Exactly once for SMS: a row is sent only by whoever moves it `queued → sending` (a conditional
@@ -27,8 +26,8 @@ from pywebpush import WebPushException
 
 from pronexis.locks import lock
 
+from .consent import consent_record, may_text
 from .models import Notification, PushSubscription, StatusCallback
-from .optouts import number_opted_out, sms_opt_out_set
 from .push import PushRefused, push_send
 from .quiet_hours import next_allowed_instant
 from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
@@ -71,7 +70,7 @@ def notification_send(*, notification_id: int) -> str:
     """Claims and sends one row; returns what happened (for logs and tests)."""
     if not notification_claim(notification_id=notification_id):
         return "not-claimed"
-    notification = Notification.objects.select_related("push_subscription").get(pk=notification_id)
+    notification = Notification.objects.select_related("push_subscription", "location").get(pk=notification_id)
     if notification.channel == Notification.Channel.SMS:
         return _send_sms(notification)
     if notification.channel == Notification.Channel.PUSH:
@@ -85,8 +84,9 @@ def _finish(notification: Notification, **fields) -> None:
 
 
 def _send_sms(notification: Notification) -> str:
-    if number_opted_out(notification.recipient):
-        _finish(notification, status=S.SUPPRESSED, last_error="The recipient texted STOP.")
+    brand_id = notification.consent_brand_id
+    if not may_text(notification.recipient, brand_id):
+        _finish(notification, status=S.SUPPRESSED, last_error="The recipient opted out.")
         return S.SUPPRESSED
     try:
         sid = get_backend().send(
@@ -98,7 +98,14 @@ def _send_sms(notification: Notification) -> str:
     except SmsPermanentError as error:
         if error.code == OPTED_OUT_CODE:
             # Twilio 21610: the number opted out with the carrier or Twilio — an opt-out here too.
-            sms_opt_out_set(number=notification.recipient, opted_out=True)
+            consent_record(
+                number=notification.recipient,
+                brand=brand_id,
+                kind="opt_out",
+                source="twilio_21610",
+                message=f"{error} (sending: {notification.body})",
+                location=notification.location_id,
+            )
             _finish(notification, status=S.SUPPRESSED, last_error=str(error))
             return S.SUPPRESSED
         _finish(notification, status=S.FAILED, last_error=str(error))
@@ -319,9 +326,7 @@ def apply_status_callbacks(*, provider_id: str) -> int:
     updated = 0
     with transaction.atomic():
         # skip_locked: a concurrent caller is applying these very callbacks
-        callbacks = list(
-            lock(StatusCallback.objects.filter(provider_id=provider_id), skip_locked=True)
-        )
+        callbacks = list(lock(StatusCallback.objects.filter(provider_id=provider_id), skip_locked=True))
         for callback in callbacks:
             rows = Notification.objects.filter(provider_id=provider_id)
             if callback.status == S.SENT:

@@ -66,6 +66,9 @@ class Notification(models.Model):
         GONE = "gone", "Gone (the device unsubscribed)"  # a push service's 404/410: not a failure to show
 
     FAILED_STATUSES = (Status.FAILED, Status.UNDELIVERED)
+    # Texts to leads (consumers): their consent is per brand (notifications.consent); the other
+    # texts go to owners' own numbers, withheld only by a STOP to the broadcast sender.
+    LEAD_KINDS = frozenset({"client_confirmation", "client_reminder", "sms_intro", "lead_sms"})
 
     location = models.ForeignKey(
         "accounts.Location", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
@@ -164,6 +167,13 @@ class Notification(models.Model):
     def is_failure(self) -> bool:
         return self.status in self.FAILED_STATUSES
 
+    @property
+    def consent_brand_id(self) -> int | None:
+        """The brand whose consent a text needs (None: every-sender opt-outs only)."""
+        if self.kind in self.LEAD_KINDS and self.location_id:
+            return self.location.brand_id
+        return None
+
 
 class StatusCallback(models.Model):
     """A Twilio status callback waiting for its row: Twilio may report `delivered` before the
@@ -219,18 +229,101 @@ class RefusedWebhook(models.Model):
 
 
 class SmsOptOut(models.Model):
-    """STOP/START per number (any sender of ours): honoured before every send."""
+    """The current consent state per number and brand (the consent ledger's fast table, kept in
+    the same transaction as each `ConsentEvent`): honoured before every send. A row without a
+    brand covers every sender of ours: a STOP to the shared broadcast sender, and the opt-outs
+    recorded before consent was kept per brand."""
 
-    number = PhoneNumberField(unique=True)
+    number = PhoneNumberField()
+    brand = models.ForeignKey(
+        "accounts.Brand", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        help_text="Empty: every sender of ours.",
+    )  # fmt: skip
     opted_out = models.BooleanField(default=True)
+    source = models.CharField(max_length=24, blank=True, help_text="The ledger source of the latest change.")
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "messaging_smsoptout"
         ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["number", "brand"], nulls_distinct=False, name="sms_opt_out_number_brand")
+        ]
 
     def __str__(self):
         return f"{self.number} {'opted out' if self.opted_out else 'opted in'}"
+
+
+class ConsentEvent(models.Model):
+    """The consent ledger (issue #14): one row per opt-in or opt-out of a phone number toward a
+    brand, with what caused it. Append-only: a PostgreSQL trigger (migration 0006) refuses UPDATE
+    and DELETE, so no write path can rewrite the history. Its related rows are referenced
+    without database constraints (no cascade may touch the ledger) and the actor's name is kept
+    as it was."""
+
+    class Kind(models.TextChoices):
+        OPT_IN = "opt_in", "Opted in"
+        OPT_OUT = "opt_out", "Opted out"
+
+    class Source(models.TextChoices):
+        CAPTURE_API = "capture_api", "Consent captured with the lead (sms_consent)"
+        FIRST_INBOUND_TEXT = "first_inbound_text", "The lead's first text"
+        KEYWORD = "keyword", "Keyword texted (STOP/START)"
+        PHRASE = "phrase", "Asked in words by text"
+        TWILIO_21610 = "twilio_21610", "Twilio error 21610 (unsubscribed recipient)"
+        AGENT_ON_CALL = "agent_on_call", "Asked on a call (marked by the agent)"
+        STAFF = "staff", "Changed by call-center staff"
+
+    class ActorKind(models.TextChoices):
+        LEAD = "lead", "The lead"
+        USER = "user", "User"
+        TOKEN = "token", "API token"
+        SYSTEM = "system", "System"
+
+    number = PhoneNumberField()
+    brand = models.ForeignKey(
+        "accounts.Brand", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    location = models.ForeignKey(
+        "accounts.Location", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+", help_text="The Location whose line, lead or call it came through.",
+    )  # fmt: skip
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    source = models.CharField(max_length=24, choices=Source.choices)
+    message = models.TextField(blank=True, help_text="The text, consent wording or error that caused it.")
+    source_url = models.CharField(max_length=500, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True, help_text="capture_api: when the lead agreed.")
+    actor_kind = models.CharField(max_length=8, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    actor_token = models.ForeignKey(
+        "accounts.ApiToken", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True, help_text="The actor's name when it acted.")
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["opt_in", "opt_out"]), name="consent_event_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["number", "brand", "at"], name="consent_event_number_brand"),
+            models.Index(fields=["location", "at"], name="consent_event_location"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.kind} ({self.source})"
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor_kind == self.ActorKind.LEAD:
+            return "the lead"
+        return self.actor_label or self.get_actor_kind_display()
 
 
 class PushSubscription(models.Model):
@@ -273,7 +366,7 @@ SYSTEMS = (
 
 
 def describe_user_agent(user_agent: str) -> str:
-    """"Chrome on Android" from a User-Agent header: enough to tell one's devices apart."""
+    """ "Chrome on Android" from a User-Agent header: enough to tell one's devices apart."""
     ua = user_agent or ""
     browser = next((name for token, name in BROWSERS if token in ua), "")
     system = next((name for token, name in SYSTEMS if token in ua), "")

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from accounts.models import LocationPhoneNumber
 
+from .consent import may_text
 from .models import Notification, new_short_code
-from .optouts import number_opted_out
 from .push import push_enabled, push_recipients
 from .quiet_hours import next_allowed_instant
 
@@ -299,11 +299,12 @@ def location_sms_sender(location) -> str:
 
 
 def notify_lead(*, lead, kind: str, subject, context: dict, idempotency_key: str) -> None:
-    """To the client: SMS when they have a mobile number and have not opted out, else e-mail."""
+    """To the client: SMS when they have a mobile number and the consent ledger lets the brand
+    text it (notifications.consent.may_text), else e-mail."""
     location = lead.location
     context = {"lead": lead, **context}
     rows: list[Notification] = []
-    if lead.phone and not lead.sms_opted_out and not number_opted_out(lead.phone) and _sms_template(kind):
+    if lead.phone and not lead.sms_opted_out and may_text(lead.phone, lead.brand_id) and _sms_template(kind):
         sender = (location_sms_sender(location) if location else "") or settings.TWILIO_BROADCAST_SENDER
         rows.append(
             sms_row(

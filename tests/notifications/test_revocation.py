@@ -85,11 +85,11 @@ def test_a_phrase_opts_the_number_out_with_one_confirmation_and_a_false_friend_d
         sms_inbound_receive(message_sid="SM1", from_number=lead.phone, to_number=line.number, body="stop by at 3?")
         is None
     )
-    assert not number_opted_out(lead.phone)
+    assert not number_opted_out(lead.phone, lead.brand_id)
     answer = sms_inbound_receive(
         message_sid="SM2", from_number=lead.phone, to_number=line.number, body="Please stop texting me"
     )
-    assert answer == OPT_OUT_CONFIRMATION and number_opted_out(lead.phone)
+    assert answer == OPT_OUT_CONFIRMATION and number_opted_out(lead.phone, lead.brand_id)
     lead.refresh_from_db()
     assert lead.sms_opted_out
     # Twilio redelivers: no second confirmation.
