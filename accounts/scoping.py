@@ -149,13 +149,13 @@ def current_location_id(request) -> int | None:
 
 
 def switcher_locations(request) -> list:
-    """The Locations of the header switcher (id, name, zone), one query per request, shared with
+    """The Locations of the header switcher (id, name, zone, plan), one query per request, shared with
     `scope_to_current` so narrowing to them costs nothing more on a full page."""
     from .models import Location
 
     if not hasattr(request, "_switcher_locations"):
         request._switcher_locations = list(
-            Location.objects.visible_to(request.user).only("id", "name", "time_zone").order_by("name")
+            Location.objects.visible_to(request.user).only("id", "name", "time_zone", "plan").order_by("name")
         )
     return request._switcher_locations
 

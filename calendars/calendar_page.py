@@ -50,10 +50,11 @@ def calendar_context(request: HttpRequest, **extra) -> dict:
     """Everything the calendar tab shows — a fixed number of queries whatever the number of
     appointments: locations, editable locations, availability windows + exceptions, appointments,
     pending approval requests (conflicts), and for one editable Location its editor."""
-    locations = list(current_locations(request).order_by("name"))
+    visible = list(current_locations(request).order_by("name"))
+    locations = [loc for loc in visible if loc.takes_bookings]  # answering-only plans book nothing
     view = "month" if request.GET.get("view") == "month" else "week"
     if not locations:
-        return {"locations": [], "view": view, **extra}
+        return {"locations": [], "answering_only": visible, "view": view, **extra}
     zone = locations[0].zone
     today = timezone.now().astimezone(zone).date()
     anchor = portal_day(request.GET.get("date")) or today  # unreadable or out of range: today

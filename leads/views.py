@@ -40,10 +40,6 @@ class LeadFilterForm(forms.Form):
     end = PortalDateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-def _encode_cursor(lead: Lead) -> str:
-    return encode_cursor(lead.created_at, lead.pk)
-
-
 def _filtered_leads(request: HttpRequest, *, scoped: bool = True):
     """The list's queryset: scoped (visible + switcher; `scoped=False` leaves that to the
     caller), status tab, search, source, dates."""
@@ -88,27 +84,28 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     page = page[:PAGE_SIZE]
     location = current_location(request)
     counts = selectors.status_counts(user=request.user, location_id=location.pk if location else None)
+    tabs = [("", "All", sum(counts.values()))] + [(value, label, counts[value]) for value, label in Lead.Status.choices]
+    # Search as you type swaps only the results (tabs, table, pages); Back gets the whole page.
+    partial = request.htmx and request.htmx.target == "lead-results"
+    context = {"leads": page, "form": form, "status": status, "tabs": tabs, "location": location}
+    context |= _list_links(request, page[-1] if has_next else None)
+    return render(request, "leads/lead_list.html#results" if partial else "leads/lead_list.html", context)
+
+
+def _list_links(request: HttpRequest, last: Lead | None) -> dict:
+    """The list's query strings: tabs keep the filters, "Older leads" continues after `last`."""
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("status", None)
     next_params = request.GET.copy()
-    if has_next:
-        next_params["after"] = _encode_cursor(page[-1])
-    tabs = [("", "All", sum(counts.values()))] + [(value, label, counts[value]) for value, label in Lead.Status.choices]
-    return render(
-        request,
-        "leads/lead_list.html",
-        {
-            "leads": page,
-            "form": form,
-            "status": status,
-            "tabs": tabs,
-            "filter_query": params.urlencode(),
-            "next_query": next_params.urlencode() if has_next else "",
-            "export_query": request.GET.urlencode(),
-            "location": location,
-        },
-    )
+    if last:
+        next_params["after"] = encode_cursor(last.created_at, last.pk)
+    return {
+        "filter_query": params.urlencode(),
+        "next_query": next_params.urlencode() if last else "",
+        "export_query": request.GET.urlencode(),
+        "filters_on": sum(1 for name in ("source", "start", "end") if request.GET.get(name)),
+    }
 
 
 class _Echo:

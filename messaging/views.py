@@ -49,7 +49,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "unread": selectors.unread_count(messages=messages, user=request.user),
         "filter_query": query.urlencode(),
     }
-    template = "messaging/inbox.html#rows" if request.htmx and request.GET.get("cursor") else "messaging/inbox.html"
+    context["filters_on"] = sum(1 for name in ("category", "urgent", "unread") if request.GET.get(name))
+    # "Older messages" and search as you type swap rows only; Back gets the whole page.
+    rows_only = request.htmx and (request.GET.get("cursor") or request.htmx.target == "message-rows")
+    template = "messaging/inbox.html#rows" if rows_only else "messaging/inbox.html"
     return render(request, template, context)
 
 

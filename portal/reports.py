@@ -11,8 +11,11 @@ from django.utils import timezone
 from accounts.models import Location
 from accounts.scoping import current_location, current_locations
 from calendars.selectors import local_month_bounds
+from leads.models import Lead
 from leads.selectors import call_lookup, leads_by_status_and_source
 from pronexis.moments import portal_moment
+
+from .charts import status_by_source
 
 APPOINTMENT_CSV_HEADER = [
     "location",
@@ -53,7 +56,8 @@ def leads_report(locations, year: int, month: int) -> dict:
     # Each Location in its own local month (DESIGN.md "Several locations").
     months = [(loc.pk, *local_month_bounds(loc, year, month)) for loc in locations]
     rows = leads_by_status_and_source(months=months)
-    return {"leads_rows": rows, "leads_total": sum(row["count"] for row in rows)}
+    matrix = status_by_source(rows, Lead.Status.choices, Lead.Source.choices)
+    return {"leads_rows": rows, "leads_total": matrix.total, "leads_matrix": matrix}
 
 
 def call_lookup_context(request) -> dict:

@@ -17,6 +17,15 @@
     box.appendChild(note);
   });
 
+  // The dashboard chart: the day under the pointer or keyboard focus, spelled out under the chart.
+  var showDay = function (event) {
+    var day = event.target.closest && event.target.closest(".chart-day");
+    var readout = day && day.closest(".chart-wrap").querySelector("[data-chart-readout]");
+    if (readout) { readout.textContent = day.getAttribute("aria-label"); }
+  };
+  document.addEventListener("focusin", showDay);
+  document.addEventListener("mouseover", showDay);
+
   // Installable app: the service worker gives an offline page and shows push notifications.
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});

@@ -142,3 +142,30 @@ def test_other_tenant_lead_is_404(tenant_a, tenant_b):
     owner = client_for(tenant_a.owner)
     assert owner.get(lead.get_absolute_url()).status_code == 404
     assert owner.post(f"/leads/{lead.pk}/status/", {"status": "test_lead"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_search_as_you_type_swaps_only_the_results(tenant_a):
+    LeadFactory(location=tenant_a.location, first_name="Ada", last_name="Lovelace")
+    LeadFactory(location=tenant_a.location, first_name="Grace", last_name="Hopper")
+    client = client_for(tenant_a.owner)
+    response = client.get("/leads/?q=hopp", headers={"HX-Request": "true", "HX-Target": "lead-results"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="lead-results">')  # tabs, table and pages only
+    assert "Grace" in html and "Ada" not in html
+    assert "<h1>" not in html and 'role="search"' not in html
+    assert "status=converted" in html and "q=hopp" in html  # the tabs keep the search
+    assert "HX-Target" in response["Vary"]
+    # Back (a history restore) and a plain visit get the whole page.
+    page = client.get("/leads/?q=hopp", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert b'role="search"' in page.content
+
+
+@pytest.mark.django_db
+def test_filters_fold_under_the_search_box_unless_one_is_on(tenant_a):
+    client = client_for(tenant_a.owner)
+    folded = client.get("/leads/").content.decode()
+    assert '<details class="filter-more">' in folded
+    unfolded = client.get("/leads/?source=phone&start=2030-01-01").content.decode()
+    assert '<details class="filter-more" open>' in unfolded
+    assert "2 on" in unfolded

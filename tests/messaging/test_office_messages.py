@@ -232,3 +232,15 @@ def test_action_center_lists_urgent_messages_not_called_back_and_failed_deliveri
     assert failed.pk in [n.pk for n in items["failed_deliveries"]] and len(items["failed_deliveries"]) == 2
     page = login(tenant_a.owner).get("/dashboard/").content.decode()
     assert "Urgent Una" in page and "Failed deliveries" in page and "Twilio 21211" in page
+
+
+def test_inbox_search_as_you_type_swaps_the_rows_and_folds_the_filters(tenant_a):
+    OfficeMessageFactory(location=tenant_a.location, caller_name="Urgent Ursula", urgent=True)
+    OfficeMessageFactory(location=tenant_a.location, caller_name="Plain Pete")
+    client = login(tenant_a.owner)
+    rows = client.get("/messages/?q=ursula", headers={"HX-Request": "true", "HX-Target": "message-rows"})
+    html = rows.content.decode()
+    assert "Urgent Ursula" in html and "Plain Pete" not in html
+    assert "<tbody" not in html and 'role="search"' not in html  # rows only, swapped into the table body
+    assert '<details class="filter-more">' in client.get("/messages/").content.decode()
+    assert '<details class="filter-more" open>' in client.get("/messages/?urgent=on").content.decode()

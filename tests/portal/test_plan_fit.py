@@ -1,0 +1,56 @@
+"""Pages fit the Location's plan and the owner's phone (issue #11): answering-only Locations see no
+calendar or bookings UI; an appointment page shows the client's phone, tap to call."""
+
+import pytest
+from django.test import Client
+
+from tests.conftest import make_tenant
+from tests.factories import AppointmentFactory, LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _nav(html: str) -> str:
+    return html[html.index('<nav class="mainnav"') : html.index("</nav>", html.index('<nav class="mainnav"'))]
+
+
+def test_an_answering_only_owner_sees_no_calendar_or_bookings(clock):
+    solo = make_tenant(name="Phoenix", plan="answering_only")
+    client = _client(solo.owner)
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "/calendar/" not in _nav(dashboard)
+    assert "Appointments booked" not in dashboard and "swatch appointments" not in dashboard
+    calendar = client.get("/calendar/").content.decode()
+    assert "answering service only" in calendar and "Phoenix uses" in calendar
+    assert 'class="cal-toolbar"' not in calendar  # no week grid, no availability editor
+
+
+def test_a_booking_owner_keeps_the_calendar(tenant_a, clock):
+    client = _client(tenant_a.owner)
+    dashboard = client.get("/dashboard/").content.decode()
+    assert "/calendar/" in _nav(dashboard) and "Appointments booked" in dashboard
+    assert 'class="cal-toolbar"' in client.get("/calendar/").content.decode()
+
+
+def test_an_owner_of_both_kinds_sees_the_calendar_of_the_booking_one(tenant_a, clock):
+    solo = make_tenant(name="Phoenix", plan="answering_only")
+    solo.location.memberships.create(user=tenant_a.owner, role="owner")
+    client = _client(tenant_a.owner)
+    assert "/calendar/" in _nav(client.get("/dashboard/").content.decode())  # all my locations: one books
+    calendar = client.get("/calendar/")
+    assert [loc.name for loc in calendar.context["locations"]] == ["Location A"]
+    client.post("/switch-location/", {"location": solo.location.pk, "next": "/dashboard/"})
+    assert "/calendar/" not in _nav(client.get("/dashboard/").content.decode())  # Phoenix chosen
+
+
+def test_the_appointment_page_shows_the_clients_phone_to_tap(tenant_a):
+    lead = LeadFactory(location=tenant_a.location, first_name="Ada", last_name="Lovelace", phone="+13475559876")
+    appointment = AppointmentFactory(location=tenant_a.location, lead=lead)
+    html = _client(tenant_a.owner).get(f"/calendar/appointments/{appointment.pk}/").content.decode()
+    assert 'href="tel:+13475559876"' in html and "Call Ada Lovelace at" in html
