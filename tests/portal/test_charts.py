@@ -50,9 +50,7 @@ def test_the_matrix_has_rows_by_status_columns_by_source_and_totals():
     by_status = {value: dict(zip(sources, cells, strict=True)) for value, _, cells, _ in matrix.rows}
     assert by_status["in_process"] == {"online": 3, "phone": 1}
     assert by_status["converted"] == {"online": 2, "phone": 0}
-    assert [total for *_, total in matrix.rows] == [
-        sum(cells) for _, _, cells, _ in matrix.rows
-    ]
+    assert [total for *_, total in matrix.rows] == [sum(cells) for _, _, cells, _ in matrix.rows]
     assert matrix.total == 6 and sum(matrix.column_totals) == 6
 
 
