@@ -251,7 +251,7 @@ class SameDayForm(LocationForm):
         return {
             "requested_start": start,
             "requested_end": start + dt.timedelta(minutes=data["minutes"]),
-            "meeting_type": data["meeting_type"],
+            "requested_meeting_type": data["meeting_type"],
         }
 
 

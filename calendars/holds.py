@@ -138,8 +138,7 @@ def _expiry(item, start: datetime, now: datetime) -> datetime:
 def _wanted(item) -> tuple[str, tuple[datetime, datetime, str] | None]:
     """What the request's state asks of its hold: ("place", interval), ("keep", None) or ("release", None)."""
     if item.status == "pending":
-        meeting_type = item.requested_meeting_type if _is_conflict(item) else item.meeting_type
-        return "place", (item.requested_start, item.requested_end, meeting_type)
+        return "place", (item.requested_start, item.requested_end, item.requested_meeting_type)
     if item.status == "approved":
         return "keep", None
     if _is_conflict(item) and item.status == "alternate_suggested" and item.alternate_start:

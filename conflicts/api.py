@@ -69,6 +69,9 @@ class ConflictOut(serializers.ModelSerializer):
 
 
 class SameDayOut(serializers.ModelSerializer):
+    # DESIGN.md's name for the model's requested_meeting_type (conflicts.models.OwnerRequest).
+    meeting_type = serializers.ChoiceField(source="requested_meeting_type", choices=MEETING_TYPES, read_only=True)
+
     class Meta:
         model = SameDayRequest
         fields = [
@@ -166,7 +169,7 @@ class SameDayCreateView(APIView):
         lead = serializers.IntegerField()
         requested_start = ApiDateTimeField()
         requested_end = ApiDateTimeField()
-        meeting_type = serializers.ChoiceField(choices=MEETING_TYPES)
+        meeting_type = serializers.ChoiceField(choices=MEETING_TYPES, source="requested_meeting_type")
 
     @extend_schema(request=SameDayCreateInput, responses={201: SameDayOut, **RETRY_RESPONSES})
     @idempotent

@@ -22,7 +22,37 @@ from accounts.models import Location, TenantQuerySet
 MEETING_TYPES = Location.MeetingType.choices
 
 
-class Conflict(models.Model):
+class OwnerRequest(models.Model):
+    """What an agent asks the owner for, and the owner's answer: the fields a Conflict (seed 004)
+    and a SameDayRequest (seed 000) share, named once. Each keeps its own statuses and channels;
+    the API's field names stay as DESIGN.md has them (conflicts/api.py maps the few that differ)."""
+
+    requested_start = models.DateTimeField()
+    requested_end = models.DateTimeField()
+    requested_meeting_type = models.CharField(max_length=20, choices=MEETING_TYPES)
+    owner_notes = models.TextField(blank=True, help_text="The owner's notes for the caller.")
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class Conflict(OwnerRequest):
     class Kind(models.TextChoices):
         SCHEDULE = "schedule", "Schedule conflict"
         LOCATION = "location", "Location conflict"
@@ -50,34 +80,18 @@ class Conflict(models.Model):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="conflicts")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="conflicts")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    requested_start = models.DateTimeField()
-    requested_end = models.DateTimeField()
-    requested_meeting_type = models.CharField(max_length=20, choices=MEETING_TYPES)
     requested_address = models.CharField(max_length=250, blank=True)
     caller_notes = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
-    owner_notes = models.TextField(blank=True, help_text="The owner's notes for the caller.")
     alternate_start = models.DateTimeField(null=True, blank=True)
     alternate_end = models.DateTimeField(null=True, blank=True)
     alternate_meeting_type = models.CharField(max_length=20, choices=MEETING_TYPES, blank=True)
-    responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    responded_at = models.DateTimeField(null=True, blank=True)
     response_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(OwnerRequest.Meta):
         indexes = [
             models.Index(fields=["location", "status", "created_at"], name="conflict_loc_status_idx"),
             models.Index(fields=["status", "created_at"], name="conflict_status_idx"),
@@ -96,10 +110,6 @@ class Conflict(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("conflict_detail", args=[self.pk])
 
-    @property
-    def is_pending(self) -> bool:
-        return self.status == self.Status.PENDING
-
     def agreed_booking(self):
         """The (start, end, meeting type) the owner agreed to (seed 004): the requested one when
         approved, their own alternate when they suggested one; None otherwise. A booking from
@@ -115,7 +125,7 @@ class Conflict(models.Model):
         return None
 
 
-class SameDayRequest(models.Model):
+class SameDayRequest(OwnerRequest):
     """The owner's permission for an appointment within 24 h of the call (seed 000)."""
 
     class Status(models.TextChoices):
@@ -139,21 +149,8 @@ class SameDayRequest(models.Model):
 
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="same_day_requests")
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="same_day_requests")
-    requested_start = models.DateTimeField()
-    requested_end = models.DateTimeField()
-    meeting_type = models.CharField(max_length=20, choices=MEETING_TYPES)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    owner_notes = models.TextField(blank=True)
-    responded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    responded_at = models.DateTimeField(null=True, blank=True)
     response_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True, help_text="The callback's outcome, once closed.")
     closed_reason = models.CharField(
         max_length=300, blank=True, help_text="Why it closed itself: its approval became impossible."
@@ -167,10 +164,7 @@ class SameDayRequest(models.Model):
     acknowledged_channel = models.CharField(max_length=12, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(OwnerRequest.Meta):
         indexes = [
             # The escalation sweep: pending, unseen, not yet escalated.
             models.Index(
@@ -193,10 +187,6 @@ class SameDayRequest(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("same_day_detail", args=[self.pk])
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == self.Status.PENDING
 
     def approves(self, *, lead, start, end) -> bool:
         """An approved request of this lead whose window covers [start, end) (seed 000)."""

@@ -94,7 +94,7 @@ def same_day_raise(
     lead,
     requested_start: dt.datetime,
     requested_end: dt.datetime,
-    meeting_type: str,
+    requested_meeting_type: str,
     raised_by=None,
     now: dt.datetime | None = None,
 ) -> SameDayRequest:
@@ -103,8 +103,9 @@ def same_day_raise(
     now = now or timezone.now()
     location = _lead_location(lead)
     errors = {}
-    if meeting_type not in location.meeting_types:
-        errors["meeting_type"] = f"{location.name} does not offer “{meeting_type}” meetings."
+    if requested_meeting_type not in location.meeting_types:
+        # Keyed by the name the API and the console's form give it (DESIGN.md: `meeting_type`).
+        errors["meeting_type"] = f"{location.name} does not offer “{requested_meeting_type}” meetings."
     if requested_end <= requested_start:
         errors["requested_end"] = "The requested time must end after it starts."
     if requested_start <= now:
@@ -121,7 +122,7 @@ def same_day_raise(
             lead=lead,
             requested_start=requested_start,
             requested_end=requested_end,
-            meeting_type=meeting_type,
+            requested_meeting_type=requested_meeting_type,
             raised_by=raised_by if getattr(raised_by, "pk", None) else None,
             created_at=now,
         )
@@ -135,7 +136,7 @@ def same_day_raise(
                 "lead": lead,
                 "local_start": local(requested_start, location),
                 "local_end": local(requested_end, location),
-                "meeting_type_label": MEETING_TYPES.get(meeting_type, ""),
+                "meeting_type_label": MEETING_TYPES.get(requested_meeting_type, ""),
                 "links": _answer_links("same_day", request, ("approve", "decline"), "email_link"),
                 "sms_links": _answer_links("same_day", request, ("approve", "decline"), "sms_link"),
             },
@@ -186,13 +187,14 @@ def same_day_respond(
         locked.save()
         _sync_hold(locked, now)  # decline releases the time; an approval's booking converts the hold
         location = locked.location
-        requested = f"{describe_time(locked.requested_start, location)}, {MEETING_TYPES.get(locked.meeting_type, '')}"
+        meeting = MEETING_TYPES.get(locked.requested_meeting_type, "")
+        requested = f"{describe_time(locked.requested_start, location)}, {meeting}"
         if decision == "approve":
             appointment = appointment_book(
                 lead=locked.lead,
                 start=locked.requested_start,
                 end=locked.requested_end,
-                meeting_type=locked.meeting_type,
+                meeting_type=locked.requested_meeting_type,
                 booked_by=actor if channel == "phone" else None,
                 same_day_request=locked,  # the owner's approval: the 24-hour rule is met by it
                 now=now,

@@ -79,7 +79,7 @@ class PendingItem:
 
     @property
     def meeting_type(self) -> str:
-        return self.obj.requested_meeting_type if self.kind == "conflict" else self.obj.meeting_type
+        return self.obj.requested_meeting_type
 
     @property
     def meeting_type_label(self) -> str:

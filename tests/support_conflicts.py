@@ -49,7 +49,7 @@ class SameDayRequestFactory(factory.django.DjangoModelFactory):
         lambda: (timezone.now() + dt.timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
     )
     requested_end = factory.LazyAttribute(lambda o: o.requested_start + dt.timedelta(hours=1))
-    meeting_type = "client_home"
+    requested_meeting_type = "client_home"
 
 
 class CallbackFactory(factory.django.DjangoModelFactory):

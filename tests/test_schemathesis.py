@@ -72,7 +72,7 @@ def api_world(db, settings):
         lead=lead,
         requested_start=now + timedelta(hours=5),
         requested_end=now + timedelta(hours=6),
-        meeting_type="office",
+        requested_meeting_type="office",
     )
     callback = Callback.objects.create(location=location, lead=lead, conflict=conflict, reason="conflict_approved")
     task = CallTask.objects.create(lead=lead, location=location, due_at=now)

@@ -100,7 +100,7 @@ def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
         approved = booking["conflict"] or booking["same_day_request"]
         if not approved and booking["start"] - timezone.now() < SAME_DAY_HORIZON:
             asked = {"requested_start": booking["start"], "requested_end": booking["end"]}
-            return _ask_owner(request, lead, {**asked, "meeting_type": booking["meeting_type"]})
+            return _ask_owner(request, lead, {**asked, "requested_meeting_type": booking["meeting_type"]})
         appointment = appointment_book(lead=lead, booked_by=request.user, **booking)
         local = appointment.start.astimezone(location.zone)
         forced = " (force booked with the owner's approval)" if appointment.forced else ""

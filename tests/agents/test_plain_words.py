@@ -101,14 +101,14 @@ def busy_location(clock, tenant_a, open_weekdays, line_a):
         lead=leads["same_day_declined"],
         requested_start=soon,
         requested_end=soon + dt.timedelta(hours=1),
-        meeting_type="client_home",
+        requested_meeting_type="client_home",
     )
     same_day_respond(request=request, actor=owner, decision="decline", notes="Too late today.", channel="action_center")
     same_day_raise(
         lead=leads["same_day_pending"],
         requested_start=soon + dt.timedelta(hours=1),
         requested_end=soon + dt.timedelta(hours=2),
-        meeting_type="client_home",
+        requested_meeting_type="client_home",
     )
     lead_set_status(lead=leads["bad"], status="bad_lead", reason="fake_contact_info", actor=owner, actor_kind="owner")
     CallRecordFactory(location=location, lead=leads["approved"])

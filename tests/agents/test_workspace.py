@@ -118,7 +118,7 @@ def test_booking_within_24_hours_becomes_a_same_day_request(clock, console, lead
     )
     assert response.status_code == 302 and not Appointment.objects.filter(status="booked").exists()
     request = SameDayRequest.objects.get()
-    assert (request.requested_start, request.meeting_type, request.status) == (soon, "client_home", "pending")
+    assert (request.requested_start, request.requested_meeting_type, request.status) == (soon, "client_home", "pending")
     page = console.get(response["Location"]).content.decode()
     assert "Calling the owner…" in page and "/api/" not in page
     assert f'action="/agent/same-day/{request.pk}/answer/"' in page

@@ -136,7 +136,10 @@ def test_a_same_day_request_holds_until_answered_and_its_approval_converts_the_h
 ):
     thursday_9 = local(booking_location, 1, 9)  # 21 hours ahead
     request = same_day_raise(
-        lead=lead, requested_start=thursday_9, requested_end=thursday_9 + dt.timedelta(hours=1), meeting_type="phone"
+        lead=lead,
+        requested_start=thursday_9,
+        requested_end=thursday_9 + dt.timedelta(hours=1),
+        requested_meeting_type="phone",
     )
     hold = hold_of(request)
     assert hold.hold_expires_at == thursday_9  # a same-day hold ends at the requested start
@@ -149,7 +152,7 @@ def test_a_same_day_request_holds_until_answered_and_its_approval_converts_the_h
             lead=other,
             requested_start=thursday_9,
             requested_end=thursday_9 + dt.timedelta(hours=1),
-            meeting_type="phone",
+            requested_meeting_type="phone",
         )
     # A hold is not an appointment: not billed, not on the lead's page.
     today = dt.datetime.now(booking_location.zone)
@@ -161,7 +164,10 @@ def test_a_same_day_request_holds_until_answered_and_its_approval_converts_the_h
     # Declined: released at once.
     friday_9 = local(booking_location, 1, 11)
     declined = same_day_raise(
-        lead=other, requested_start=friday_9, requested_end=friday_9 + dt.timedelta(hours=1), meeting_type="phone"
+        lead=other,
+        requested_start=friday_9,
+        requested_end=friday_9 + dt.timedelta(hours=1),
+        requested_meeting_type="phone",
     )
     assert hold_of(declined) is not None
     same_day_respond(request=declined, actor=tenant_a.owner, decision="decline", channel="action_center")

@@ -26,14 +26,17 @@ def test_raise_only_within_24_hours(tenant_a, agent):
     start = timezone.now() + dt.timedelta(hours=25)
     with pytest.raises(ValidationError, match="more than 24 hours"):
         same_day_raise(
-            lead=lead, requested_start=start, requested_end=start + dt.timedelta(hours=1), meeting_type="office"
+            lead=lead,
+            requested_start=start,
+            requested_end=start + dt.timedelta(hours=1),
+            requested_meeting_type="office",
         )
     start = timezone.now() + dt.timedelta(hours=5)
     created = same_day_raise(
         lead=lead,
         requested_start=start,
         requested_end=start + dt.timedelta(hours=1),
-        meeting_type="office",
+        requested_meeting_type="office",
         raised_by=agent,
     )
     assert created.status == "pending" and created.location == tenant_a.location
