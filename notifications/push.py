@@ -19,6 +19,7 @@ import ipaddress
 import json
 import logging
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -108,16 +109,31 @@ def push_recipients(location) -> QuerySet:
 
 
 # --- sending ------------------------------------------------------------------------------
+# Buttons a push may carry ("Got it" on urgent items) are the business of the apps above; each
+# registers a function notification → [{"action", "title", "url", "page"}] in its ready().
+_action_providers: list[Callable[[Notification], list[dict]]] = []
+
+
+def register_push_actions(provider: Callable[[Notification], list[dict]]) -> None:
+    if provider not in _action_providers:
+        _action_providers.append(provider)
+
+
 def push_payload(notification: Notification) -> dict:
     """What the service worker shows (portal/templates/portal/sw.js): the title, the text, the
     item's page to open on tap, and a tag so a second push about the same item replaces the
-    first on the device instead of stacking."""
-    return {
+    first on the device instead of stacking; `actions` (when a registered provider offers some)
+    are the notification's buttons, each with the same-origin address the worker POSTs."""
+    payload = {
         "title": notification.title or "ProNexis",
         "body": notification.body,
         "url": notification.link or "/",
         "tag": f"{notification.kind}:{notification.subject_id or notification.pk}",
     }
+    actions = [action for provider in _action_providers for action in provider(notification)]
+    if actions:
+        payload["actions"] = actions
+    return payload
 
 
 def push_send(notification: Notification) -> None:

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.permissions import Action, Role, require
+from accounts.permissions import Action, Role, can, require
 from conflicts.models import SameDayRequest
 from messaging.models import OfficeMessage
 from notifications.models import Notification
@@ -156,6 +156,36 @@ def got_it_link_use(*, link: GotItLink, now: dt.datetime | None = None) -> bool:
         raise LinkInvalid("This link is no longer valid for you. Open the Action Center in the portal.")
 
 
+# --- the push's "Got it" button ---------------------------------------------------------------
+# The push kinds whose subject is an urgent item (an office message only when urgent).
+PUSH_KINDS = {Notification.Kind.OFFICE_MESSAGE: OfficeMessage, Notification.Kind.SAME_DAY_REQUEST: SameDayRequest}
+
+
+def push_actions(notification: Notification) -> list[dict]:
+    """The "Got it" button of a push about an urgent item still open, for a device whose user may
+    acknowledge (registered with notifications.push in PortalConfig.ready; read at send time, so
+    the link's age counts from the push). The service worker POSTs `url` without a cookie (the
+    signed token is the credential) and opens `page` when that fails."""
+    model = PUSH_KINDS.get(notification.kind)
+    device = notification.push_subscription
+    if model is None or device is None or notification.subject_id is None:
+        return []
+    item = model.objects.filter(pk=notification.subject_id).first()
+    if item is None or not is_open_urgent(item) or item.acknowledged_at is not None:
+        return []
+    if not can(device.user, Action.ACKNOWLEDGE, item.location_id):
+        return []  # a viewer's device: the push opens the item, nothing to acknowledge
+    token = got_it_token(item=item, user=device.user, channel="push")
+    return [
+        {
+            "action": "got-it",
+            "title": "Got it",
+            "url": reverse("got_it_push", args=[token]),
+            "page": reverse("got_it_link", args=[token]),
+        }
+    ]
+
+
 # --- escalation --------------------------------------------------------------------------------
 def _due(now: dt.datetime):
     cutoff = now - dt.timedelta(minutes=settings.URGENT_ESCALATION_MINUTES)
@@ -240,6 +270,7 @@ __all__ = [
     "got_it_link_use",
     "got_it_url",
     "office_message_handle",
+    "push_actions",
     "read_got_it_token",
     "urgent_acknowledge",
     "urgent_escalate_due",

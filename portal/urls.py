@@ -15,4 +15,5 @@ urlpatterns = [
     path("same-day/<int:same_day_id>/got-it/", views.same_day_got_it, name="same_day_got_it"),
     path("messages/<int:message_id>/called-back/", views.message_called_back, name="message_called_back"),
     path("got-it/<str:token>/", views.got_it_link, name="got_it_link"),
+    path("got-it/<str:token>/push/", views.got_it_push, name="got_it_push"),
 ]

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from accounts.decorators import portal_view
@@ -269,3 +270,22 @@ def got_it_link(request: HttpRequest, token: str) -> HttpResponse:
     elif link.item.acknowledged_at is not None:
         context["done"] = urgent.describe_acknowledgement(link.item)
     return render(request, "portal/got_it_link.html", context)
+
+
+# The signed token is the credential (one item, one user, one purpose, expiring): the service
+# worker that POSTs it holds no session and no CSRF cookie, and a forged cross-site POST would
+# need the token itself — with which anyone could POST anyway.
+@csrf_exempt
+@require_POST
+def got_it_push(request: HttpRequest, token: str) -> JsonResponse:
+    """The "Got it" button of a push notification (portal/templates/portal/sw.js): acknowledges as
+    the user the push was sent to, from "a push notification". Only a push's link is taken here;
+    410 with the reason when it is not valid (the worker then opens the link's page)."""
+    try:
+        link = urgent.read_got_it_token(token)
+        if link.channel != "push":
+            raise urgent.LinkInvalid("This link is not a push notification's. Open it in the portal.")
+        acknowledged = urgent.got_it_link_use(link=link)
+    except urgent.LinkInvalid as invalid:
+        return JsonResponse({"detail": str(invalid)}, status=410)
+    return JsonResponse({"acknowledged": acknowledged, "detail": urgent.describe_acknowledgement(link.item)})

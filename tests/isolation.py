@@ -42,6 +42,7 @@ CAPABILITY_ROUTES = {
     "answer_link": "signed, expiring, single-use answer link: tests/conflicts/test_links.py",
     "calendar_feed": "the Location's regenerable feed secret: tests/calendars/test_feed.py",
     "got_it_link": "signed, expiring 'Got it' link naming its user: tests/portal/test_urgent.py",
+    "got_it_push": "the same signed link, POSTed by a push's button: tests/portal/test_push_got_it.py",
 }
 
 # URL prefixes that are not tenant pages: Django admin (staff), schema/docs, webhooks (signed).

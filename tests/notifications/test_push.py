@@ -53,6 +53,8 @@ def test_an_urgent_message_reaches_each_device_encrypted_and_signed(
         claims = verify_vapid(request.headers["authorization"], vapid["public_key"], push_service.url)
         assert claims["sub"] == "mailto:ops@pronexis.example"
         payload = device.decrypt(request)
+        # The owner's and manager's devices get a "Got it" button (tests/portal/test_push_got_it.py).
+        assert [action["title"] for action in payload.pop("actions")] == ["Got it"]
         assert payload == {
             "title": "Urgent message from Pat Caller",
             "body": f"{tenant_a.location.name} · callback +13475550199. Caregiver did not show up this morning.",

@@ -29,27 +29,53 @@ self.addEventListener("fetch", function (event) {
   }));
 });
 
+function sameOrigin(path) {
+  var url = new URL(path || "/", self.location.origin);
+  return url.origin === self.location.origin ? url : new URL("/", self.location.origin);
+}
+
 self.addEventListener("push", function (event) {
   var data = {};
   try { data = event.data ? event.data.json() : {}; } catch (error) { data = {body: event.data.text()}; }
+  // Buttons (e.g. "Got it" on an urgent item): shown by title, their addresses kept for the click.
+  var actions = (Array.isArray(data.actions) ? data.actions : []).filter(function (action) {
+    return action && action.action && action.title && action.url;
+  }).slice(0, 2);
+  var targets = {};
+  actions.forEach(function (action) { targets[action.action] = {url: action.url, page: action.page || data.url}; });
   event.waitUntil(self.registration.showNotification(data.title || "ProNexis", {
     body: data.body || "",
     tag: data.tag || undefined,
     icon: "{{ icon_url|escapejs }}",
-    data: {url: data.url || "/"}
+    actions: actions.map(function (action) { return {action: action.action, title: action.title}; }),
+    data: {url: data.url || "/", actions: targets}
   }));
 });
 
+function openPage(href) {
+  return self.clients.matchAll({type: "window", includeUncontrolled: true}).then(function (windows) {
+    for (var i = 0; i < windows.length; i++) {
+      if (windows[i].url === href && "focus" in windows[i]) { return windows[i].focus(); }
+    }
+    return self.clients.openWindow(href);
+  });
+}
+
+/* An action button POSTs its signed link (the token is the credential: no cookie is sent, so no
+   CSRF token is needed); when that fails, the link's page opens and says why. A tap on the
+   notification itself opens the item's page. */
+function runAction(target) {
+  return fetch(sameOrigin(target.url).href, {method: "POST", credentials: "omit", headers: {"Accept": "application/json"}})
+    .then(function (response) {
+      if (!response.ok) { return openPage(sameOrigin(target.page).href); }
+      return undefined;
+    })
+    .catch(function () { return openPage(sameOrigin(target.page).href); });
+}
+
 self.addEventListener("notificationclick", function (event) {
   event.notification.close();
-  var url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
-  if (url.origin !== self.location.origin) {
-    url = new URL("/", self.location.origin);
-  }
-  event.waitUntil(self.clients.matchAll({type: "window", includeUncontrolled: true}).then(function (windows) {
-    for (var i = 0; i < windows.length; i++) {
-      if (windows[i].url === url.href && "focus" in windows[i]) { return windows[i].focus(); }
-    }
-    return self.clients.openWindow(url.href);
-  }));
+  var data = event.notification.data || {};
+  var target = event.action && data.actions ? data.actions[event.action] : null;
+  event.waitUntil(target ? runAction(target) : openPage(sameOrigin(data.url).href));
 });

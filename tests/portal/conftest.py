@@ -1,0 +1,4 @@
+"""The local push service, VAPID keys and devices of tests/notifications, for the portal's push
+tests ("Got it" from a push, the browser's subscription)."""
+
+from tests.notifications.conftest import push_service, subscribe, vapid  # noqa: F401 (fixtures)
