@@ -26,6 +26,73 @@
   document.addEventListener("focusin", showDay);
   document.addEventListener("mouseover", showDay);
 
+  // Cancel and remove: ask first, then wait UNDO seconds with an "Undo" button before anything is
+  // sent (nothing to take back: no notification goes out for an undone cancel). Leaving the page
+  // while it waits sends it at once (a beacon), as the person confirmed it.
+  var pendingUndo = null;
+  var waitWithUndo = function (form, go) {
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { return; }
+    if (pendingUndo) { pendingUndo.finish(true); }  // one at a time: the earlier one goes now
+    var seconds = parseInt(form.getAttribute("data-undo-seconds") || "10", 10);
+    var buttons = form.querySelectorAll("button");
+    var toast = document.createElement("div");
+    toast.className = "undo-toast";
+    toast.setAttribute("role", "status");
+    var text = document.createElement("span");
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "small secondary";
+    undo.textContent = "Undo";
+    toast.appendChild(text);
+    toast.appendChild(undo);
+    document.body.appendChild(toast);
+    var say = function () { text.textContent = form.getAttribute("data-undo") + " in " + seconds + " s "; };
+    var timer = null;
+    var pending = {
+      finish: function (send) {
+        window.clearInterval(timer);
+        pendingUndo = null;
+        buttons.forEach(function (b) { b.disabled = false; });
+        if (send) { toast.remove(); go(); return; }
+        text.textContent = "Undone: nothing was changed. ";
+        undo.remove();
+        window.setTimeout(function () { toast.remove(); }, 4000);
+        var first = buttons[0];
+        if (first) { first.focus(); }
+      },
+      beacon: function () {
+        window.clearInterval(timer);
+        pendingUndo = null;
+        if (!navigator.sendBeacon(form.action, new FormData(form))) {
+          fetch(form.action, {method: "POST", body: new FormData(form), credentials: "same-origin", keepalive: true});
+        }
+      }
+    };
+    buttons.forEach(function (b) { b.disabled = true; });
+    say();
+    undo.addEventListener("click", function () { pending.finish(false); });
+    timer = window.setInterval(function () {
+      seconds -= 1;
+      if (seconds <= 0) { pending.finish(true); } else { say(); }
+    }, 1000);
+    pendingUndo = pending;
+    undo.focus();
+  };
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-undo]")) { return; }
+    event.preventDefault();
+    waitWithUndo(form, function () { event.detail.issueRequest(true); });
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("form[data-undo]") || form.hasAttribute("hx-post")) { return; }
+    event.preventDefault();
+    waitWithUndo(form, function () { HTMLFormElement.prototype.submit.call(form); });
+  });
+  window.addEventListener("pagehide", function () { if (pendingUndo) { pendingUndo.beacon(); } });
+
   // Installable app: the service worker gives an offline page and shows push notifications.
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () {});

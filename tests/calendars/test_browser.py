@@ -54,8 +54,26 @@ def test_calendar_at_375px(browser, live_server, tenant_a):
 
     card.locator("summary").click()
     card.locator("input[name=reason]").fill("Client called")
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    card.get_by_role("button", name="Cancel appointment").click()  # asks, then waits 10 s with Undo
+    toast = page.locator(".undo-toast")
+    assert "Cancelling the appointment in" in toast.inner_text()
+    page.get_by_role("button", name="Undo").click()
+    toast.get_by_text("Undone").wait_for()
+    assert questions == [
+        "Cancel the appointment with Maria Lopez on "
+        + start.strftime("%a, %b %-d")
+        + " at 10:00 AM? The owner's team is told."
+    ]
+    page.wait_for_timeout(300)
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"  # nothing was sent
+    card.locator("form[data-undo]").evaluate("form => form.setAttribute('data-undo-seconds', '1')")
     card.get_by_role("button", name="Cancel appointment").click()
     page.wait_for_selector(f"#appointment-{appointment.pk}.status-cancelled")
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancel_reason) == ("cancelled", "Client called")
     assert page.evaluate("window.__marker") == "still here"
 
     editor = page.locator("#availability")

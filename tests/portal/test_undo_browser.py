@@ -1,0 +1,39 @@
+"""Remove asks first and offers Undo for 10 s before anything is sent (issue #11); a plain form
+(no HTMX) works the same way, and leaving the page while it waits still sends what was confirmed."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Membership
+from tests.conflicts.test_browser import browser, login  # noqa: F401  (the browser fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_removing_a_team_member_asks_then_can_be_undone(browser, live_server, tenant_a):  # noqa: F811
+    viewer = Membership.objects.get(user=tenant_a.viewer, location=tenant_a.location)
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    login(page, live_server.url, tenant_a.owner)
+    page.goto(f"{live_server.url}/settings/")
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    remove = page.get_by_role("button", name=f"Remove {tenant_a.viewer}")
+
+    remove.click()
+    assert f"Removing {tenant_a.viewer} in" in page.inner_text(".undo-toast")
+    page.get_by_role("button", name="Undo").click()
+    page.locator(".undo-toast").get_by_text("Undone").wait_for()
+    assert questions == [f"Remove {tenant_a.viewer} from the team? They lose access to this Location."]
+    assert Membership.objects.filter(pk=viewer.pk).exists()
+
+    # Confirmed, then the page is left before the 10 s are up: the removal is still sent.
+    remove.click()
+    page.locator(".undo-toast").get_by_text("Removing").wait_for()
+    page.get_by_role("link", name="Leads").click()
+    page.wait_for_url("**/leads/")
+    for _ in range(40):  # the keep-alive request lands while the next page loads
+        if not Membership.objects.filter(pk=viewer.pk).exists():
+            break
+        page.wait_for_timeout(250)
+    assert not Membership.objects.filter(pk=viewer.pk).exists()
