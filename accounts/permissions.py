@@ -48,6 +48,8 @@ class Action(StrEnum):
     HANDLE_MESSAGE = "mark a message called back"
     DISMISS_DELIVERY = "dismiss a failed delivery"
     RECEIVE_PUSH = "receive push notifications of the Action Center's items"  # on their own devices
+    RECORD_NO_TEXTS = "record that a lead asked not to be texted"  # on a call (the consent ledger)
+    EXPORT_CONSENT = "export the texting consent ledger"
 
 
 _OWNERS = frozenset({Role.OWNER})
@@ -81,6 +83,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Everyone of the Location who reads its Action Center; brand leadership reads many
     # Locations and is not paged for each one's conflicts.
     Action.RECEIVE_PUSH: MEMBER_ROLES,
+    Action.RECORD_NO_TEXTS: _CALL_CENTER,
+    # The ledger holds the leads' own words and who acted: the owner's, like the activity history.
+    Action.EXPORT_CONSENT: _OWNERS,
 }
 
 

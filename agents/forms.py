@@ -269,6 +269,19 @@ class SmsForm(forms.Form):
     body = forms.CharField(label="Text to the lead", max_length=1600, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class NoTextsForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "notexts_%s")
+        super().__init__(*args, **kwargs)
+
+    note = forms.CharField(
+        label="What the caller said",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class OfficeMessageForm(forms.Form):
     caller_name = forms.CharField(max_length=150)
     callback_number = forms.CharField(

@@ -20,7 +20,7 @@ from leads.models import Lead
 from leads.selectors import lead_search, lead_timeline
 from messaging.routing import PERIOD_WORDS, period_of
 from messaging.selectors import sms_thread
-from notifications.consent import may_text
+from notifications.consent import consent_history, may_text
 
 SEARCH_LIMIT = 50
 
@@ -120,6 +120,9 @@ def lead_of_location(*, location: Location, lead_id) -> object | None:
     return Lead.objects.filter(location=location, pk=lead_id).first()
 
 
+CONSENT_SHOWN = 20
+
+
 @dataclass
 class LeadWorkspace:
     timeline: list
@@ -128,6 +131,7 @@ class LeadWorkspace:
     same_day_requests: list
     sms: list
     sms_opted_out: bool
+    consent: list  # the consent ledger of the lead's number toward its brand, newest first
 
     @property
     def approvals(self) -> list[tuple[str, object, str]]:
@@ -150,9 +154,9 @@ class LeadWorkspace:
 
 
 def lead_workspace(*, lead) -> LeadWorkspace:
-    """Everything the lead workspace shows, from the owning capabilities' selectors — eight
+    """Everything the lead workspace shows, from the owning capabilities' selectors — nine
     queries (status changes, calls, call attempts, appointments, conflicts, same-day requests,
-    SMS thread, opt-out) whatever the number of rows."""
+    SMS thread, opt-out, consent ledger) whatever the number of rows."""
 
     requests = lead_requests(lead=lead)
     return LeadWorkspace(
@@ -162,6 +166,7 @@ def lead_workspace(*, lead) -> LeadWorkspace:
         same_day_requests=requests["lead_same_day_requests"],
         sms=list(sms_thread(lead=lead)),
         sms_opted_out=bool(lead.sms_opted_out or (lead.phone and not may_text(lead.phone, lead.brand_id))),
+        consent=list(consent_history(lead.phone, lead.brand_id)[:CONSENT_SHOWN]) if lead.phone else [],
     )
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("agent/leads/<int:lead_id>/conflicts/", views.lead_conflict, name="agent_lead_conflict"),
     path("agent/leads/<int:lead_id>/same-day/", views.lead_same_day, name="agent_lead_same_day"),
     path("agent/leads/<int:lead_id>/sms/", views.lead_sms, name="agent_lead_sms"),
+    path("agent/leads/<int:lead_id>/no-texts/", views.lead_no_texts, name="agent_lead_no_texts"),
     path("agent/same-day/<int:same_day_id>/answer/", views.same_day_answer, name="agent_same_day_answer"),
     path("agent/callbacks/", views.callback_queue, name="agent_callbacks"),
     path("agent/callbacks/<int:callback_id>/close/", views.callback_close_view, name="agent_callback_close"),

@@ -26,6 +26,7 @@ from .forms import (
     LOCAL_FORMAT,
     BookForm,
     ConflictForm,
+    NoTextsForm,
     OfficeMessageForm,
     SameDayAnswerForm,
     SameDayForm,
@@ -197,6 +198,7 @@ def workspace_context(request, lead: Lead, *, forms: dict | None = None, error: 
         "transitions": _transitions(request, lead),
         "error": error,
         "sms_form": forms.get("sms") or SmsForm(),
+        "no_texts_form": forms.get("no_texts") or NoTextsForm(),
     }
     if location is None:
         return context

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
+from notifications.consent import consent_history, may_text
 from notifications.models import Notification
 from notifications.selectors import failed_deliveries
 from pronexis.web import decode_cursor, encode_cursor
@@ -95,9 +96,9 @@ def sms_thread(*, lead) -> QuerySet:
 
 
 def lead_messaging(*, lead, limit: int = 50) -> dict:
-    """The lead page's messaging section (three queries): office messages about the lead, its
-    SMS thread, and the deliveries of every notification about the lead or its appointments,
-    conflicts, same-day requests and messages."""
+    """The lead page's messaging section (five queries): office messages about the lead, its
+    SMS thread, the deliveries of every notification about the lead or its appointments,
+    conflicts, same-day requests and messages, and its number's consent state and history."""
     messages = list(OfficeMessage.objects.filter(lead=lead).order_by("-created_at", "-id")[:limit])
     texts = list(sms_thread(lead=lead).reverse()[:limit])[::-1]
     subjects = {
@@ -114,4 +115,10 @@ def lead_messaging(*, lead, limit: int = 50) -> dict:
         for (app_label, model), ids in subjects.items()
     ]
     deliveries = list(arms[0].union(*arms[1:], all=True).order_by("-created_at", "-id")[:limit])
-    return {"office_messages": messages, "sms_messages": texts, "deliveries": deliveries}
+    consent = {"consent_events": [], "consent_opted_out": lead.sms_opted_out}
+    if lead.phone:  # the consent ledger of the lead's number toward its brand (two queries)
+        consent = {
+            "consent_events": list(consent_history(lead.phone, lead.brand_id)[:limit]),
+            "consent_opted_out": lead.sms_opted_out or not may_text(lead.phone, lead.brand_id),
+        }
+    return {"office_messages": messages, "sms_messages": texts, "deliveries": deliveries, **consent}

@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import LocationPhoneNumber
+from accounts.permissions import Action, require
 from leads.contact_sequence import lead_record_contact
 from leads.models import Lead
 from leads.services import lead_set_status
-from notifications.consent import first_inbound_text_record, may_text
+from notifications.consent import consent_record, first_inbound_text_record, may_text
 from notifications.models import ConsentEvent, Notification
 from notifications.optouts import keyword_of, phone_or_none, sms_opt_out_set
 from notifications.outbox import location_sms_sender, notify_location, queue_notifications, sms_row
@@ -117,6 +118,24 @@ def sms_inbound_receive(
     if redacted:
         return PAYMENT_REFUSAL
     return OPT_OUT_CONFIRMATION if revoked else None
+
+
+def lead_no_texts_record(*, lead, actor, note: str = ""):
+    """The lead asked on a call not to be texted (FCC 2024: consent is revoked by any reasonable
+    means): an opt-out of the lead's number toward its brand in the consent ledger, honoured by
+    every text from now on. Refused (409) for a lead without a phone number."""
+    require(actor, Action.RECORD_NO_TEXTS, lead.location)
+    if not lead.phone:
+        raise Refused("This lead has no phone number to stop texting.")
+    return consent_record(
+        number=lead.phone,
+        brand=lead.brand_id,
+        kind=ConsentEvent.Kind.OPT_OUT,
+        source=ConsentEvent.Source.AGENT_ON_CALL,
+        message=note.strip() or "Asked on a call not to be texted.",
+        actor=actor,
+        location=lead.location,
+    )
 
 
 # --- office messages ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.models import LocationPhoneNumber
 
+from .casl import casl_text, sender_name
 from .consent import may_text
 from .models import Notification, new_short_code
 from .push import push_enabled, push_recipients
@@ -116,10 +117,14 @@ def sms_row(
     *, to: str, kind: str, subject, location, context: dict, key: str, sender: str, body=None, gated: bool = False
 ) -> Notification:
     """`gated`: an automated text to a lead — held until the recipient's legal window
-    (notifications.quiet_hours), decided when it is queued."""
+    (notifications.quiet_hours), decided when it is queued, and to a Canadian number it names
+    its sender and offers STOP (notifications.casl)."""
     code = new_short_code()
     if body is None:
         body = _render_sms(kind, _base_context(subject, location, context, code))
+    if gated:
+        aliases = (location.name,) if location is not None else ()
+        body = casl_text(body, number=to, sender=sender_name(location=location), aliases=aliases)
     row = Notification(
         location=location,
         kind=kind,

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Notification
+from .models import ConsentEvent, Notification
 
 
 def deliveries_of(subject) -> QuerySet:
@@ -29,3 +29,9 @@ def failed_deliveries(*, location_ids, limit: int = 20, days: int = 30) -> list[
         .select_related("location")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def location_consent_events(*, location, limit: int):
+    """The consent ledger of one Location (events that came through its lines, leads and calls),
+    newest first, iterated in chunks: the owner's CSV export."""
+    return ConsentEvent.objects.filter(location_id=location.pk).order_by("-at", "-id")[:limit].iterator(chunk_size=2000)

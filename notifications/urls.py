@@ -8,6 +8,7 @@ from . import views
 
 urlpatterns = [
     path("n/<str:short_code>/", views.short_link, name="notification_short_link"),
+    path("consent/<int:location_id>/export.csv", views.consent_export, name="consent_export"),
     path(
         "notifications/devices/<int:subscription_id>/remove/", views.push_device_remove, name="push_device_remove"
     ),

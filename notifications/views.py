@@ -6,19 +6,58 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import portal_view
+from accounts.models import Location
+from accounts.permissions import Action, require
 from accounts.scoping import get_visible_or_404
+from pronexis.csv_export import csv_writer
 from pronexis.web import safe_next
 
 from .delivery import notification_record_status
 from .models import Notification
 from .push import push_enabled, push_subscription_remove, push_subscriptions_of
+from .selectors import location_consent_events
 from .webhooks import twilio_request_valid, twilio_sid
+
+EXPORT_LIMIT = 50_000
+CONSENT_COLUMNS = [
+    "when",
+    "time zone",
+    "number",
+    "event",
+    "source",
+    "actor kind",
+    "actor",
+    "message",
+    "source url",
+    "consented at",
+]
+
+
+@require_GET
+@portal_view
+def consent_export(request: HttpRequest, location_id: int) -> HttpResponse:
+    """The Location's consent ledger as CSV (owners; another tenant's Location is a 404)."""
+    location = get_object_or_404(Location.objects.visible_to(request.user), pk=location_id)
+    require(request.user, Action.EXPORT_CONSENT, location)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="consent-{location.pk}.csv"'
+    writer = csv_writer(response)  # every cell neutralised: a lead's own words are untrusted text
+    writer.writerow(CONSENT_COLUMNS)
+    for event in location_consent_events(location=location, limit=EXPORT_LIMIT):
+        at = event.at.astimezone(location.zone).strftime("%Y-%m-%d %H:%M:%S")
+        row = [at, location.time_zone, event.number, event.kind, event.source, event.get_actor_kind_display()]
+        writer.writerow([*row, event.actor_display, event.message, event.source_url, _iso(event.consented_at)])
+    return response
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
 
 
 @require_GET

@@ -7,7 +7,7 @@ finder: the Location for a call and its card · lead_pages: creating the lead, t
 workspace: the lead's one screen · actions: what the workspace posts · queues: callbacks, calls.
 """
 
-from .actions import lead_book, lead_conflict, lead_same_day, lead_sms, lead_status, same_day_answer
+from .actions import lead_book, lead_conflict, lead_no_texts, lead_same_day, lead_sms, lead_status, same_day_answer
 from .finder import home, location_card
 from .lead_pages import lead_create, lead_duplicate_check, message_create
 from .queues import call_outcome, call_queue_page, callback_close_view, callback_queue
@@ -23,6 +23,7 @@ __all__ = [
     "lead_conflict",
     "lead_create",
     "lead_duplicate_check",
+    "lead_no_texts",
     "lead_same_day",
     "lead_sms",
     "lead_status",

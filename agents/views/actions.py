@@ -20,13 +20,13 @@ from conflicts.models import SameDayRequest
 from conflicts.same_day import same_day_raise, same_day_respond
 from conflicts.services import conflict_raise
 from leads.services import actor_kind_for, lead_set_status
-from messaging.services import send_lead_sms
+from messaging.services import lead_no_texts_record, send_lead_sms
 from pronexis.errors import Refused
 from pronexis.idempotency import once_per_form_token
 from pronexis.web import error_text
 
 from .. import selectors
-from ..forms import BookForm, ConflictForm, LeadStatusForm, SameDayAnswerForm, SameDayForm, SmsForm
+from ..forms import BookForm, ConflictForm, LeadStatusForm, NoTextsForm, SameDayAnswerForm, SameDayForm, SmsForm
 from ..templatetags.console import MEETING_LABELS, STATUS_LABELS
 from .common import back_to_lead, lead_or_404
 from .workspace import render_workspace
@@ -162,6 +162,24 @@ def same_day_answer(request: HttpRequest, same_day_id: int) -> HttpResponse:
     if answered.status == SameDayRequest.Status.APPROVED:
         return back_to_lead(request, lead, "The owner approved: the appointment is booked.")
     return back_to_lead(request, lead, "The owner declined: offer the caller a later time.")
+
+
+@agent_view
+@require_POST
+@once_per_form_token
+def lead_no_texts(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """The caller asked not to be texted: an opt-out in the consent ledger (messaging's service)."""
+    lead = lead_or_404(request, lead_id)
+    if refused := _needs_location(request, lead):
+        return refused
+    form = NoTextsForm(request.POST)
+    if not form.is_valid():
+        return render_workspace(request, lead, forms={"no_texts": form}, error="The note is too long.", status=400)
+    try:
+        lead_no_texts_record(lead=lead, actor=request.user, note=form.cleaned_data["note"])
+    except Refused as error:
+        return render_workspace(request, lead, error=agent_text(error), status=409)
+    return back_to_lead(request, lead, "Recorded: this lead is not texted any more.", "sms")
 
 
 @agent_view
