@@ -62,7 +62,8 @@ class ServiceInline(LabelledTabularInline):
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
-    list_display = ["name", "created_at"]
+    list_display = ["name", "phi_mode", "created_at"]
+    list_filter = ["phi_mode"]
     search_fields = ["name"]
     inlines = [ServiceInline]
 

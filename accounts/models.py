@@ -120,6 +120,15 @@ class Brand(models.Model):
     emergency_definition = models.TextField(
         blank=True, help_text="What this brand calls an emergency; shown to agents when routing calls."
     )
+    # Health-care brands (home care): nothing about a lead or a caller leaves the portal (issue
+    # #14, HIPAA guidance for answering services). notifications.outbox and the feed read it.
+    phi_mode = models.BooleanField(
+        "PHI mode",
+        default=False,
+        help_text="E-mails, texts and push notifications say only what kind of item is waiting and link to it "
+        "(no names, bodies or notes); e-mail replies are off and the calendar feed shows no details. "
+        "The portal shows everything after login.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Location, Membership
 from accounts.permissions import Action, roles_for
 from notifications.outbox import notify_email
+from notifications.phi import phi_mode
 from pronexis.errors import Refused
 
 from . import links
@@ -101,7 +102,7 @@ def conflict_reply_received(*, recipients: list[str], sender: str, body: str, no
     """Reply by e-mail (seed 004): the reply must come to a conflict's signed Reply-To and from an
     owner/manager of its Location or one of its notification addresses. Its new text is parsed
     (conflicts.reply_parser); a reply not understood gets the accepted forms and changes nothing.
-    Returns what happened: unsigned | unknown | wrong_sender | answered | refused | help.
+    Returns what happened: unsigned | unknown | wrong_sender | phi_off | answered | refused | help.
     """
     from .reply_parser import ACCEPTED_FORMS, parse_reply
 
@@ -115,6 +116,18 @@ def conflict_reply_received(*, recipients: list[str], sender: str, body: str, no
     allowed, user = sender_may_answer(location=conflict.location, sender=sender)
     if not allowed:
         return "wrong_sender"
+    if phi_mode(conflict.location):
+        # PHI mode: the e-mail-reply channel is off for the brand (its e-mails carry no Reply-To;
+        # an old or guessed one is not read). The sender is told once where to answer.
+        notify_email(
+            to=sender,
+            kind="reply_help",
+            subject=conflict,
+            context={"conflict": conflict},
+            idempotency_key=f"conflict:{conflict.pk}:reply:{sender}:phi-off",
+            location=conflict.location,
+        )
+        return "phi_off"
     parsed = parse_reply(
         body,
         now=now,

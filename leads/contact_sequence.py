@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.permissions import SYSTEM
 from notifications.models import SmsOptOut
 from notifications.outbox import render_text
+from notifications.phi import phi_mode
 from notifications.quiet_hours import next_allowed_instant
 from pronexis.errors import Refused
 from pronexis.locks import lock
@@ -59,7 +60,9 @@ def register_lead_texter(send: Callable[..., object]) -> None:
 
 def _send_sms_intro(lead: Lead) -> None:
     context = {"lead": lead, "location": lead.location}
-    body = render_text("notifications/sms/sms_intro.txt", context).strip()  # plain text: not HTML-escaped
+    # PHI mode (notifications.phi): the intro names neither the lead nor the service asked about.
+    template = "phi_sms_intro" if phi_mode(brand=lead.brand) else "sms_intro"
+    body = render_text(f"notifications/sms/{template}.txt", context).strip()  # plain text: not HTML-escaped
     _lead_texter(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}")
 
 

@@ -31,6 +31,7 @@ from accounts.models import LocationPhoneNumber
 from .casl import casl_text, sender_name
 from .consent import may_text
 from .models import Notification, new_short_code
+from .phi import kind_label, phi_mode, phi_template
 from .push import push_enabled, push_recipients
 from .quiet_hours import next_allowed_instant
 
@@ -95,9 +96,18 @@ def _base_context(subject, location, context: dict, code: str) -> dict:
     }
 
 
+def _phi_context(kind: str, context: dict) -> dict:
+    return {**context, "kind": kind, "kind_label": kind_label(kind)}
+
+
 def _email_row(*, to: str, kind: str, subject, location, context: dict, key: str, headers=None) -> Notification:
     code = new_short_code()
-    title, text, html = _render_email(kind, _base_context(subject, location, context, code))
+    base = _base_context(subject, location, context, code)
+    if phi_mode(location):  # only the kind of item and its link; no Reply-To: e-mail replies are off
+        title, text, html = _render_email(phi_template(kind, "email"), _phi_context(kind, base))
+        headers = {name: value for name, value in (headers or {}).items() if name.lower() != "reply-to"}
+    else:
+        title, text, html = _render_email(kind, base)
     return Notification(
         location=location,
         kind=kind,
@@ -120,7 +130,11 @@ def sms_row(
     (notifications.quiet_hours), decided when it is queued, and to a Canadian number it names
     its sender and offers STOP (notifications.casl)."""
     code = new_short_code()
-    if body is None:
+    if body is None and phi_mode(location):
+        body = _render_sms(
+            phi_template(kind, "sms"), _phi_context(kind, _base_context(subject, location, context, code))
+        )
+    elif body is None:
         body = _render_sms(kind, _base_context(subject, location, context, code))
     if gated:
         aliases = (location.name,) if location is not None else ()
@@ -162,9 +176,14 @@ def push_rows(*, location, kind: str, subject, context: dict, key: str) -> list[
     if not devices:
         return []
     try:
-        title, body = _render_push(kind, _base_context(subject, location, context, ""))
+        get_template(f"notifications/push/{kind}.txt")  # the kinds that page a device
     except TemplateDoesNotExist:
         return []
+    base = _base_context(subject, location, context, "")
+    if phi_mode(location):  # a lock screen is outside the login
+        title, body = _render_push(phi_template(kind, "push"), _phi_context(kind, base))
+    else:
+        title, body = _render_push(kind, base)
     return [
         Notification(
             location=location,

@@ -31,6 +31,7 @@ from conflicts.models import SameDayRequest
 from messaging.models import OfficeMessage
 from notifications.models import Notification
 from notifications.outbox import queue_notifications
+from notifications.phi import phi_mode
 
 # Where a "Got it" came from (shown with who and when).
 CHANNELS = {"portal": "the portal", "push": "a push notification", "sms_link": "a text message link"}
@@ -231,6 +232,9 @@ def _owners_with_mobile(location) -> list[User]:
 
 def escalation_text(item, *, link: str) -> str:
     minutes = settings.URGENT_ESCALATION_MINUTES
+    if phi_mode(item.location):  # PHI mode (notifications.phi): the kind of item and its link only
+        about = "urgent message" if isinstance(item, OfficeMessage) else "urgent same-day request"
+        return f"{item.location.name}: nobody said Got it in {minutes} min to an {about}. Got it: {link}"
     if isinstance(item, OfficeMessage):
         about = f"urgent message from {item.caller_name} ({item.callback_number}): {item.body}"
     else:
