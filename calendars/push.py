@@ -22,6 +22,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from notifications.phi import phi_mode
+
 from . import credentials, remote
 from .models import Appointment, BookingPush, CalendarSource
 
@@ -38,7 +40,8 @@ def event_uid(appointment_id: int) -> str:
 
 
 def booking_ical(appointment: Appointment) -> str:
-    """One VEVENT: the lead's first name and the meeting place (never the whole contact), the portal link."""
+    """One VEVENT: the lead's first name and the meeting place (never the whole contact), the portal
+    link; for a PHI-mode brand only "Appointment" and the link."""
     calendar = Calendar()
     calendar.add("prodid", "-//ProNexis Portal//Bookings//EN")
     calendar.add("version", "2.0")
@@ -48,12 +51,15 @@ def booking_ical(appointment: Appointment) -> str:
     event.add("dtstart", appointment.start.astimezone(UTC))
     event.add("dtend", appointment.end.astimezone(UTC))
     label = appointment.get_meeting_type_display()
-    event.add("summary", f"{appointment.lead.first_name or 'Client'} — {label}")
-    place = appointment.address or label
-    event.add("location", place)
     link = f"{settings.PUBLIC_BASE_URL}{appointment.get_absolute_url()}"
     event.add("url", link)
-    event.add("description", f"{label} with {appointment.lead.first_name or 'a client'}. {link}")
+    if phi_mode(appointment.location):  # PHI mode: the owner's calendar is outside the login
+        event.add("summary", "Appointment")
+        event.add("description", link)
+    else:
+        event.add("summary", f"{appointment.lead.first_name or 'Client'} — {label}")
+        event.add("location", appointment.address or label)
+        event.add("description", f"{label} with {appointment.lead.first_name or 'a client'}. {link}")
     event.add("status", "CONFIRMED")
     calendar.add_component(event)
     return calendar.to_ical().decode()

@@ -2,7 +2,8 @@ from django.contrib import admin
 
 from accounts.admin_confirm import confirmed_action
 
-from .models import Notification, RefusedWebhook, SmsOptOut
+from .consent import consent_record
+from .models import ConsentEvent, Notification, RefusedWebhook, SmsOptOut
 from .resend import notifications_resend
 
 
@@ -38,8 +39,64 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(SmsOptOut)
 class SmsOptOutAdmin(admin.ModelAdmin):
-    list_display = ["number", "opted_out", "updated_at"]
+    """The current consent state: written with its ledger event only (notifications.consent), so
+    staff change it through the action below, never by editing a row."""
+
+    list_display = ["number", "brand", "opted_out", "source", "updated_at"]
+    list_filter = ["opted_out", "source", "brand"]
     search_fields = ["number"]
+    list_select_related = ["brand"]
+    actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Lift the opt-out (the lead asked staff to be texted again)")
+    def lift(self, request, queryset):
+        def perform(rows):
+            for row in rows:
+                consent_record(
+                    number=row.number, brand=row.brand_id, kind="opt_in", source="staff", actor=request.user,
+                    message="Lifted by call-center staff in admin.",
+                )  # fmt: skip
+            return f"{len(rows)} opt-out(s) lifted; each is an event in the consent ledger."
+
+        return confirmed_action(
+            self,
+            request,
+            queryset,
+            title="Lift opt-outs",
+            explanation="Only when the person asked to be texted again: each lift is recorded in the consent "
+            "ledger with your name. A number that texted STOP is still blocked by Twilio until it texts START.",
+            button="Yes, lift them",
+            perform=perform,
+        )
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(admin.ModelAdmin):
+    """The consent ledger, read only (PostgreSQL refuses changes to it anyway)."""
+
+    list_display = ["at", "number", "brand", "location", "kind", "source", "actor_kind", "actor_label"]
+    list_filter = ["kind", "source", "actor_kind", "at"]
+    search_fields = ["number", "message"]
+    list_select_related = ["brand", "location"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(RefusedWebhook)

@@ -150,3 +150,24 @@ def test_the_export_is_the_owner_s_only(tenant_a, tenant_b):
     for role in ("manager", "viewer", "brand"):
         assert owner_client(tenant_a.user(role)).get(own).status_code == 403
     assert Client().get(own).status_code == 302  # to the login page
+
+
+@pytest.mark.django_db
+def test_staff_lift_an_opt_out_in_admin_only_through_the_ledger(client, staff, tenant_a):
+    from notifications.models import SmsOptOut
+    from tests.conftest import verified_login
+
+    consent_record(number=PHONE, brand=tenant_a.brand, kind="opt_out", source=S.PHRASE, message="remove me")
+    row = SmsOptOut.objects.get()
+    verified_login(client, staff)
+    assert client.get(f"/admin/notifications/smsoptout/{row.pk}/change/").status_code == 200  # read only
+    client.post(f"/admin/notifications/smsoptout/{row.pk}/change/", {"opted_out": ""})
+    assert not may_text(PHONE, tenant_a.brand)  # not changed by editing
+    post = {"action": "lift", "_selected_action": [row.pk]}
+    assert "Yes, lift them" in client.post("/admin/notifications/smsoptout/", post).content.decode()
+    assert client.post("/admin/notifications/smsoptout/", {**post, "confirmed": "yes"}).status_code == 302
+    assert may_text(PHONE, tenant_a.brand)
+    event = ConsentEvent.objects.order_by("-id").first()
+    assert (event.kind, event.source, event.actor_kind, event.actor_label) == ("opt_in", "staff", "user", staff.email)
+    page = client.get("/admin/notifications/consentevent/").content.decode()
+    assert PHONE in page

@@ -151,6 +151,17 @@ def test_the_feed_of_a_phi_brand_shows_no_details(client):
         assert ("SUMMARY:Appointment" in body) is (not expected)
 
 
+def test_a_booking_put_into_the_owners_caldav_calendar_shows_no_details():
+    from calendars.push import booking_ical
+
+    for phi, expected in ((True, False), (False, True)):
+        t = tenant(phi)
+        lead = LeadFactory(location=t.location, first_name=LEAD_FIRST)
+        body = booking_ical(AppointmentFactory(location=t.location, lead=lead, address=ADDRESS))
+        assert (LEAD_FIRST in body) is expected and ("Hiddenlane" in body) is expected
+        assert ("SUMMARY:Appointment" in body) is (not expected) and "/appointments/" in body
+
+
 def test_an_e_mail_reply_to_a_phi_brand_is_not_read_and_the_sender_is_told_once():
     from conflicts.answers import conflict_reply_received
     from conflicts.links import reply_to_address
