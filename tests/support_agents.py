@@ -27,6 +27,7 @@ AGENT_URL_NAMES = {
     "agent_lead_conflict",
     "agent_lead_same_day",
     "agent_lead_sms",
+    "agent_lead_no_texts",
     "agent_same_day_answer",
     "agent_callbacks",
     "agent_callback_close",
