@@ -112,7 +112,9 @@ class PendingItem:
 
     @property
     def meeting_type_choices(self) -> list[tuple[str, str]]:
-        return list(Location.MeetingType.choices)
+        """Only the meeting types the Location offers (an alternate of another type could not be booked)."""
+        offered = self.location.meeting_types or Location.MeetingType.values  # none set: all
+        return [(value, label) for value, label in Location.MeetingType.choices if value in offered]
 
     @property
     def allows_alternate(self) -> bool:

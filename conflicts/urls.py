@@ -7,6 +7,7 @@ from . import views, webhooks
 urlpatterns = [
     path("conflicts/<int:conflict_id>/", views.conflict_detail, name="conflict_detail"),
     path("conflicts/<int:conflict_id>/respond/", views.conflict_respond, name="conflict_respond"),
+    path("conflicts/<int:conflict_id>/alternates/", views.conflict_alternates, name="conflict_alternates"),
     path("same-day/<int:same_day_id>/", views.same_day_detail, name="same_day_detail"),
     path("same-day/<int:same_day_id>/respond/", views.same_day_respond, name="same_day_respond"),
     path("answer/<str:token>/", views.answer_link, name="answer_link"),

@@ -10,20 +10,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import portal_view
 from accounts.models import Location
-from accounts.permissions import Action, can
+from accounts.permissions import Action, can, require
 from accounts.scoping import (
     current_locations,
     get_visible_or_404,
 )
 from pronexis.errors import Refused
-from pronexis.moments import portal_moment
+from pronexis.moments import portal_day, portal_moment
 from pronexis.web import safe_next
 
-from . import answers, links, selectors, services
+from . import alternates, answers, links, selectors, services
 from . import same_day as same_day_requests
 from .models import Conflict, SameDayRequest
 
@@ -141,19 +142,48 @@ def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
         channel = _channel(request, PORTAL_CHANNELS)
         # The role first: a viewer learns nothing from the validation of an alternate time.
         services.check_answer_role(actor=request.user, location=conflict.location, channel=channel)
+        alternate_start = None
+        if request.POST.get("decision") == "alternate":
+            alternate_start = parse_local_alternate(request.POST, conflict.location.zone)
+            _warn_of_a_clash(request, conflict, alternate_start)
         services.conflict_respond(
             conflict=conflict,
             actor=request.user,
             decision=request.POST.get("decision", ""),
             notes=request.POST.get("notes", ""),
-            alternate_start=parse_local_alternate(request.POST, conflict.location.zone)
-            if request.POST.get("decision") == "alternate"
-            else None,
+            alternate_start=alternate_start,
             alternate_meeting_type=request.POST.get("alternate_meeting_type") or None,
             channel=channel,
         )
 
     return _answer(request, item, answer)
+
+
+def _warn_of_a_clash(request, conflict: Conflict, start: dt.datetime | None) -> None:
+    """A typed time that is not free in the owner's calendar is sent only once confirmed (the
+    picker's own choices are free by construction)."""
+    if start is None or start <= timezone.now() or request.POST.get("clash_ok"):
+        return  # a past time is refused by the service itself, with its own reason
+    if not alternates.clashes(conflict, start):
+        return
+    local = start.astimezone(conflict.location.zone)
+    when = f"{local:%a, %b} {local.day} at {local:%I:%M %p}".replace(" 0", " ")
+    raise ValidationError(
+        f"{when} is not a free time in your calendar (outside your availability, booked or held). "
+        "Tick “Suggest it anyway” to send it, or tap one of the free times."
+    )
+
+
+@require_GET
+@portal_view
+def conflict_alternates(request: HttpRequest, conflict_id: int) -> HttpResponse:
+    """GET /conflicts/<id>/alternates/?day=YYYY-MM-DD: the picker's free times of one day (the
+    requested day first), for owners who may answer; 404 for another tenant's conflict."""
+    conflict = get_visible_or_404(request, Conflict.objects.select_related("location"), pk=conflict_id)
+    require(request.user, Action.ANSWER, conflict.location)
+    picker = alternates.alternate_day(conflict, portal_day(request.GET.get("day")))
+    context = {"picker": picker, "conflict": conflict, "dom": f"conflict-{conflict.pk}"}
+    return render(request, "conflicts/_alternate_slots.html", context)
 
 
 @portal_view
@@ -190,6 +220,8 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "conflicts/answer_link.html", {"problem": str(invalid)}, status=410)
     item = selectors.item_for(item_obj)
     context = {"item": item, "link": link, "token": token, "meeting_types": MEETING_TYPE_CHOICES}
+    if link.decision == "alternate" and item.allows_alternate and item.is_pending and not used:
+        context["picker"] = alternates.alternate_day(item.obj, portal_day(request.GET.get("day")))
     if used:
         context["problem"] = "This link has already been used."
         return render(request, "conflicts/answer_link.html", context, status=410)

@@ -122,6 +122,7 @@ def test_htmx_alternate_with_local_date_and_time(tenant_a):
             "alternate_date": day.isoformat(),
             "alternate_time": "16:15",
             "alternate_meeting_type": "office",
+            "clash_ok": "1",  # Location A has no availability: the owner confirms the clash
         },
         **HTMX,
     )
