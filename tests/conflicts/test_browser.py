@@ -78,6 +78,10 @@ def test_owner_answers_in_the_action_center_without_a_reload(browser, live_serve
     row.locator("input[name=alternate_time]").fill("10:30")
     row.locator("select[name=alternate_meeting_type]").select_option("phone")
     row.get_by_role("button", name="Suggest alternate").click()
+    # Location A has no availability: the typed time is not free, so the owner confirms it.
+    row.get_by_label("Suggest it anyway").check()
+    assert "is not a free time in your calendar" in row.inner_text()
+    row.get_by_role("button", name="Suggest alternate").click()
     page.wait_for_selector(f"#answer-conflict-{second.pk}.answered")
     assert "Alternate suggested" in page.inner_text(f"#item-conflict-{second.pk}")
     assert page.inner_text("#count-total") == "1" and page.inner_text("#count-conflicts") == "0"
@@ -194,6 +198,7 @@ def test_a_refused_alternate_on_the_calendar_is_corrected_in_place(browser, live
 
     later = day + dt.timedelta(days=1)
     box.locator("input[name=alternate_date]").fill(later.isoformat())
+    box.get_by_label("Suggest it anyway").check()  # no availability here: a typed time is confirmed
     box.get_by_role("button", name="Suggest alternate").click()
     page.wait_for_selector(f"#answer-conflict-{conflict.pk}.answered")
     assert page.evaluate("window.__marker") == "calendar"  # answered in place, no full-page POST
