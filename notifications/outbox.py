@@ -25,6 +25,8 @@ from django.db.models import Case, IntegerField, Value, When
 from django.template import Context, TemplateDoesNotExist
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.html import linebreaks, urlize
+from django.utils.safestring import mark_safe
 
 from accounts.models import LocationPhoneNumber
 
@@ -51,10 +53,20 @@ def render_text(template, context: dict) -> str:
 
 
 def _render_email(kind: str, context: dict) -> tuple[str, str, str]:
+    """Subject, plain-text part and HTML part. The HTML is the kind's own fragment (buttons and
+    facts) or, for kinds written as text only, their text as paragraphs with live links — inside
+    one responsive layout (notifications/email/_layout.html)."""
     text = render_text(f"notifications/email/{kind}.txt", context)
     subject, _, body = text.partition("\n")
-    html = render_to_string(f"notifications/email/{kind}.html", context)
-    return subject.strip(), body.lstrip("\n"), html
+    subject, body = subject.strip(), body.lstrip("\n")
+    try:
+        content = render_to_string(f"notifications/email/{kind}.html", context)
+    except TemplateDoesNotExist:
+        content = linebreaks(urlize(body, autoescape=True))  # escaped by urlize, links kept
+    html = render_to_string(
+        "notifications/email/_layout.html", {**context, "subject_line": subject, "content": mark_safe(content)}
+    )
+    return subject, body, html
 
 
 def _sms_template(kind: str):
