@@ -97,19 +97,19 @@ def calendar_context(request: HttpRequest, **extra) -> dict:
     for appointment in appointments:
         loc_zone = appointment.location.zone
         local_start = appointment.start.astimezone(loc_zone)
-        kind, title = "appointment", str(appointment.lead)
+        kind, label = "appointment", str(appointment.lead)  # not `title`: that is the page's heading
         if appointment.is_held:
             held_for = holds.hold_request(appointment)
             if held_for.status == "pending":
                 held_pending.add(("conflict" if appointment.conflict_id else "same_day", held_for.pk))
                 continue
-            kind, title = "held", f"{appointment.lead} — held for {holds.hold_label(appointment)}"
+            kind, label = "held", f"{appointment.lead} — held for {holds.hold_label(appointment)}"
         if local_start.date() in days:
             days[local_start.date()].events.append(
                 Event(
                     local_start,
                     appointment.end.astimezone(loc_zone),
-                    title,
+                    label,
                     kind,
                     appointment.location,
                     appointment,

@@ -1,6 +1,8 @@
 """Pages fit the Location's plan and the owner's phone (issue #11): answering-only Locations see no
 calendar or bookings UI; an appointment page shows the client's phone, tap to call."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -54,3 +56,16 @@ def test_the_appointment_page_shows_the_clients_phone_to_tap(tenant_a):
     appointment = AppointmentFactory(location=tenant_a.location, lead=lead)
     html = _client(tenant_a.owner).get(f"/calendar/appointments/{appointment.pk}/").content.decode()
     assert 'href="tel:+13475559876"' in html and "Call Ada Lovelace at" in html
+
+
+def test_the_calendar_heading_names_the_week_or_month_whatever_is_booked(tenant_a, clock):
+    from tests.support_calendars import week_of_windows
+
+    week_of_windows(tenant_a.location)
+    lead = LeadFactory(location=tenant_a.location, first_name="Carla", last_name="Haddad")
+    start = dt.datetime(2030, 3, 6, 15, tzinfo=tenant_a.location.zone)  # the pinned Wednesday
+    AppointmentFactory(location=tenant_a.location, lead=lead, start=start, end=start + dt.timedelta(hours=1))
+    # (an appointment's name once replaced the heading)
+    client = _client(tenant_a.owner)
+    assert client.get("/calendar/?view=month&date=2030-03-06").context["title"] == "March 2030"
+    assert client.get("/calendar/?date=2030-03-06").context["title"] == "Week of Mar 4, 2030"
