@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Location, Membership
@@ -30,11 +32,16 @@ MEETING_TYPES = dict(Location.MeetingType.choices)
 
 # --- answer links ----------------------------------------------------------------------------
 def answer_link_use(
-    *, link: links.AnswerLink, notes: str = "", now: dt.datetime | None = None, **alternate
+    *, link: links.AnswerLink, notes: str = "", now: dt.datetime | None = None, choice: str = "", **alternate
 ) -> Conflict | SameDayRequest:
     """Answer through a signed e-mail/SMS link: once per link (ResponseLinkUse), for its own item
-    and decision; the signature is the credential (answered as the notification recipient)."""
+    and decision (a "choose" link: the `choice` tapped on its page); the signature is the
+    credential (answered as the notification recipient)."""
     now = now or timezone.now()
+    if link.decision == links.CHOOSE:
+        if choice not in links.CHOICES[link.kind]:
+            raise ValidationError({"decision": f"Choose one of {', '.join(links.CHOICES[link.kind])}."})
+        link = dataclasses.replace(link, decision=choice)
     if link.kind == "same_day" and link.decision == SameDayRequest.Decision.APPROVE:
         # Outside the link's transaction: an approval that became impossible closes the request
         # even though this answer is refused (same_day_respond does the same for the portal).
@@ -61,6 +68,20 @@ def answer_link_use(
         return same_day_respond(
             request=item, actor=None, decision=link.decision, notes=notes, channel=link.channel, now=now
         )
+
+
+def short_link_answer_page(notification) -> str | None:
+    """The answer page an owner's SMS short link opens without a login (notifications.short_links):
+    a "choose" link to the waiting item — not for a PHI brand (its details stay behind login)."""
+    model = {"conflict": Conflict, "samedayrequest": SameDayRequest}.get(
+        notification.subject_type.model if notification.subject_type_id else ""
+    )
+    item = model and model.objects.select_related("location__brand").filter(pk=notification.subject_id).first()
+    if item is None or not item.is_pending or phi_mode(item.location):
+        return None
+    kind = "conflict" if model is Conflict else "same_day"
+    token = links.answer_token(kind=kind, object_id=item.pk, decision=links.CHOOSE, channel="sms_link")
+    return reverse("answer_link", args=[token])
 
 
 def _link_item(link: links.AnswerLink):

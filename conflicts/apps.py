@@ -8,8 +8,9 @@ class ConflictsConfig(AppConfig):
         # ready(): the app registry is loaded; this app registers itself with the layers below.
         from calendars import approvals
         from leads.sections import register_lead_section
+        from notifications.short_links import register_short_link
 
-        from . import selectors, webhooks  # noqa: F401  (webhooks connects the anymail inbound receiver)
+        from . import answers, selectors, webhooks  # noqa: F401  (webhooks connects the anymail inbound receiver)
         from .models import Conflict, SameDayRequest
 
         register_lead_section(
@@ -26,3 +27,6 @@ class ConflictsConfig(AppConfig):
                 ),
             )
         )
+        # An owner's SMS carries one short link: for a waiting request it opens the answer page.
+        for kind in ("conflict_raised", "conflict_reminder", "same_day_request"):
+            register_short_link(kind, answers.short_link_answer_page)

@@ -50,6 +50,12 @@ def answer_url(*, kind: str, object_id: int, decision: str, channel: str = "emai
     return settings.PUBLIC_BASE_URL + reverse("answer_link", args=[token])
 
 
+# A "choose" link (the SMS's one short link leads to it) offers every answer on its page; the
+# owner's tap picks one. Still one answer per link.
+CHOOSE = "choose"
+CHOICES = {"conflict": ("approve", "decline", "alternate"), "same_day": ("approve", "decline")}
+
+
 def read_answer_token(token: str, *, max_age: int = ANSWER_LINK_MAX_AGE) -> AnswerLink:
     try:
         data = signing.loads(token, salt=ANSWER_LINK_SALT, max_age=max_age)

@@ -208,6 +208,18 @@ def same_day_respond(request: HttpRequest, same_day_id: int) -> HttpResponse:
 
 
 # --- signed answer links (e-mail and SMS) ----------------------------------------------------
+def _answer_by_link(request, link, item) -> None:
+    """The POST of a link's page: its own decision, or on a "choose" link the button tapped."""
+    choice = request.POST.get("decision", "") if link.decision == links.CHOOSE else ""
+    alternate = {}
+    if (choice or link.decision) == "alternate":
+        alternate = {
+            "alternate_start": parse_local_alternate(request.POST, item.location.zone),
+            "alternate_meeting_type": request.POST.get("alternate_meeting_type") or None,
+        }
+    answers.answer_link_use(link=link, notes=request.POST.get("notes", ""), choice=choice, **alternate)
+
+
 @require_http_methods(["GET", "POST"])
 def answer_link(request: HttpRequest, token: str) -> HttpResponse:
     """The page an e-mail or SMS link opens: GET shows the request and one button (link scanners
@@ -220,7 +232,8 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "conflicts/answer_link.html", {"problem": str(invalid)}, status=410)
     item = selectors.item_for(item_obj)
     context = {"item": item, "link": link, "token": token, "meeting_types": MEETING_TYPE_CHOICES}
-    if link.decision == "alternate" and item.allows_alternate and item.is_pending and not used:
+    offers_alternate = link.decision in ("alternate", links.CHOOSE) and item.allows_alternate
+    if offers_alternate and item.is_pending and not used:
         context["picker"] = alternates.alternate_day(item.obj, portal_day(request.GET.get("day")))
     if used:
         context["problem"] = "This link has already been used."
@@ -231,13 +244,7 @@ def answer_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "conflicts/answer_link.html", context)
     try:
-        alternate = {}
-        if link.decision == "alternate":
-            alternate = {
-                "alternate_start": parse_local_alternate(request.POST, item.location.zone),
-                "alternate_meeting_type": request.POST.get("alternate_meeting_type") or None,
-            }
-        answers.answer_link_use(link=link, notes=request.POST.get("notes", ""), **alternate)
+        _answer_by_link(request, link, item)
     except Refused as refused:
         context["problem"] = str(refused)
         return render(request, "conflicts/answer_link.html", context, status=409)

@@ -22,6 +22,7 @@ from .delivery import notification_record_status
 from .models import Notification
 from .push import push_enabled, push_subscription_remove, push_subscriptions_of
 from .selectors import location_consent_events
+from .short_links import answer_page
 from .webhooks import twilio_request_valid, twilio_sid
 
 EXPORT_LIMIT = 50_000
@@ -61,9 +62,18 @@ def _iso(value) -> str:
 
 
 @require_GET
-@portal_view
 def short_link(request: HttpRequest, short_code: str) -> HttpResponse:
-    """`/n/<code>/` from an SMS: after login, straight to the notification's page."""
+    """`/n/<code>/` from an SMS: a waiting conflict or same-day request opens its answer page with
+    no login (notifications.short_links); anything else, after login, the notification's page."""
+    notification = Notification.objects.filter(short_code=short_code).first()
+    page = answer_page(notification) if notification is not None else None
+    if page:
+        return redirect(page)
+    return _short_link_after_login(request, short_code)
+
+
+@portal_view
+def _short_link_after_login(request: HttpRequest, short_code: str) -> HttpResponse:
     notification = get_visible_or_404(request, Notification.objects.all(), short_code=short_code)
     if not notification.link.startswith("/"):
         return redirect("dashboard")

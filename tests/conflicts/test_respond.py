@@ -144,7 +144,7 @@ def test_raise_notifies_the_location_with_links_and_a_signed_reply_to(tenant_a, 
     assert email.headers["Reply-To"].startswith(f"conflict+{conflict.pk}.")
     assert "/answer/" in email.body and "Suggest an alternate" in email.html_body
     sms = Notification.objects.get(kind="conflict_raised", channel="sms")
-    assert "/answer/" in sms.body
+    assert f"/n/{sms.short_code}/" in sms.body  # one short link: it opens the answer page
 
 
 def test_raise_refuses_a_past_or_inverted_time(tenant_a):
