@@ -110,8 +110,9 @@ def _answer(request, item, answer) -> HttpResponse:
             context["month"] = selectors.month_at_a_glance(locations_qs=current_locations(request))
         template = "conflicts/_respond_form.html" if item.is_pending else "conflicts/_answered.html"
         response = render(request, template, context, status=status)
-        if channel == "calendar" and not item.is_pending:
-            response["HX-Trigger"] = "pending-answered"  # the calendar's banner counts again
+        if not item.is_pending:
+            # The calendar's banner counts again; the Action Center moves on to its next line.
+            response["HX-Trigger"] = "pending-answered"
         return response
     if status != 200:
         return _detail(request, item, error=error, status=status, live_box=live_box)

@@ -17,15 +17,21 @@ def deliveries_of(subject) -> QuerySet:
     return Notification.objects.filter(subject_type=content_type, subject_id=subject.pk).order_by("created_at", "id")
 
 
+def failed_deliveries_queryset(*, location_ids, days: int = 30) -> QuerySet:
+    """Failed or undelivered notifications of these Locations in the last `days` days (index
+    notification_failed): the Action Center's lines and the live pulse's count read this."""
+    return Notification.objects.filter(
+        location_id__in=location_ids,
+        status__in=Notification.FAILED_STATUSES,
+        created_at__gte=timezone.now() - timedelta(days=days),
+    )
+
+
 def failed_deliveries(*, location_ids, limit: int = 20, days: int = 30) -> list[Notification]:
     """Failed or undelivered notifications of these Locations in the last `days` days, newest
     first (one query): the Action Center's "failed deliveries"."""
     return list(
-        Notification.objects.filter(
-            location_id__in=location_ids,
-            status__in=Notification.FAILED_STATUSES,
-            created_at__gte=timezone.now() - timedelta(days=days),
-        )
+        failed_deliveries_queryset(location_ids=location_ids, days=days)
         .select_related("location")
         .order_by("-created_at", "-id")[:limit]
     )

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from conflicts.models import Conflict, SameDayRequest
 from messaging.models import OfficeMessage
+from notifications.selectors import failed_deliveries_queryset
 
 
 def _pulse_querysets(*, user, locations_qs: QuerySet) -> dict[str, QuerySet]:
@@ -21,6 +22,8 @@ def _pulse_querysets(*, user, locations_qs: QuerySet) -> dict[str, QuerySet]:
         # Urgent messages stay until someone called back, read or not (portal.urgent).
         "urgent_messages": OfficeMessage.objects.filter(location_id__in=location_ids, urgent=True, handled_at=None),
         "unread_messages": messages,
+        # Shown in the Action Center until dismissed; not counted in its total (nobody answers them).
+        "failed_deliveries": failed_deliveries_queryset(location_ids=location_ids),
     }
 
 

@@ -22,7 +22,6 @@ from accounts.scoping import current_location, current_locations, get_visible_or
 from calendars.selectors import failing_calendar_sources
 from conflicts import selectors as conflict_selectors
 from conflicts.monthly_count import monthly_appointment_counts
-from conflicts.selectors import pending_counts_of
 from leads.models import Lead
 from messaging.forms import RoutingForm
 from messaging.models import OfficeMessage
@@ -31,21 +30,29 @@ from messaging.selectors import action_center_items
 from pronexis.csv_export import csv_writer
 from pronexis.web import safe_next
 
-from . import reports, selectors, urgent
+from . import reports, selectors, triage, urgent
 
 
 @portal_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The owner's home: the Action Center, this month at a glance, a 90-day chart, recent leads
-    and messages — a fixed number of queries whatever the number of pending items."""
+    """The owner's home: the Action Center as triage lines (portal.triage), this month at a glance,
+    a 90-day chart, recent leads and messages — a fixed number of queries whatever the number of
+    waiting items."""
     locations_qs = current_locations(request)
     location = current_location(request)
-    items = conflict_selectors.pending_items(locations_qs=locations_qs, user=request.user)
+    now = timezone.now()
+    entries = action_center_items(user=request.user, locations_qs=locations_qs)
+    lines = triage.triage_lines(
+        pending_items=conflict_selectors.pending_items(locations_qs=locations_qs, user=request.user),
+        urgent_messages=entries.get("urgent_messages", []),
+        failed_deliveries=entries.get("failed_deliveries", []),
+        now=now,
+    )
     zone = location.zone if location else timezone.get_current_timezone()
     month, chart = conflict_selectors.month_and_chart(locations_qs=locations_qs, zone=zone)
     context = {
-        "items": items,
-        "counts": pending_counts_of(items),
+        "lines": lines,
+        "counts": triage.triage_counts(lines),
         "month": month,
         "chart": chart,
         "chart_zone": location.time_zone if location else "each Location's own zone",
@@ -60,17 +67,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .select_related("location")
             .order_by("-created_at", "-id")[:5]
         ),
-        "messaging_items": action_center_items(user=request.user, locations_qs=locations_qs),
         **failing_calendar_sources(locations_qs=locations_qs),
         "meeting_types": Location.MeetingType.choices,
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "portal/dashboard.html", context)
-
-
-def _counts_from(items) -> dict[str, int]:
-    conflicts = sum(1 for item in items if item.kind == "conflict")
-    return {"conflicts": conflicts, "same_day": len(items) - conflicts, "total": len(items)}
 
 
 @require_safe
@@ -203,16 +204,20 @@ def _urgent_item(request, kind: str, item_id: int):
     return get_visible_or_404(request, model.objects.select_related("location", "acknowledged_by"), pk=item_id)
 
 
-def _urgent_answer(request, item, change) -> HttpResponse:
+def _urgent_answer(request, item, change, *, answers: bool = False) -> HttpResponse:
     """Runs `change` (a service call); HTMX gets the item's "Got it" box back (a refusal inside
-    it), a plain POST goes back where it came from."""
+    it), a plain POST goes back where it came from. A change that `answers` the item (it leaves
+    the Action Center) fires "pending-answered": the focus moves on and the counters are read."""
     error, status = "", 200
     try:
         change()
     except PermissionDenied as denied:
         error, status = str(denied) or "You may not do this.", 403
     if request.htmx:
-        return render(request, "portal/_urgent_box.html", {"item": item, "error": error}, status=status)
+        response = render(request, "portal/_urgent_box.html", {"item": item, "error": error}, status=status)
+        if answers and status == 200:
+            response["HX-Trigger"] = "pending-answered"
+        return response
     if status != 200:
         raise PermissionDenied(error)
     return HttpResponseRedirect(safe_next(request, item.get_absolute_url()))
@@ -246,7 +251,10 @@ def message_called_back(request: HttpRequest, message_id: int) -> HttpResponse:
     message = _urgent_item(request, "message", message_id)
     note = request.POST.get("note", "")
     return _urgent_answer(
-        request, message, lambda: urgent.office_message_handle(message=message, actor=request.user, note=note)
+        request,
+        message,
+        lambda: urgent.office_message_handle(message=message, actor=request.user, note=note),
+        answers=True,
     )
 
 

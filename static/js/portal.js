@@ -152,6 +152,10 @@
       document.querySelectorAll("[data-live-count]").forEach(function (badge) {
         var n = counts[badge.getAttribute("data-live-count")] || 0;
         badge.textContent = n;
+        if (badge.hasAttribute("data-keep-zero")) {  // the Action Center's own counters read "0"
+          badge.classList.toggle("danger", badge.classList.contains("badge") && n > 0);
+          return;
+        }
         badge.hidden = n === 0;
         badge.setAttribute("aria-label", n + " waiting");
       });
@@ -173,11 +177,20 @@
         }
         return;
       }
+      // The lines the owner opened, and the one they are on, stay so after the refresh.
+      var opened = Array.prototype.map.call(box.querySelectorAll("details[open][id]"), function (d) { return d.id; });
+      var focusedId = box.contains(document.activeElement) ? document.activeElement.id : "";
       window.htmx.ajax("GET", window.location.pathname + window.location.search, {
         target: "#action-center", select: "#action-center", swap: "outerHTML"
-      }).then(function () { showCounts(lastCounts); });  // the swap resets the tab title
+      }).then(function () {
+        showCounts(lastCounts);  // the swap resets the tab title
+        opened.forEach(function (id) { var d = document.getElementById(id); if (d) { d.open = true; } });
+        var again = focusedId && document.getElementById(focusedId);
+        if (again) { again.focus(); }
+      });
     };
-    var poll = function () {
+    var timer = null;
+    var poll = function (quiet) {
       var headers = {"Accept": "application/json"};
       if (etag) { headers["If-None-Match"] = etag; }
       fetch(liveUrl, {headers: headers, cache: "no-store", credentials: "same-origin"}).then(function (response) {
@@ -188,12 +201,28 @@
         if (!data) { return; }
         pollSeconds = data.poll_seconds || pollSeconds;
         showCounts(data);
-        if (version !== null && data.version !== version) { refreshActionCenter(); }
+        if (version !== null && data.version !== version && quiet !== true) { refreshActionCenter(); }
         version = data.version;
       }).catch(function () {}).then(function () {
-        window.setTimeout(poll, pollSeconds * 1000);
+        window.clearTimeout(timer);
+        timer = window.setTimeout(poll, pollSeconds * 1000);
       });
     };
     poll();
+
+    // An in-place answer in the Action Center (conflicts' and portal's answer views send
+    // HX-Trigger "pending-answered" before the swap): the focus moves to the next line's summary
+    // (or the heading after the last), and every counter, badge and the tab title are read again
+    // at once — quietly: the answered line stays, showing its answer, until the next change.
+    document.body.addEventListener("pending-answered", function (event) {
+      var line = event.target.closest && event.target.closest("[data-line]");
+      if (line) {
+        var next = line.nextElementSibling;
+        while (next && !next.matches("[data-line]")) { next = next.nextElementSibling; }
+        var target = next ? next.querySelector("summary") : document.getElementById("ac-heading");
+        window.setTimeout(function () { if (target) { target.focus(); } }, 0);
+      }
+      poll(true);
+    });
   }
 })();

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from conflicts import links
 from conflicts.models import Conflict
@@ -61,18 +62,20 @@ def test_owner_answers_in_the_action_center_without_a_reload(browser, live_serve
     page = browser.new_page()
     login(page, live_server.url, tenant_a.owner)
     page.evaluate("window.__marker = 'still here'")
-    assert page.inner_text("#count-total") == "3"
+    assert page.inner_text("#ac-total") == "3"
 
     row = page.locator(f"#item-conflict-{first.pk}")
+    page.locator(f"#summary-conflict-{first.pk}").click()  # a triage line opens in place
     row.locator("textarea[name=notes]").first.fill("Book it, I will move my 7 pm")
     row.get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"#answer-conflict-{first.pk}.answered")
-    assert page.inner_text("#count-total") == "2"
+    expect(page.locator("#ac-total")).to_have_text("2")  # read again from the live pulse
     assert page.inner_text("#count-conflicts") == "1"
     assert page.inner_text("#count-answered") == "1"
 
     row = page.locator(f"#item-conflict-{second.pk}")
-    row.locator("summary").click()
+    page.locator(f"#summary-conflict-{second.pk}").click()
+    row.locator("details.alternate summary").click()
     day = (timezone.now() + dt.timedelta(days=6)).astimezone(tenant_a.location.zone).date()
     row.locator("input[name=alternate_date]").fill(day.isoformat())
     row.locator("input[name=alternate_time]").fill("10:30")
@@ -84,7 +87,8 @@ def test_owner_answers_in_the_action_center_without_a_reload(browser, live_serve
     row.get_by_role("button", name="Suggest alternate").click()
     page.wait_for_selector(f"#answer-conflict-{second.pk}.answered")
     assert "Alternate suggested" in page.inner_text(f"#item-conflict-{second.pk}")
-    assert page.inner_text("#count-total") == "1" and page.inner_text("#count-conflicts") == "0"
+    expect(page.locator("#ac-total")).to_have_text("1")
+    assert page.inner_text("#count-conflicts") == "0"
     assert page.evaluate("window.__marker") == "still here"  # no reload happened
 
     first.refresh_from_db()
@@ -107,6 +111,7 @@ def test_a_refused_answer_shows_its_reason_in_place(browser, live_server, tenant
     Conflict.objects.filter(pk=first.pk).update(
         status="declined", decision="decline", responded_at=timezone.now(), response_channel="email_reply"
     )
+    page.locator(f"#summary-conflict-{first.pk}").click()
     page.locator(f"#item-conflict-{first.pk}").get_by_role("button", name="Approve").click()
     page.wait_for_selector(f"#answer-conflict-{first.pk} .error")
     assert "Already answered: it was declined" in page.inner_text(f"#answer-conflict-{first.pk}")

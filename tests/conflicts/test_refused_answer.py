@@ -84,7 +84,7 @@ def test_a_refused_answer_in_the_action_center_keeps_the_notes_and_the_reason(te
     assert refused.status_code == 400 and "Choose approve, decline or alternate." in box
     assert ">Call me first</textarea>" in box and '<details class="alternate">' in box
     assert set(hidden(box, "channel")) == {"action_center"} and set(hidden(box, "next")) == {"/dashboard/"}
-    assert 'id="count-total"' in box  # the Action Center's counters, out of band
+    assert 'id="count-conflicts"' in box  # the Action Center's counters, out of band
 
 
 def test_a_plain_post_refusal_keeps_the_values_and_the_page_to_return_to(tenant_a):

@@ -27,7 +27,7 @@ def login(user, location=None) -> Client:
     return client
 
 
-def test_action_center_lists_pending_items_oldest_first(tenant_a, tenant_b):
+def test_action_center_lists_same_day_requests_before_conflicts(tenant_a, tenant_b):
     now = timezone.now()
     newer = ConflictFactory(location=tenant_a.location, created_at=now - dt.timedelta(hours=1))
     older = SameDayRequestFactory(location=tenant_a.location, created_at=now - dt.timedelta(hours=5))
@@ -38,8 +38,8 @@ def test_action_center_lists_pending_items_oldest_first(tenant_a, tenant_b):
     assert page.status_code == 200
     assert html.index(f'id="item-same_day-{older.pk}"') < html.index(f'id="item-conflict-{newer.pk}"')
     assert f"item-conflict-{foreign.pk}" not in html
-    assert 'id="count-total" class="badge danger">2<' in html
-    assert "waiting 5" in html and "hours" in html  # the age of each item
+    assert 'id="ac-total" class="badge danger" data-live-count="action_center" data-keep-zero>2<' in html
+    assert "5 h ago" in html and "1 h ago" in html  # the age of each item (tests/portal/test_triage.py)
 
 
 def _dashboard_queries(client) -> int:
@@ -95,7 +95,7 @@ def test_all_my_locations_aggregates(tenant_a):
     ConflictFactory(location=tenant_a.location)
     ConflictFactory(location=denver)
     html = login(tenant_a.owner).get("/dashboard/").content.decode()
-    assert 'id="count-conflicts">2<' in html and "Denver" in html
+    assert 'id="count-conflicts" data-live-count="conflicts" data-keep-zero>2<' in html and "Denver" in html
 
 
 def test_htmx_answer_returns_the_answered_box_and_oob_counters(tenant_a):
@@ -107,7 +107,8 @@ def test_htmx_answer_returns_the_answered_box_and_oob_counters(tenant_a):
     html = response.content.decode()
     assert response.status_code == 200
     assert f'id="answer-conflict-{conflict.pk}"' in html and "Already answered" not in html and "Approved" in html
-    assert 'id="count-total" class="badge danger" hx-swap-oob="true">1<' in html
+    assert 'id="count-same-day" data-live-count="same_day" data-keep-zero hx-swap-oob="true">1<' in html
+    assert response["HX-Trigger"] == "pending-answered"  # the Action Center moves on and reads its counters
     assert 'id="count-answered" hx-swap-oob="true">1<' in html
     assert Conflict.objects.get(pk=conflict.pk).response_channel == "action_center"
 

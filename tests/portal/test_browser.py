@@ -25,7 +25,7 @@ def test_a_new_conflict_shows_on_the_open_dashboard_without_a_reload(browser, li
     page.evaluate("window.__marker = 'still here'")
     expect(page.locator("body")).to_have_attribute("data-live-url", "/live/")
     expect(page).to_have_title(re.compile(r"^Dashboard"))
-    expect(page.locator("[data-live-count=action_center]")).to_be_hidden()
+    expect(page.locator(".nav-badge[data-live-count=action_center]")).to_be_hidden()
 
     start = (timezone.now() + dt.timedelta(days=3)).replace(microsecond=0)  # Location A has no availability
     response = token_client(agent).post(
@@ -44,10 +44,10 @@ def test_a_new_conflict_shows_on_the_open_dashboard_without_a_reload(browser, li
     assert response.status_code == 201, response.content
 
     expect(page).to_have_title(re.compile(r"^\(1\) Dashboard"), timeout=30_000)
-    expect(page.locator("[data-live-count=action_center]")).to_have_text("1")
+    expect(page.locator(".nav-badge[data-live-count=action_center]")).to_have_text("1")
     expect(page.locator(f"#item-conflict-{response.json()['id']}")).to_be_visible(timeout=30_000)
     assert "Nadia" in page.inner_text("#action-center")
-    assert page.inner_text("#count-total") == "1"
+    assert page.inner_text("#ac-total") == "1"
     expect(page).to_have_title(re.compile(r"^\(1\) Dashboard"))  # kept after the Action Center's swap
     assert page.evaluate("window.__marker") == "still here"  # no reload happened
 
