@@ -1,7 +1,8 @@
-"""A user's own settings that apps above accounts contribute (notifications: the devices that
-receive push notifications). Each registers at start-up (its apps.ready) a function
-`request -> dict` whose keys join the context of the Settings and sessions pages, so accounts
-imports no app above it."""
+"""Settings that apps above accounts contribute. A user's own (notifications: the devices that
+receive push notifications): a function `request -> dict` whose keys join the context of the
+Settings and sessions pages. A Location's (notifications: its numbers that texted STOP): a
+function `(request, location) -> dict` for its Settings page. Each registers at start-up (its
+apps.ready), so accounts imports no app above it."""
 
 from __future__ import annotations
 
@@ -19,4 +20,19 @@ def personal_settings(request) -> dict:
     context: dict = {}
     for provider in _providers:
         context.update(provider(request))
+    return context
+
+
+_location_providers: list[Callable[..., dict]] = []
+
+
+def add_location_settings(provider: Callable[..., dict]) -> None:
+    if provider not in _location_providers:
+        _location_providers.append(provider)
+
+
+def location_settings_extras(request, location) -> dict:
+    context: dict = {}
+    for provider in _location_providers:
+        context.update(provider(request, location))
     return context

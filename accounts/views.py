@@ -16,7 +16,7 @@ from .forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, LocationS
 from .models import ApiToken, Invitation, Location, Membership, Role, User
 from .normalize import format_phone
 from .permissions import Action, require
-from .personal_settings import personal_settings
+from .personal_settings import location_settings_extras, personal_settings
 from .scoping import SESSION_KEY, current_location
 from .sessions import sessions_of
 
@@ -88,6 +88,7 @@ def _settings_context(request, location, **extra) -> dict:
         "calendar_feed_url": request.build_absolute_uri(f"/calendar/{location.calendar_secret}.ics"),
         "signed_in_sessions": sessions_of(request.user),
         **personal_settings(request),
+        **location_settings_extras(request, location),
         **extra,
     }
 

@@ -87,7 +87,7 @@ def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dic
         .select_related("location", "acknowledged_by")
         .order_by("-created_at", "-id")[:limit]
     )
-    failed = failed_deliveries(location_ids=location_ids, limit=limit)
+    failed = failed_deliveries(location_ids=location_ids, limit=limit, user=user)
     return {"urgent_messages": urgent, "failed_deliveries": failed}
 
 

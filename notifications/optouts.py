@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from accounts.models import Membership
 from accounts.normalize import normalize_phone
 
 from .models import SmsOptOut
@@ -63,6 +64,19 @@ def numbers_not_opted_out(numbers, brand=None) -> list[str]:
         )
     }
     return [number for number, e164 in normalized.items() if e164 not in stopped]
+
+
+def location_numbers_opted_out(location) -> set[str]:
+    """The Location's numbers that opted out (toward every sender of ours, or its brand) and did
+    not opt in since — its distribution list and its team's own mobiles (escalations) — in one
+    query."""
+    team_mobiles = Membership.objects.filter(location=location).exclude(user__mobile="").values("user__mobile")
+    numbers = SmsOptOut.objects.filter(
+        Q(brand__isnull=True) | Q(brand_id=location.brand_id),
+        Q(number__in=list(location.sms_distribution_list)) | Q(number__in=team_mobiles),
+        opted_out=True,
+    )
+    return {str(number) for number in numbers.values_list("number", flat=True)}
 
 
 def sms_opt_out_set(

@@ -12,6 +12,7 @@ urlpatterns = [
     path(
         "notifications/devices/<int:subscription_id>/remove/", views.push_device_remove, name="push_device_remove"
     ),
+    path("deliveries/<int:notification_id>/dismiss/", views.delivery_dismiss, name="delivery_dismiss"),
     path(
         "webhooks/twilio/status/",
         refuses_development_secrets("TWILIO_AUTH_TOKEN")(views.twilio_status_webhook),

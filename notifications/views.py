@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -16,10 +17,13 @@ from accounts.models import Location
 from accounts.permissions import Action, require
 from accounts.scoping import get_visible_or_404
 from pronexis.csv_export import csv_writer
+from pronexis.errors import Refused
 from pronexis.web import safe_next
 
 from .delivery import notification_record_status
+from .failures import delivery_dismiss as dismiss_delivery
 from .models import Notification
+from .optouts import location_numbers_opted_out
 from .push import push_enabled, push_subscription_remove, push_subscriptions_of
 from .selectors import location_consent_events
 from .short_links import answer_page
@@ -107,6 +111,17 @@ def push_devices_context(request: HttpRequest) -> dict:
     }
 
 
+def stopped_numbers_context(request: HttpRequest, location) -> dict:
+    """Settings flags the numbers that texted STOP (read from the opt-out state, one query): the
+    Location's distribution list and its team's own mobiles (escalations) get no text from us
+    until they text START."""
+    stopped = location_numbers_opted_out(location)
+    return {
+        "stopped_numbers": stopped,
+        "stopped_distribution": [number for number in location.sms_distribution_list if number in stopped],
+    }
+
+
 @require_POST
 @portal_view
 def push_device_remove(request: HttpRequest, subscription_id: int) -> HttpResponse:
@@ -115,3 +130,31 @@ def push_device_remove(request: HttpRequest, subscription_id: int) -> HttpRespon
         raise Http404("No such device.")
     messages.success(request, "That device no longer receives notifications.")
     return redirect(safe_next(request, reverse("sessions")))
+
+
+@require_POST
+@portal_view
+def delivery_dismiss(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """ "Dismiss" on a failed delivery in the Action Center. HTMX gets the line's dismiss box back
+    (a refusal inside it) and fires "pending-answered" (the focus moves on, the counters are read
+    again); a plain POST goes back where it came from."""
+    notification = get_visible_or_404(request, Notification.objects.select_related("location"), pk=notification_id)
+    error, status = "", 200
+    try:
+        dismiss_delivery(notification=notification, actor=request.user)
+    except PermissionDenied as denied:
+        error, status = str(denied) or "You may not dismiss this delivery.", 403
+    except Refused as refused:
+        error, status = str(refused), 409
+    if request.htmx:
+        response = render(request, "notifications/_dismiss.html", {"n": notification, "error": error}, status=status)
+        if status == 200:
+            response["HX-Trigger"] = "pending-answered"
+        return response
+    if status == 403:
+        raise PermissionDenied(error)
+    if status == 409:
+        messages.error(request, error)
+    else:
+        messages.success(request, "Dismissed: it no longer shows in the Action Center.")
+    return redirect(safe_next(request, reverse("dashboard")))

@@ -160,6 +160,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "selected": request.GET.get("detail") == "1",
     }
     context.update(reports.leads_report(locations, year, month))
+    context.update(reports.answered_within_target(locations, year, month))
     context.update(reports.call_lookup_context(request))
     return render(request, "portal/reports.html", context)
 

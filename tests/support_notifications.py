@@ -39,6 +39,8 @@ def _push_subscription_of(tenant) -> int:
 
 ISOLATION_KWARGS: dict = {
     "short_code": _short_code_of,
+    # A failed delivery of tenant B (the Action Center's "Dismiss").
+    "notification_id": lambda b: NotificationFactory(location=b.location, status=Notification.Status.FAILED).pk,
     "subscription_id": _push_subscription_of,
 }
 AGENT_ONLY_URL_NAMES: set = set()

@@ -173,6 +173,7 @@ def test_saturday_request_raises_a_conflict_the_owner_sees_in_the_action_center(
     owner.goto(f"{live_server.url}/dashboard/")
     item = owner.locator(f"#item-conflict-{conflict.pk}")
     assert item.is_visible()
+    owner.locator(f"#summary-conflict-{conflict.pk}").click()  # the Action Center's line opens in place
     assert "Sam Weekend" in item.inner_text() and "Only free on Saturdays." in item.inner_text()
 
 
