@@ -160,6 +160,7 @@ def test_htmx_swaps_the_calendar_week_and_answers_in_place_under_the_csp(browser
     watched.visit(f"{live_server.url}/dashboard/")
     watched.page.evaluate("window.__marker = 'no reload'")
     row = watched.page.locator(f"#item-conflict-{conflict.pk}")
+    watched.page.locator(f"#summary-conflict-{conflict.pk}").click()  # the Action Center's line opens in place
     row.get_by_role("button", name="Approve").click()
     watched.page.wait_for_selector(f"#answer-conflict-{conflict.pk}.answered")
     assert watched.page.evaluate("window.__marker") == "no reload"
