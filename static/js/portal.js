@@ -189,7 +189,7 @@
         if (again) { again.focus(); }
       });
     };
-    var timer = null;
+    var pollTimer = null;
     var poll = function (quiet) {
       var headers = {"Accept": "application/json"};
       if (etag) { headers["If-None-Match"] = etag; }
@@ -204,8 +204,8 @@
         if (version !== null && data.version !== version && quiet !== true) { refreshActionCenter(); }
         version = data.version;
       }).catch(function () {}).then(function () {
-        window.clearTimeout(timer);
-        timer = window.setTimeout(poll, pollSeconds * 1000);
+        window.clearTimeout(pollTimer);
+        pollTimer = window.setTimeout(poll, pollSeconds * 1000);
       });
     };
     poll();
