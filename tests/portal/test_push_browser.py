@@ -12,11 +12,12 @@ for the module:
 - an unacknowledged urgent message escalates once: the beat task run twice sends one SMS to the
   owner's mobile at the fake Twilio, and the open Action Center shows it escalated.
 
-What is not the browser's own: Chromium's PushManager.subscribe() needs Google's push service
-(FCM), which a machine without that network cannot reach (the test checks it really fails), so
-the page's subscribe() is given the local push service's endpoint and a device key pair the test
-holds (to decrypt what arrives); and a headless browser has no notification to tap, so the click
-is a NotificationEvent dispatched in the service worker with the "Got it" action.
+What is not the browser's own: Chromium's PushManager.subscribe() fails here — headless Chromium
+answers "AbortError: Registration failed - permission denied" even with notifications granted, and
+its push service is Google's FCM, out of this machine's reach (the test calls it first and checks
+that it fails) — so the page's subscribe() is given the local push service's endpoint and a device
+key pair the test holds (to decrypt what arrives); and a headless browser has no notification to
+tap, so the click is a NotificationEvent dispatched in the service worker with the "Got it" action.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def test_a_subscription_saved_from_the_page_gets_the_push_once_and_got_it_acknow
     expect(box).to_be_visible()  # portal.js shows it: service worker, PushManager, a secure context
     assert box.get_attribute("data-push-public-key") == vapid["public_key"]
 
-    # The browser's own push service first: Chromium's is FCM, out of reach here.
+    # The browser's own subscribe() first: refused in headless Chromium (and FCM is out of reach).
     real = page.evaluate(
         """async (key) => {
             const registration = await navigator.serviceWorker.ready;
