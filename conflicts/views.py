@@ -163,7 +163,8 @@ def conflict_respond(request: HttpRequest, conflict_id: int) -> HttpResponse:
 def _warn_of_a_clash(request, conflict: Conflict, start: dt.datetime | None) -> None:
     """A typed time that is not free in the owner's calendar is sent only once confirmed (the
     picker's own choices are free by construction)."""
-    if start is None or start <= timezone.now() or request.POST.get("clash_ok"):
+    typed = request.POST.get("alternate_date")  # a picker's button sends `alternate_start`: free
+    if not typed or start is None or start <= timezone.now() or request.POST.get("clash_ok"):
         return  # a past time is refused by the service itself, with its own reason
     if not alternates.clashes(conflict, start):
         return

@@ -16,9 +16,11 @@ def register_short_link(kind: str, provider: Callable[[Notification], str | None
     _providers[kind] = provider
 
 
-def answer_page(notification: Notification) -> str | None:
-    """The no-login page an SMS's short link opens, if its kind registered one."""
-    if notification.channel != Notification.Channel.SMS:
+def answer_page(short_code: str) -> str | None:
+    """The no-login page an SMS's short link opens, if its kind registered one. The lookup by the
+    code itself is the capability check: nothing of the row is shown, only where it leads."""
+    notification = Notification.objects.filter(short_code=short_code, channel=Notification.Channel.SMS).first()
+    if notification is None:
         return None
     provider = _providers.get(notification.kind)
     return provider(notification) if provider else None

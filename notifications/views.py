@@ -69,8 +69,7 @@ def _iso(value) -> str:
 def short_link(request: HttpRequest, short_code: str) -> HttpResponse:
     """`/n/<code>/` from an SMS: a waiting conflict or same-day request opens its answer page with
     no login (notifications.short_links); anything else, after login, the notification's page."""
-    notification = Notification.objects.filter(short_code=short_code).first()
-    page = answer_page(notification) if notification is not None else None
+    page = answer_page(short_code)
     if page:
         return redirect(page)
     return _short_link_after_login(request, short_code)
