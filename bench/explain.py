@@ -36,11 +36,13 @@ def user_deep_cursor(email: str, steps: int = 1000) -> str:
     """The cursor after `steps` pages of the leads `email` sees (their last page if fewer)."""
     from accounts.models import User
     from leads.models import Lead
-    from leads.views import PAGE_SIZE, _encode_cursor
+    from leads.views import PAGE_SIZE
+    from pronexis.web import encode_cursor
 
     leads = Lead.objects.visible_to(User.objects.get(email=email)).order_by("-created_at", "-id")
     position = min(steps * PAGE_SIZE, (leads.count() - 1) // PAGE_SIZE * PAGE_SIZE)
-    return _encode_cursor(leads[position - 1])
+    anchor = leads[position - 1]
+    return encode_cursor(anchor.created_at, anchor.pk)
 
 
 def main() -> None:

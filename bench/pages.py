@@ -13,7 +13,7 @@ run and tenant: a bare authenticated view rendering a tiny template through the 
 middleware. Prints markdown tables.
 
 The deep Leads page is the page reached after 1,000 cursor steps of 50 (position 50,000); the
-cursor is built exactly as the view builds it (`leads.views._encode_cursor`), and checked
+cursor is built exactly as the view builds it (`pronexis.web.encode_cursor`), and checked
 against the view's own "next" link for the first step. The 10k-lead tenant has only 200 pages:
 its deep page is its last page.
 """
@@ -76,7 +76,8 @@ def tenant_facts(email: str) -> dict:
     """Ids the pages need, read once through the ORM."""
     from accounts.models import Membership
     from leads.models import Lead
-    from leads.views import PAGE_SIZE, _encode_cursor
+    from leads.views import PAGE_SIZE
+    from pronexis.web import encode_cursor
 
     location = Membership.objects.get(user__email=email, role="owner").location
     leads = Lead.objects.filter(location=location).order_by("-created_at", "-id")
@@ -93,8 +94,8 @@ def tenant_facts(email: str) -> dict:
         "location": location,
         "leads": total,
         "deep_steps": position // PAGE_SIZE,
-        "deep_cursor": _encode_cursor(deep_anchor),
-        "first_cursor": _encode_cursor(first_anchor),
+        "deep_cursor": encode_cursor(deep_anchor.created_at, deep_anchor.pk),
+        "first_cursor": encode_cursor(first_anchor.created_at, first_anchor.pk),
         "detail": detail.pk,
     }
 

@@ -46,15 +46,16 @@ class Day:
     events: list = field(default_factory=list)
 
 
-def calendar_context(request: HttpRequest, **extra) -> dict:
+def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> dict:
     """Everything the calendar tab shows — a fixed number of queries whatever the number of
     appointments: locations, editable locations, availability windows + exceptions, appointments,
-    pending approval requests (conflicts), and for one editable Location its editor."""
+    pending approval requests (conflicts), for one editable Location its editor, and (`banner`:
+    the whole page, not the HTMX body) the sufficiency banner's rows."""
     visible = list(current_locations(request).order_by("name"))
     locations = [loc for loc in visible if loc.takes_bookings]  # answering-only plans book nothing
     view = "month" if request.GET.get("view") == "month" else "week"
     if not locations:
-        return {"locations": [], "answering_only": visible, "view": view, **extra}
+        return {"locations": [], "answering_only": visible, "view": view, **_banner(request, None, banner), **extra}
     zone = locations[0].zone
     today = timezone.now().astimezone(zone).date()
     anchor = portal_day(request.GET.get("date")) or today  # unreadable or out of range: today
@@ -162,8 +163,15 @@ def calendar_context(request: HttpRequest, **extra) -> dict:
         context["editor"] = editor_context(single, **extra.pop("editor_forms", {}))
     if single is not None and single.pk in editable and can(request.user, Action.MANAGE_CALENDAR_SOURCES, single):
         context["sources"] = sources_context(single, form=extra.pop("sources_form", None))
+    context.update(_banner(request, single, banner))
     context.update(extra)
     return context
+
+
+def _banner(request: HttpRequest, single: Location | None, wanted: bool) -> dict:
+    if not wanted:
+        return {}
+    return {"insufficient_calendars": selectors.insufficient_calendars(user=request.user, location=single)}
 
 
 def _has_template(name: str) -> bool:

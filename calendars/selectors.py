@@ -11,6 +11,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Location
+from accounts.permissions import Action, can, location_ids_where
 
 from . import approvals
 from . import slots as slot_search
@@ -216,6 +217,18 @@ def insufficient_locations(locations, *, now: datetime | None = None) -> list[tu
     return found
 
 
+def insufficient_calendars(*, user, location: Location | None = None) -> list[tuple[Location, float]]:
+    """The sufficiency banner's rows (dashboard and calendar tab): [(location, hours)] of the
+    per-appointment Locations the user may edit availability of (or just `location`) whose
+    next 14 days offer fewer bookable hours than CALENDAR_SUFFICIENT_HOURS — three queries."""
+    if not user.is_authenticated:
+        return []
+    managed = Location.objects.filter(id__in=location_ids_where(user, Action.EDIT_AVAILABILITY))
+    if getattr(location, "pk", None):
+        managed = managed.filter(pk=location.pk)
+    return insufficient_locations(managed)
+
+
 # --- appointments -----------------------------------------------------------------------------
 def appointments_for_lead(lead) -> list[Appointment]:
     """A lead's appointments, newest start first — one query (the lead page's partial)."""
@@ -225,6 +238,25 @@ def appointments_for_lead(lead) -> list[Appointment]:
     for appointment in appointments:
         appointment.lead = lead  # the page already has it: no query per row
     return appointments
+
+
+def lead_appointments(*, lead, user) -> dict:
+    """The lead page's "Appointments" section: the lead's appointments and whether this user
+    may change them — one query."""
+    can_edit = bool(lead.location_id and can(user, Action.CHANGE_APPOINTMENT, lead.location))
+    return {"appointments": appointments_for_lead(lead), "can_edit": can_edit, "now": timezone.now()}
+
+
+def unexpired_hold(item) -> Appointment | None:
+    """The unexpired slot hold of a conflict or same-day request (its page says until when the
+    time is kept), or None — one query."""
+    # conflicts' rows (a layer up) told apart by model: calendars never imports conflicts
+    key = {"conflict_id": item.pk} if item._meta.model_name == "conflict" else {"same_day_request_id": item.pk}
+    return (
+        Appointment.objects.filter(status=Appointment.Status.HELD, hold_expires_at__gt=timezone.now(), **key)
+        .select_related("location")
+        .first()
+    )
 
 
 def location_by_calendar_secret(secret: str) -> Location | None:

@@ -38,12 +38,9 @@ from .models import Appointment, AvailabilityException, AvailabilityWindow, Cale
 @portal_view
 def calendar_view(request: HttpRequest) -> HttpResponse:
     """The calendar tab: week (default) or month, HTMX prev/next/today (partial), plain links."""
-    context = calendar_context(request)
-    template = (
-        "calendars/calendar.html#calendar-body"
-        if request.htmx and not request.htmx.boosted
-        else "calendars/calendar.html"
-    )
+    body_only = bool(request.htmx and not request.htmx.boosted)
+    context = calendar_context(request, banner=not body_only)
+    template = "calendars/calendar.html#calendar-body" if body_only else "calendars/calendar.html"
     return render(request, template, context)
 
 

@@ -7,15 +7,11 @@ class ConflictsConfig(AppConfig):
     def ready(self):
         # ready(): the app registry is loaded; this app registers itself with the layers below.
         from calendars import approvals
-        from leads.sections import register_lead_section
         from notifications.short_links import register_short_link
 
         from . import answers, selectors, webhooks  # noqa: F401  (webhooks connects the anymail inbound receiver)
         from .models import Conflict, SameDayRequest
 
-        register_lead_section(
-            "conflicts/_lead_requests.html", context=lambda request, lead: selectors.lead_requests(lead=lead), order=20
-        )
         # Bookings rest on these approvals; calendars (a layer down) finds them through this.
         approvals.register(
             approvals.ApprovalFinders(

@@ -20,6 +20,7 @@ from accounts.scoping import (
     current_locations,
     get_visible_or_404,
 )
+from calendars.selectors import unexpired_hold
 from pronexis.errors import Refused
 from pronexis.moments import portal_day, portal_moment
 from pronexis.web import safe_next
@@ -52,6 +53,7 @@ def _detail(request, item, *, error: str = "", status: int = 200, live_box: dict
         "meeting_types": MEETING_TYPE_CHOICES,
         "can_answer": can(request.user, Action.ANSWER, item.location),
         "answer": _answer_text(item),
+        "hold": unexpired_hold(item.obj),
         **(live_box or {}),
     }
     return render(request, "conflicts/detail.html", context, status=status)

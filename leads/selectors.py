@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 
-from accounts.normalize import normalize_phone
-from accounts.scoping import visible_brand_ids, visible_location_ids
+from accounts.normalize import format_phone, normalize_phone
+from accounts.permissions import Action, can
+from accounts.scoping import role_for, visible_brand_ids, visible_location_ids
 
 from .models import CallRecord, CallTask, Lead, LeadStatusChange, LeadStatusCount
+from .services import allowed_transitions
 
 LOOKUP_WINDOW = timedelta(minutes=15)
 
@@ -53,6 +55,40 @@ def lead_calls(*, lead: Lead) -> QuerySet:
     if lead.phone and lead.location_id:
         match |= Q(caller_number=lead.phone, location_id=lead.location_id)
     return CallRecord.objects.filter(match).select_related("agent").order_by("-started_at", "-id")
+
+
+def lead_page(*, user, lead: Lead) -> dict:
+    """The lead page's own part (portal.lead_page adds the other capabilities' sections): its
+    facts, timeline, calls and the status changes this user may make from it."""
+    return {
+        "lead": lead,
+        "phone_display": format_phone(lead.phone),
+        "timeline": lead_timeline(lead=lead),
+        "calls": list(lead_calls(lead=lead)[:50]),
+        "actions": owner_actions(user=user, lead=lead),
+        "zone": lead.location.zone if lead.location else UTC,
+    }
+
+
+OWNER_ACTION_LABELS = {
+    ("bad_lead", "fake_contact_info"): "Report fake contact information",
+    ("bad_lead", "did_not_request"): "Report: did not request information",
+    ("owner_action", "booked_directly"): "I booked this lead directly",
+    ("test_lead", None): "Mark as a test lead",
+    ("in_process", None): "Reopen (in process)",
+}
+
+
+def owner_actions(*, user, lead: Lead) -> list[dict]:
+    """The table's moves this user may make from the lead page (owner, manager, staff)."""
+    if lead.location is None or not can(user, Action.REPORT_LEAD, lead.location):
+        return []
+    actions = []
+    for to_status, reason in allowed_transitions(from_status=lead.status, actor_kind=role_for(user, lead.location)):
+        label = OWNER_ACTION_LABELS.get((to_status, reason))
+        if label:
+            actions.append({"status": to_status, "reason": reason or "", "label": label})
+    return actions
 
 
 def lead_call_near(*, lead: Lead, at: datetime, window: timedelta = LOOKUP_WINDOW) -> bool:

@@ -1,33 +1,26 @@
-"""Owner pages: the Leads list (tabs, search, filters, cursor pages, CSV) and the lead page."""
+"""Owner pages: the Leads list (tabs, search, filters, cursor pages, CSV). The lead page composes
+every capability, so it is portal's (portal/lead_page.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
 from accounts.decorators import portal_view
-from accounts.normalize import format_phone
-from accounts.permissions import Action, can
 from accounts.scoping import (
     current_location,
-    get_visible_or_404,
     newest_per_location,
-    role_for,
     scope_to_current,
 )
 from pronexis.csv_export import csv_writer
-from pronexis.errors import Refused
 from pronexis.moments import PortalDateField
 from pronexis.web import decode_cursor, encode_cursor
 
-from . import sections, selectors, services
+from . import selectors
 from .models import Lead
 
 PAGE_SIZE = 50
@@ -148,73 +141,3 @@ def lead_export(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="leads.csv"'
     return response
-
-
-def _owner_actions(request, lead: Lead) -> list[dict]:
-    """The table's moves this user may make from the lead page (owner, manager, staff)."""
-    if lead.location is None:
-        return []
-    if not can(request.user, Action.REPORT_LEAD, lead.location):
-        return []
-    role = role_for(request.user, lead.location)
-    labels = {
-        ("bad_lead", "fake_contact_info"): "Report fake contact information",
-        ("bad_lead", "did_not_request"): "Report: did not request information",
-        ("owner_action", "booked_directly"): "I booked this lead directly",
-        ("test_lead", None): "Mark as a test lead",
-        ("in_process", None): "Reopen (in process)",
-    }
-    actions = []
-    for to_status, reason in services.allowed_transitions(from_status=lead.status, actor_kind=role):
-        label = labels.get((to_status, reason))
-        if label:
-            actions.append({"status": to_status, "reason": reason or "", "label": label})
-    return actions
-
-
-def _detail_context(request, lead: Lead, **extra) -> dict:
-    return {
-        "lead": lead,
-        "phone_display": format_phone(lead.phone),
-        "timeline": selectors.lead_timeline(lead=lead),
-        "calls": list(selectors.lead_calls(lead=lead)[:50]),
-        "actions": _owner_actions(request, lead),
-        "zone": lead.location.zone if lead.location else UTC,
-        "sections": sections.render_sections(request, lead),
-        **extra,
-    }
-
-
-@portal_view
-def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = get_visible_or_404(
-        request, Lead.objects.select_related("location", "brand", "service", "duplicate_of"), pk=lead_id
-    )
-    return render(request, "leads/lead_detail.html", _detail_context(request, lead))
-
-
-@require_POST
-@portal_view
-def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
-    """Owner actions from the lead page: 403 for viewers and brand users, 409 with the rule."""
-    lead = get_visible_or_404(request, Lead.objects.select_related("location", "brand"), pk=lead_id)
-    actor_kind = services.actor_kind_for(request.user, lead.location)
-    if actor_kind not in ("owner", "manager", "staff"):
-        raise PermissionDenied("Agents change lead statuses from the agent console.")
-    try:
-        services.lead_set_status(
-            lead=lead,
-            status=request.POST.get("status", ""),
-            reason=request.POST.get("reason", ""),
-            note=request.POST.get("note", "")[:2000],
-            actor=request.user,
-            actor_kind=actor_kind,
-        )
-    except Refused as exc:
-        context = _detail_context(request, lead, error=str(exc))
-        return render(request, "leads/lead_detail.html", context, status=409)
-    except ValidationError as exc:
-        message = "; ".join(m for msgs in exc.message_dict.values() for m in msgs)
-        return render(request, "leads/lead_detail.html", _detail_context(request, lead, error=message), status=400)
-    messages.success(request, f"Lead marked {lead.get_status_display().lower()}.")
-    return redirect(lead.get_absolute_url())

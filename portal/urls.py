@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("leads/<int:lead_id>/", views.lead_detail, name="lead_detail"),
+    path("leads/<int:lead_id>/status/", views.lead_status, name="lead_status"),
     path("reports/", views.reports_page, name="reports"),
     path("reports/appointments.csv", views.reports_appointments_csv, name="reports_appointments_csv"),
     path("manifest.webmanifest", views.manifest, name="manifest"),

@@ -1,13 +1,14 @@
-"""Pages that compose several apps — the dashboard (Action Center), reports — and the installable shell:
+"""Pages that compose several apps — the dashboard (Action Center), the lead page, reports — and the installable shell:
 web app manifest, service worker, offline page, and the live pulse every portal page polls for
 its badges and tab title."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -19,18 +20,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.scoping import current_location, current_locations, get_visible_or_404, newest_per_location
-from calendars.selectors import failing_calendar_sources
+from calendars.selectors import failing_calendar_sources, insufficient_calendars
 from conflicts import selectors as conflict_selectors
 from conflicts.monthly_count import monthly_appointment_counts
+from leads import services as lead_services
 from leads.models import Lead
 from messaging.forms import RoutingForm
 from messaging.models import OfficeMessage
 from messaging.routing import route_call_for_location
 from messaging.selectors import action_center_items
 from pronexis.csv_export import csv_writer
+from pronexis.errors import Refused
 from pronexis.web import safe_next
 
 from . import reports, selectors, triage, urgent
+from .lead_page import lead_page_context
 
 
 @portal_view
@@ -68,10 +72,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .order_by("-created_at", "-id")[:5]
         ),
         **failing_calendar_sources(locations_qs=locations_qs),
+        "insufficient_calendars": insufficient_calendars(user=request.user, location=location),
         "meeting_types": Location.MeetingType.choices,
         "now": now,
     }
     return render(request, "portal/dashboard.html", context)
+
+
+@portal_view
+def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = get_visible_or_404(
+        request, Lead.objects.select_related("location", "brand", "service", "duplicate_of"), pk=lead_id
+    )
+    return render(request, "portal/lead_detail.html", lead_page_context(request, lead))
+
+
+@require_POST
+@portal_view
+def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Owner actions from the lead page: 403 for viewers and brand users, 409 with the rule."""
+    lead = get_visible_or_404(request, Lead.objects.select_related("location", "brand"), pk=lead_id)
+    actor_kind = lead_services.actor_kind_for(request.user, lead.location)
+    if actor_kind not in ("owner", "manager", "staff"):
+        raise PermissionDenied("Agents change lead statuses from the agent console.")
+    try:
+        lead_services.lead_set_status(
+            lead=lead,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", "")[:2000],
+            actor=request.user,
+            actor_kind=actor_kind,
+        )
+    except Refused as exc:
+        return render(request, "portal/lead_detail.html", lead_page_context(request, lead, error=str(exc)), status=409)
+    except ValidationError as exc:
+        message = "; ".join(m for msgs in exc.message_dict.values() for m in msgs)
+        context = lead_page_context(request, lead, error=message)
+        return render(request, "portal/lead_detail.html", context, status=400)
+    messages.success(request, f"Lead marked {lead.get_status_display().lower()}.")
+    return redirect(lead.get_absolute_url())
 
 
 @require_safe
