@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from pronexis.csv_export import csv_safe
+from pronexis.locks import lock
 
 from .models import Area, AreaPostalCode, Brand, Location
 from .normalize import normalize_postal_code
@@ -301,7 +302,7 @@ def area_import_apply(*, actor, brand: Brand, rows: list[ImportRow], problems=()
     require_staff(actor)
     try:
         with transaction.atomic():
-            Brand.objects.select_for_update().filter(pk=brand.pk).first()  # one import per brand at a time
+            lock(Brand.objects.filter(pk=brand.pk)).first()  # one import per brand at a time
             plan = area_import_plan(actor=actor, brand=brand, rows=rows, problems=problems, allow_move=allow_move)
             if not plan.can_write:
                 return plan

@@ -38,7 +38,7 @@ from .models import Appointment, AvailabilityException, AvailabilityWindow, Cale
 @portal_view
 def calendar_view(request: HttpRequest) -> HttpResponse:
     """The calendar tab: week (default) or month, HTMX prev/next/today (partial), plain links."""
-    body_only = bool(request.htmx and not request.htmx.boosted)
+    body_only = bool(request.htmx)  # pronexis.htmx: boosted and history-restore requests get the page
     context = calendar_context(request, banner=not body_only)
     template = "calendars/calendar.html#calendar-body" if body_only else "calendars/calendar.html"
     return render(request, template, context)

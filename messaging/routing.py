@@ -32,6 +32,18 @@ TARGET_LABELS = {
     "location": "the Location",
 }
 
+# The words a person reads (the console's call card and the owners' /routing/ simulator share
+# messaging/_routing_decision.html).
+ACTION_WORDS = {"book": "Work the lead and book", "transfer": "Transfer the call", "message": "Take a message"}
+STEP_TARGET_WORDS = {
+    "back_office": "Back office",
+    "after_hours": "After hours",
+    "mobile": "Mobile",
+    "call_center_manager": "Call center manager",
+    "owner": "Owner's own phone",
+    "location": "The Location",
+}
+
 _SETTINGS = object()  # sentinel: read CALL_CENTER_MANAGER_NUMBER from settings
 
 
@@ -50,6 +62,10 @@ class Step:
     def label(self) -> str:
         return TARGET_LABELS.get(self.target, self.target)
 
+    @property
+    def target_words(self) -> str:
+        return STEP_TARGET_WORDS.get(self.target, self.target)
+
     def as_dict(self) -> dict:
         data = {"kind": self.kind, "target": self.target}
         if self.kind == "email":
@@ -67,6 +83,10 @@ class Decision:
     local_time: datetime
     steps: list[Step] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def action_words(self) -> str:
+        return ACTION_WORDS.get(self.action, self.action)
 
     def as_dict(self) -> dict:
         return {

@@ -30,6 +30,7 @@ from pywebpush import webpush
 
 from accounts.models import Membership
 from accounts.permissions import MEMBER_ROLES, Action, roles_for
+from pronexis.locks import lock
 
 from .models import Notification, PushSubscription
 
@@ -76,7 +77,7 @@ def push_subscription_save(
     device: subscribing again updates its keys, and a browser someone else signs in on becomes
     theirs (the pushes follow whoever subscribed last on it, never the previous user)."""
     with transaction.atomic():
-        subscription, created = PushSubscription.objects.select_for_update().get_or_create(
+        subscription, created = lock(PushSubscription.objects.all()).get_or_create(
             endpoint=endpoint,
             defaults={"user": user, "p256dh": p256dh, "auth": auth, "user_agent": user_agent[:300]},
         )

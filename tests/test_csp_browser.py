@@ -38,20 +38,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between page actions
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
 def world(tenant_a):
     """A tenant with something on every page: availability, an appointment, a conflict, a
     same-day request, an office message."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.calendars.test_browser import browser  # noqa: F401  (the Chromium fixture)
 from tests.factories import LeadFactory
 from tests.test_security import _portal_pages
 
@@ -109,7 +108,7 @@ def test_htmx_error_fragments_vary_on_hx_request_too(tenant_a):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_back_after_two_htmx_navigations_restores_the_whole_page(browser, live_server, tenant_a):  # noqa: F811
+def test_back_after_two_htmx_navigations_restores_the_whole_page(browser, live_server, tenant_a):
     """The issue's reproduction in Chromium: two hx-push-url navigations on /calendar/, then Back
     twice — the header, nav and Location switcher are still there."""
     from tests.factories import PASSWORD

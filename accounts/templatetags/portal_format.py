@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from accounts.models import Location
 from accounts.normalize import format_phone
@@ -91,3 +92,15 @@ def in_zone(value, zone):
         )
         shown.convert_to_local_time = False
         return shown
+
+
+@register.simple_tag
+def tel(number, label: str = ""):
+    """A number as a `tel:` link people can read ((212) 555-0123), with its label before it."""
+    if not number:
+        return format_html('<span class="muted">{}{}</span>', f"{label}: " if label else "", "none on file")
+    if label:
+        return format_html(
+            '<span class="tel-label">{}</span> <a class="tel" href="tel:{}">{}</a>', label, number, format_phone(number)
+        )
+    return format_html('<a class="tel" href="tel:{}">{}</a>', number, format_phone(number))

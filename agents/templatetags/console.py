@@ -8,10 +8,10 @@ label, meeting types in words, statuses and reasons by their labels — never a 
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
 
-from accounts.normalize import format_phone
+from accounts.templatetags.portal_format import tel
 from leads.models import Lead
+from messaging.routing import STEP_TARGET_WORDS
 
 register = template.Library()
 
@@ -31,14 +31,7 @@ ACTOR_LABELS = {
     "owner": "the owner",
     "manager": "a manager",
 }
-STEP_TARGETS = {
-    "back_office": "Back office",
-    "after_hours": "After hours",
-    "mobile": "Mobile",
-    "call_center_manager": "Call center manager",
-    "owner": "Owner's own phone",
-    "location": "The Location",
-}
+STEP_TARGETS = STEP_TARGET_WORDS
 
 
 @register.filter
@@ -66,13 +59,5 @@ def step_target(value) -> str:
     return STEP_TARGETS.get(value, value or "")
 
 
-@register.simple_tag
-def tel(number, label: str = ""):
-    """A number as a `tel:` link people can read ((212) 555-0123), with its label before it."""
-    if not number:
-        return format_html('<span class="muted">{}{}</span>', f"{label}: " if label else "", "none on file")
-    if label:
-        return format_html(
-            '<span class="tel-label">{}</span> <a class="tel" href="tel:{}">{}</a>', label, number, format_phone(number)
-        )
-    return format_html('<a class="tel" href="tel:{}">{}</a>', number, format_phone(number))
+# One `tel` for every page (accounts' portal_format); {% load console %} keeps offering it.
+register.simple_tag(tel, name="tel")

@@ -61,6 +61,27 @@ def _needs_location(request, lead):
     return None
 
 
+def _panel(request, lead_id: int, *, key: str, form, action, invalid: str) -> HttpResponse:
+    """A workspace panel of a lead that needs its Location: `form(lead)` binds the panel's
+    form, `action(lead, form)` calls the service (see `_run`)."""
+    lead = lead_or_404(request, lead_id)
+    if refused := _needs_location(request, lead):
+        return refused
+    return _run(request, lead, key=key, form=form(lead), action=lambda bound: action(lead, bound), invalid=invalid)
+
+
+def _answer(request, lead, service, *, done) -> HttpResponse:
+    """A workspace action without a panel: a rule's refusal 409, invalid input 400, else back to
+    the lead saying `done(result)`."""
+    try:
+        result = service()
+    except Refused as error:
+        return render_workspace(request, lead, error=agent_text(error), status=409)
+    except ValidationError as error:
+        return render_workspace(request, lead, error=agent_text(error), status=400)
+    return back_to_lead(request, lead, done(result))
+
+
 @agent_view
 @require_POST
 def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
@@ -69,14 +90,12 @@ def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
     form = LeadStatusForm(request.POST)
     if not form.is_valid():
         return render_workspace(request, lead, error="Choose a status.", status=400)
-    try:
+
+    def set_status():
         kind = actor_kind_for(request.user, lead.location)
         lead_set_status(lead=lead, actor=request.user, actor_kind=kind, **form.cleaned_data)
-    except Refused as error:
-        return render_workspace(request, lead, error=agent_text(error), status=409)
-    except ValidationError as error:
-        return render_workspace(request, lead, error=agent_text(error), status=400)
-    return back_to_lead(request, lead, f"Status set to {STATUS_LABELS[lead.status]}.")
+
+    return _answer(request, lead, set_status, done=lambda _: f"Status set to {STATUS_LABELS[lead.status]}.")
 
 
 def _ask_owner(request, lead, data: dict) -> tuple[str, str]:
@@ -90,25 +109,23 @@ def _ask_owner(request, lead, data: dict) -> tuple[str, str]:
 def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Book the confirmed slot (calendars' appointment_book); within 24 h without the owner's
     approval it is asked for instead (a same-day request), never refused."""
-    lead = lead_or_404(request, lead_id)
-    if refused := _needs_location(request, lead):
-        return refused
-    location = lead.location
 
-    def book(form):
+    def book(lead, form):
         booking = form.booking()
         approved = booking["conflict"] or booking["same_day_request"]
         if not approved and booking["start"] - timezone.now() < SAME_DAY_HORIZON:
             asked = {"requested_start": booking["start"], "requested_end": booking["end"]}
             return _ask_owner(request, lead, {**asked, "requested_meeting_type": booking["meeting_type"]})
         appointment = appointment_book(lead=lead, booked_by=request.user, **booking)
-        local = appointment.start.astimezone(location.zone)
+        local = appointment.start.astimezone(lead.location.zone)
         forced = " (force booked with the owner's approval)" if appointment.forced else ""
         label = MEETING_LABELS.get(appointment.meeting_type, "").lower()
         return f"Booked {local:%A %B} {local.day}, {local:%H:%M}, {label}{forced}.", ""
 
-    form = BookForm(request.POST, location=location, approvals=selectors.lead_workspace(lead=lead).approvals)
-    return _run(request, lead, key="book", form=form, action=book, invalid="Check the booking.")
+    def bound(lead):
+        return BookForm(request.POST, location=lead.location, approvals=selectors.lead_workspace(lead=lead).approvals)
+
+    return _panel(request, lead_id, key="book", form=bound, action=book, invalid="Check the booking.")
 
 
 @agent_view
@@ -116,16 +133,15 @@ def lead_book(request: HttpRequest, lead_id: int) -> HttpResponse:
 @once_per_form_token
 def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Raise a schedule or location conflict (conflicts' conflict_raise)."""
-    lead = lead_or_404(request, lead_id)
-    if refused := _needs_location(request, lead):
-        return refused
 
-    def raise_conflict(form):
+    def raise_conflict(lead, form):
         conflict = conflict_raise(lead=lead, raised_by=request.user, **form.conflict())
         return f"Conflict #{conflict.pk} raised: the owner is asked.", ""
 
-    form = ConflictForm(request.POST, location=lead.location)
-    return _run(request, lead, key="conflict", form=form, action=raise_conflict, invalid="Check the conflict.")
+    def bound(lead):
+        return ConflictForm(request.POST, location=lead.location)
+
+    return _panel(request, lead_id, key="conflict", form=bound, action=raise_conflict, invalid="Check the conflict.")
 
 
 @agent_view
@@ -133,12 +149,14 @@ def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
 @once_per_form_token
 def lead_same_day(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Ask the owner's approval for a start within 24 h (conflicts' same_day_raise)."""
-    lead = lead_or_404(request, lead_id)
-    if refused := _needs_location(request, lead):
-        return refused
-    form = SameDayForm(request.POST, location=lead.location)
-    action = lambda form: _ask_owner(request, lead, form.request())  # noqa: E731
-    return _run(request, lead, key="same_day", form=form, action=action, invalid="Check the same-day request.")
+
+    def bound(lead):
+        return SameDayForm(request.POST, location=lead.location)
+
+    def ask(lead, form):
+        return _ask_owner(request, lead, form.request())
+
+    return _panel(request, lead_id, key="same_day", form=bound, action=ask, invalid="Check the same-day request.")
 
 
 @agent_view
@@ -151,17 +169,17 @@ def same_day_answer(request: HttpRequest, same_day_id: int) -> HttpResponse:
     form = SameDayAnswerForm(request.POST)
     if not form.is_valid():
         return render_workspace(request, lead, error="Choose what the owner answered.", status=400)
-    try:
-        answered = same_day_respond(
-            request=same_day, actor=request.user, channel=SameDayRequest.Channel.PHONE, **form.cleaned_data
-        )
-    except Refused as error:
-        return render_workspace(request, lead, error=agent_text(error), status=409)
-    except ValidationError as error:
-        return render_workspace(request, lead, error=agent_text(error), status=400)
-    if answered.status == SameDayRequest.Status.APPROVED:
-        return back_to_lead(request, lead, "The owner approved: the appointment is booked.")
-    return back_to_lead(request, lead, "The owner declined: offer the caller a later time.")
+
+    def answer():
+        phone = SameDayRequest.Channel.PHONE
+        return same_day_respond(request=same_day, actor=request.user, channel=phone, **form.cleaned_data)
+
+    def done(answered) -> str:
+        if answered.status == SameDayRequest.Status.APPROVED:
+            return "The owner approved: the appointment is booked."
+        return "The owner declined: offer the caller a later time."
+
+    return _answer(request, lead, answer, done=done)
 
 
 @agent_view

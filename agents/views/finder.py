@@ -18,8 +18,6 @@ from .. import selectors
 from ..forms import CallFactsForm, LeadForm, LocationSearchForm
 from .common import location_or_404
 
-ACTION_WORDS = {"book": "Work the lead and book", "transfer": "Transfer the call", "message": "Take a message"}
-
 
 @agent_view
 @require_GET
@@ -63,7 +61,7 @@ def location_card(request: HttpRequest, location_id: int) -> HttpResponse:
     now = timezone.now()
     facts = CallFactsForm(request.GET if "at" in request.GET else None, location=location, now=now)
     decision = _routing(location, facts, now)
-    context = {"location": location, "facts": facts, "decision": decision, "action_words": ACTION_WORDS}
+    context = {"location": location, "facts": facts, "decision": decision}
     if request.htmx and request.htmx.target == "routing":
         return render(request, "agents/location.html#routing", context)
     local_now = now.astimezone(location.zone)

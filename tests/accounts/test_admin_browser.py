@@ -35,20 +35,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls between page actions
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        yield chromium
-        chromium.close()
-
-
 def _staff_cookies(live_server, staff) -> list[dict]:
     """The session of a staff member who passed the two-factor step (admin requires it)."""
     client = Client()

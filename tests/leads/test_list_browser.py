@@ -8,13 +8,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conflicts.test_browser import browser, login  # noqa: F401  (the browser fixture)
+from tests.conflicts.test_browser import login
 from tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_search_as_you_type_on_a_phone(browser, live_server, tenant_a):  # noqa: F811
+def test_search_as_you_type_on_a_phone(browser, live_server, tenant_a):
     LeadFactory(location=tenant_a.location, first_name="Ada", last_name="Lovelace", source="phone")
     LeadFactory(location=tenant_a.location, first_name="Grace", last_name="Hopper")
     page = browser.new_page(viewport={"width": 375, "height": 740})

@@ -7,27 +7,19 @@ from tests.factories import PASSWORD, UserFactory
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_swagger_ui_renders_under_the_csp(live_server):
-    from playwright.sync_api import sync_playwright
-
+def test_swagger_ui_renders_under_the_csp(live_server, browser):
     user = UserFactory(is_staff=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        page = browser.new_page()
-        problems = []
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("input[name=username]", user.email)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/dashboard/")
-        page.wait_for_load_state("networkidle")  # leaving earlier aborts the dashboard's requests
-        problems.clear()
-        page.goto(f"{live_server.url}/api/docs/")
-        page.wait_for_selector("text=/api/v1/leads/", timeout=15000)
-        assert not [p for p in problems if "Content Security Policy" in p or "failed" in p], problems
-        browser.close()
+    page = browser.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard/")
+    page.wait_for_load_state("networkidle")  # leaving earlier aborts the dashboard's requests
+    problems.clear()
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector("text=/api/v1/leads/", timeout=15000)
+    assert not [p for p in problems if "Content Security Policy" in p or "failed" in p], problems

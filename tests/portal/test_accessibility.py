@@ -21,7 +21,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from notifications.models import Notification
-from tests.conflicts.test_browser import browser  # noqa: F401  (the browser fixture)
 from tests.factories import (
     AppointmentFactory,
     AvailabilityWindowFactory,
@@ -131,7 +130,7 @@ def session_cookie(base: str, user) -> list[dict]:
     return [{"name": name, "value": client.cookies[name].value, "url": base}]
 
 
-def axe_walk(browser, base: str, user, pages: list[str]) -> list:  # noqa: F811
+def axe_walk(browser, base: str, user, pages: list[str]) -> list:
     """The serious and critical violations of each page at each width (empty when clean)."""
     found = []
     for width in (375, 1280):
@@ -149,7 +148,7 @@ def axe_walk(browser, base: str, user, pages: list[str]) -> list:  # noqa: F811
     return found
 
 
-def test_every_owner_page_has_no_serious_axe_violation_at_375_and_1280(browser, live_server, world):  # noqa: F811
+def test_every_owner_page_has_no_serious_axe_violation_at_375_and_1280(browser, live_server, world):
     tenant, objects = world
     pages = html_pages(tenant.owner, routes(objects)) + ["/calendar/?view=month", "/calendar/?view=week"]
     details = (
@@ -162,7 +161,7 @@ def test_every_owner_page_has_no_serious_axe_violation_at_375_and_1280(browser, 
     assert violations == [], "\n".join(map(str, violations))
 
 
-def test_the_lead_pages_deliveries_table_scrolls_from_the_keyboard(browser, live_server, world):  # noqa: F811
+def test_the_lead_pages_deliveries_table_scrolls_from_the_keyboard(browser, live_server, world):
     """At 375 px the deliveries table is wider than the screen: Tab reaches its region (named
     "Deliveries") and the arrow keys scroll it."""
     tenant, objects = world
@@ -184,7 +183,7 @@ def test_the_lead_pages_deliveries_table_scrolls_from_the_keyboard(browser, live
     context.close()
 
 
-def test_every_agent_page_has_no_serious_axe_violation_at_375_and_1280(browser, live_server, world, agent):  # noqa: F811
+def test_every_agent_page_has_no_serious_axe_violation_at_375_and_1280(browser, live_server, world, agent):
     _, objects = world
     pages = html_pages(agent, routes(objects))
     for expected in ("/agent/", "/agent/callbacks/", "/agent/calls/", f"/agent/leads/{objects['lead_id']}/",

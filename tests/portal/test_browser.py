@@ -10,14 +10,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conflicts.test_browser import browser, login  # noqa: F401  (the browser fixture)
+from tests.conflicts.test_browser import login
 from tests.conftest import token_client
 from tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_new_conflict_shows_on_the_open_dashboard_without_a_reload(browser, live_server, tenant_a, agent, settings):  # noqa: F811
+def test_a_new_conflict_shows_on_the_open_dashboard_without_a_reload(browser, live_server, tenant_a, agent, settings):
     settings.LIVE_POLL_SECONDS = 1  # the page polls every second here (15 s in production)
     lead = LeadFactory(location=tenant_a.location, first_name="Nadia", last_name="Rahman")
     page = browser.new_page()
@@ -52,7 +52,7 @@ def test_a_new_conflict_shows_on_the_open_dashboard_without_a_reload(browser, li
     assert page.evaluate("window.__marker") == "still here"  # no reload happened
 
 
-def test_the_manifest_and_service_worker_are_found_and_registered(browser, live_server, tenant_a):  # noqa: F811
+def test_the_manifest_and_service_worker_are_found_and_registered(browser, live_server, tenant_a):
     page = browser.new_page()
     login(page, live_server.url, tenant_a.owner)
     href = page.get_attribute("link[rel=manifest]", "href")
