@@ -195,6 +195,8 @@ NOT_ACTOR_CHECKED = {
     # registrations at start-up
     "accounts.services.on_invitation_created": "a callback registration at start-up",
     "leads.contact_sequence.register_lead_texter": "a callback registration at start-up",
+    "notifications.push.register_push_actions": "a callback registration at start-up",
+    "portal.urgent.push_actions": "words of a push (signed links for the device's user): writes nothing",
     # the system's own rules (beat tasks, a booking's side effects): the SYSTEM actor by design
     **dict.fromkeys(
         [
