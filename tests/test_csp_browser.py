@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.browser_support import WatchedPage
 from tests.factories import (
     PASSWORD,
     AppointmentFactory,
@@ -27,14 +28,6 @@ from tests.test_security import _portal_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Recorded from the first script the document runs (an init script is not subject to the CSP).
-WATCH = """
-window.__violations = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  const where = `${e.sourceFile}:${e.lineNumber}`;
-  window.__violations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${where}`);
-});
-"""
 
 
 @pytest.fixture
@@ -66,34 +59,11 @@ def world(tenant_a):
     return tenant_a, conflict, objects
 
 
-class Watched:
-    """A page whose console errors, page errors and CSP violations are collected."""
+class Watched(WatchedPage):
+    """A new page whose console errors, page errors and CSP violations are collected."""
 
     def __init__(self, browser):
-        self.page = browser.new_page()
-        self.errors: list[str] = []
-        self.page.add_init_script(WATCH)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("response", self._response)
-
-    def _console(self, message):
-        # "Failed to load resource" names no URL: failed responses are recorded by _response.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(message.text)
-
-    def _response(self, response):
-        # The portal ships no favicon; the browser's own /favicon.ico probe is not a page error.
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            self.errors.append(f"{response.status} {response.url}")
-
-    def visit(self, url: str):
-        response = self.page.goto(url)
-        self.page.wait_for_load_state("networkidle")
-        return response
-
-    def problems(self) -> list[str]:
-        return self.errors + self.page.evaluate("window.__violations")
+        super().__init__(browser.new_page())
 
 
 def login(watched: Watched, base: str, user) -> None:

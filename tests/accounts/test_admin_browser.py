@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken, Area, AreaPostalCode, Location
+from tests.browser_support import WatchedPage
 from tests.conftest import verified_login
 from tests.factories import AreaFactory, BrandFactory, ConflictFactory, LeadFactory, LocationFactory, ServiceFactory
 
@@ -25,14 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 VIEWPORT = {"width": 1280, "height": 900}
 
-# Recorded from the first script the document runs (an init script is not subject to the CSP).
-WATCH = """
-window.__violations = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  const where = `${e.sourceFile}:${e.lineNumber}`;
-  window.__violations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${where}`);
-});
-"""
 
 
 def _staff_cookies(live_server, staff) -> list[dict]:
@@ -43,7 +36,7 @@ def _staff_cookies(live_server, staff) -> list[dict]:
     return [{"name": settings.SESSION_COOKIE_NAME, "value": value, "url": live_server.url}]
 
 
-class StaffBrowser:
+class StaffBrowser(WatchedPage):
     """A staff member's pages under the real CSP; console errors, failed responses and CSP
     violations are collected on every page."""
 
@@ -51,31 +44,13 @@ class StaffBrowser:
         self.base = live_server.url
         self.context = browser.new_context(viewport=VIEWPORT, **context_options)
         self.context.add_cookies(_staff_cookies(live_server, staff))
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.add_init_script(WATCH)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("response", self._response)
-
-    def _console(self, message):
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(message.text)
-
-    def _response(self, response):
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            # The import preview with rows to fix answers 400 on purpose (a form with errors).
-            if "/admin/accounts/area/import/" not in response.url:
-                self.errors.append(f"{response.status} {response.url}")
+        # The import preview with rows to fix answers 400 on purpose (a form with errors).
+        super().__init__(self.context.new_page(), expected=("/admin/accounts/area/import/",))
 
     def visit(self, path: str):
-        response = self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
+        response = super().visit(self.base + path)
         assert response.status < 400, f"{path} → {response.status}"
         return response
-
-    def problems(self) -> list[str]:
-        return self.errors + self.page.evaluate("window.__violations || []")
 
 
 def _axe_violations(page) -> list[str]:
