@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Membership
-from tests.conflicts.test_browser import browser, login  # noqa: F401  (the browser fixture)
+from tests.conflicts.test_browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_removing_a_team_member_asks_then_can_be_undone(browser, live_server, tenant_a):  # noqa: F811
+def test_removing_a_team_member_asks_then_can_be_undone(browser, live_server, tenant_a):
     viewer = Membership.objects.get(user=tenant_a.viewer, location=tenant_a.location)
     page = browser.new_page(viewport={"width": 375, "height": 740})
     login(page, live_server.url, tenant_a.owner)
