@@ -25,6 +25,7 @@ from calendars.models import CalendarSource
 from conflicts import callbacks, same_day
 from conflicts import services as conflict_services
 from leads import services as lead_services
+from messaging import services as messaging_services
 from notifications import resend
 from portal import operations, urgent
 from tests.factories import (
@@ -150,6 +151,8 @@ CASES = [
     ("leads.services.lead_set_status", Action.SET_LEAD_STATUS, "viewer",
      lambda w, a: lead_services.lead_set_status(
          lead=w.lead, status="bad_lead", reason="fake_contact_info", actor=a, actor_kind="owner")),
+    ("messaging.services.lead_no_texts_record", Action.RECORD_NO_TEXTS, "owner",
+     lambda w, a: messaging_services.lead_no_texts_record(lead=w.lead, actor=a)),
     ("notifications.resend.notifications_resend", "staff", "owner",
      lambda w, a: resend.notifications_resend(actor=a, notification_ids=[w.failed_notification().pk])),
     ("portal.urgent.urgent_acknowledge", Action.ACKNOWLEDGE, "viewer",
