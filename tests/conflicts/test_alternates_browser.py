@@ -7,14 +7,14 @@ import pytest
 
 from calendars.models import Appointment
 from conflicts.models import Conflict
-from tests.conflicts.test_browser import browser, login  # noqa: F401  (the browser fixture)
+from tests.conflicts.test_browser import login
 from tests.factories import ConflictFactory
 from tests.support_calendars import week_of_windows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_alternate_picker_books_a_tapped_free_time(browser, live_server, tenant_a):  # noqa: F811
+def test_the_alternate_picker_books_a_tapped_free_time(browser, live_server, tenant_a):
     week_of_windows(tenant_a.location)  # every day 09:00–17:00: three days ahead has free hours
     conflict = ConflictFactory(location=tenant_a.location)
     page = browser.new_page(viewport={"width": 375, "height": 740})
