@@ -217,6 +217,7 @@ NOT_ACTOR_CHECKED = {
     "accounts.services.invitation_accept": "the invitee's signed token is the permission",
     "portal.urgent.got_it_link_use": "the signed link is the permission (it acknowledges as the link's user)",
     "conflicts.answers.answer_link_use": "the signed, single-use answer link is the permission",
+    "conflicts.answers.short_link_answer_page": "a read: the answer page a short link opens (signed link)",
     "conflicts.answers.sender_may_answer": "the e-mail reply's permission check (owner, manager, a listed address)",
     "conflicts.answers.conflict_reply_received": "refuses a sender sender_may_answer refuses (tests/conflicts)",
     "messaging.services.sms_inbound_receive": "Twilio's signed webhook is the permission (checked by the view)",
