@@ -91,7 +91,7 @@ def test_new_lead_in_business_hours_is_booked_and_the_owner_sees_it(browser, liv
     page.fill("#slots_slot_from", tuesday.isoformat())
     page.fill("#slots_slot_days", "1")
     page.get_by_role("button", name="Show slots").click()
-    page.get_by_role("link", name=f"{tuesday:%A, %B} {tuesday.day}, 10:00, in the office").click()
+    page.get_by_role("link", name=f"{tuesday:%A, %B} {tuesday.day}, 10:00 AM, in the office").click()
     assert page.locator("#book_address").input_value() == "1 Main Street, Brooklyn NY"
     page.get_by_role("button", name="Confirm the booking").click()
     page.wait_for_selector("[data-testid=lead-status]:text-is('Converted')")
@@ -239,12 +239,12 @@ def test_keyboard_shortcuts(clock, browser, live_server, agent, tenant_a):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(f"{live_server.url}/agent/leads/{lead.pk}/")
     label = "document.activeElement.getAttribute('aria-label')"
-    assert page.evaluate(label) == "Thursday, March 7, 12:00, in the office"  # the first free slot
+    assert page.evaluate(label) == "Thursday, March 7, 12:00 PM, in the office"  # the first free slot
     page.keyboard.press("j")
-    assert page.evaluate(label) == "Thursday, March 7, 13:00, in the office"
+    assert page.evaluate(label) == "Thursday, March 7, 1:00 PM, in the office"
     page.keyboard.press("k")
     page.keyboard.press("k")
-    assert page.evaluate(label).startswith("Thursday, March 7, 11:00, in the office: within 24 hours")
+    assert page.evaluate(label).startswith("Thursday, March 7, 11:00 AM, in the office: within 24 hours")
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=confirm]")

@@ -57,7 +57,7 @@ def test_card_shows_local_time_plan_open_state_and_catalog(agent, tenant_a, line
     with time_machine.travel(MONDAY_MORNING, tick=False):
         response = card(agent_client(agent), location)  # logged in at the travelled time
     text = response.content.decode()
-    assert "Monday 10:30" in text and "America/New_York" in text
+    assert "Monday 10:30 AM" in text and "America/New_York" in text
     assert "Business hours plan" in text and "Open now" in text
     assert "Companion care" in text and "Respite care" in text
     assert "A client left without care today." in text

@@ -127,7 +127,7 @@ def test_new_caller_is_booked_in_eight_keyboard_actions_without_scrolling(
     # The first slot bookable without the owner's approval has the focus: Thursday 12:00, 24 h on.
     assert keys.focused("a[data-slot]")
     assert (
-        page.evaluate("document.activeElement.getAttribute('aria-label')") == "Thursday, March 7, 12:00, in the office"
+        page.evaluate("document.activeElement.getAttribute('aria-label')") == "Thursday, March 7, 12:00 PM, in the office"
     )
     keys.press("Enter", "pick the free slot", then=lambda: page.wait_for_selector("[data-testid=confirm]"))
     assert page.locator("#book_address").input_value() == "1 Main Street, Brooklyn NY"  # the office, prefilled
@@ -166,7 +166,7 @@ def test_same_day_slot_asks_the_owner_and_books_on_their_phone_approval(
     assert keys.focused("a[data-slot]")  # Thursday 12:00, the first slot that needs no approval
     keys.press("k", "back to a slot within 24 h")
     label = page.evaluate("document.activeElement.getAttribute('aria-label')")
-    assert label == "Thursday, March 7, 11:00, in the office: within 24 hours, ask the owner"
+    assert label == "Thursday, March 7, 11:00 AM, in the office: within 24 hours, ask the owner"
     keys.press("Enter", "raise the same-day request", then=lambda: page.wait_for_selector("[data-testid=calling]"))
     request = SameDayRequest.objects.get()
     assert request.status == "pending" and request.requested_start.astimezone(bookable.zone).hour == 11

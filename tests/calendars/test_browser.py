@@ -36,7 +36,7 @@ def test_calendar_at_375px(browser, live_server, tenant_a):
     page.get_by_role("link", name="Today").click()
     card = page.locator(f"#appointment-{appointment.pk}")
     card.wait_for()
-    assert "10:00–11:00" in card.inner_text()
+    assert "10:00 AM–11:00 AM" in card.inner_text()
 
     card.locator("summary").click()
     card.locator("input[name=reason]").fill("Client called")

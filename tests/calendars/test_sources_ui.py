@@ -117,4 +117,4 @@ def test_a_failing_source_shows_in_the_action_center_with_when_it_last_worked(
     assert "could not be read: The calendar address answered 500." in response.content.decode()
     page = owner.get("/dashboard/").content.decode()
     assert "Your calendar “Outlook” could not be read" in page
-    assert "last worked Wed Mar 6, 12:00 (America/New_York)" in page
+    assert "last worked Wed Mar 6, 12:00 PM (America/New_York)" in page

@@ -40,13 +40,13 @@ def test_week_view_shows_availability_appointments_and_zone(tenant_a, booking_lo
     body = response.content.decode()
     assert response.status_code == 200
     assert "Times in America/New_York" in body
-    assert '<p class="cal-avail">09:00–17:00' in body  # availability shading, local time
+    assert '<p class="cal-avail">9:00 AM–5:00 PM' in body  # availability shading, local time
     assert f'id="appointment-{appointment.pk}"' in body and "forced" in body
-    assert '<span class="when">10:00–11:00</span>' in body  # the appointment in local time
+    assert '<span class="when">10:00 AM–11:00 AM</span>' in body  # the appointment in local time
     partial = client_for(tenant_a.owner, booking_location).get(
         "/calendar/", {"date": local(booking_location, 1, 10).date().isoformat()}, HTTP_HX_REQUEST="true"
     )
-    assert '<span class="when">10:00–11:00</span>' in partial.content.decode()
+    assert '<span class="when">10:00 AM–11:00 AM</span>' in partial.content.decode()
     assert 'id="availability"' in body  # the owner's editor
 
 
