@@ -126,9 +126,8 @@ def test_new_caller_is_booked_in_eight_keyboard_actions_without_scrolling(
     assert lead.status == "in_process"
     # The first slot bookable without the owner's approval has the focus: Thursday 12:00, 24 h on.
     assert keys.focused("a[data-slot]")
-    assert (
-        page.evaluate("document.activeElement.getAttribute('aria-label')") == "Thursday, March 7, 12:00 PM, in the office"
-    )
+    focused_label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert focused_label == "Thursday, March 7, 12:00 PM, in the office"
     keys.press("Enter", "pick the free slot", then=lambda: page.wait_for_selector("[data-testid=confirm]"))
     assert page.locator("#book_address").input_value() == "1 Main Street, Brooklyn NY"  # the office, prefilled
     assert keys.focused("[data-testid=confirm] button[type=submit]")
