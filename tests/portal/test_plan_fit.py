@@ -69,3 +69,15 @@ def test_the_calendar_heading_names_the_week_or_month_whatever_is_booked(tenant_
     client = _client(tenant_a.owner)
     assert client.get("/calendar/?view=month&date=2030-03-06").context["title"] == "March 2030"
     assert client.get("/calendar/?date=2030-03-06").context["title"] == "Week of Mar 4, 2030"
+
+
+def test_an_answering_only_lead_page_has_no_appointments_section(clock):
+    solo = make_tenant(name="Phoenix", plan="answering_only")
+    lead = LeadFactory(location=solo.location)
+    html = _client(solo.owner).get(f"/leads/{lead.pk}/").content.decode()
+    assert 'id="lead-appointments"' not in html
+
+
+def test_a_booking_lead_page_keeps_its_appointments_section(tenant_a, clock):
+    lead = LeadFactory(location=tenant_a.location)
+    assert 'id="lead-appointments"' in _client(tenant_a.owner).get(f"/leads/{lead.pk}/").content.decode()
