@@ -80,8 +80,9 @@ def test_lead_workspace(console, tenant_a, open_weekdays, django_assert_num_quer
     def check():
         # the lead with its Location and brand; the agent's role (actor kind); timeline: status
         # changes, calls, call attempts; appointments; conflicts; same-day requests; SMS thread;
-        # the STOP check; the consent ledger; slot search: windows, exceptions, booked intervals.
-        with django_assert_num_queries(CONSOLE + 14):
+        # the STOP check; the consent ledger; slot search: availability (windows and exceptions
+        # in one), booked intervals.
+        with django_assert_num_queries(CONSOLE + 13):
             response = console.get(f"/agent/leads/{lead.pk}/")
         assert response.status_code == 200
         return response
