@@ -20,6 +20,7 @@ from accounts.scoping import current_locations
 from pronexis.moments import portal_day
 
 from . import holds, selectors
+from .cards import attach_cards
 from .forms import CalendarSourceForm, ExceptionForm, SlotSettingsForm, WindowForm
 from .models import Appointment
 
@@ -35,6 +36,7 @@ class Event:
     appointment: Appointment | None = None
     item: object | None = None
     can_edit: bool = False
+    card: str = ""  # an appointment's rendered card (calendars.cards), week view
 
 
 @dataclass
@@ -93,7 +95,7 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
                 days[local_start.date()].availability.append(
                     (by_id[location_id], local_start, end.astimezone(loc_zone), types)
                 )
-    appointments = selectors.calendar_appointments(locations_qs=location_ids, start=range_start, end=range_end)
+    appointments = selectors.calendar_appointments(location_ids=location_ids, start=range_start, end=range_end)
     held_pending = set()  # (kind, id) of pending requests whose time is held: their red item says so
     for appointment in appointments:
         loc_zone = appointment.location.zone
@@ -141,6 +143,8 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
         day.availability.sort(key=lambda a: (a[1], a[0].name))
     weeks = [list(days.values())[i : i + 7] for i in range(0, len(days), 7)]
     single = locations[0] if len(locations) == 1 else None
+    if view == "week":
+        attach_cards(request, [e for day in days.values() for e in day.events], show_location=single is None)
     context = {
         "locations": locations,
         "single": single,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.contrib.postgres.indexes import GistIndex
 from django.db import models
 from django.db.models import Func, Q
 from django.utils import timezone
@@ -157,6 +158,9 @@ class Appointment(models.Model):
         indexes = [
             # Calendar week/month views and slot search: one Location, a time range.
             models.Index(fields=["location", "start"], name="appointment_loc_start"),
+            # What touches a week: `tstzrange(start, end) && week` reads only that week, where
+            # `start < week end AND end > week start` read a Location's whole history (issue #17).
+            GistIndex(models.F("location"), TsTzRange("start", "end"), name="appointment_loc_span"),
             # Monthly count: one Location, booking time in a month.
             models.Index(fields=["location", "created_at"], name="appointment_loc_created"),
             # Reminders: booked appointments starting soon, not yet reminded.

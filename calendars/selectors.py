@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, DateField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, CharField, DateField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Location
@@ -16,7 +17,23 @@ from accounts.permissions import Action, can, location_ids_where
 
 from . import approvals
 from . import slots as slot_search
-from .models import Appointment, AvailabilityException, AvailabilityWindow, BookingPush, BusyBlock, CalendarSource
+from .models import (
+    Appointment,
+    AvailabilityException,
+    AvailabilityWindow,
+    BookingPush,
+    BusyBlock,
+    CalendarSource,
+    TsTzRange,
+)
+
+
+def on_locations(ids) -> RawSQL:
+    """Appointments of these Locations, the ids as a `bigint[]`: btree_gist compares bigint with
+    bigint only, so `location_id IN (1)` (integers) left the GiST indexes' first column unused
+    and PostgreSQL read every Location's appointments in the range."""
+    where = '"calendars_appointment"."location_id" = ANY(%s::bigint[])'
+    return RawSQL(where, (list(ids),), output_field=BooleanField())
 
 
 # --- availability and slots --------------------------------------------------------------------
@@ -133,11 +150,15 @@ def booked_intervals(
     buffers — one query (a UNION ALL), whatever the number of any of them. PostgreSQL merges
     the touching and overlapping ones (`range_agg`), as the slot search would: a busy calendar
     sends a few hundred intervals, not a row per booking."""
-    from .holds import held_intervals_filter
+    from .holds import HELD, held_intervals_filter
 
     low, high = start - timedelta(days=1), end + timedelta(days=1)
-    appointments = Appointment.objects.filter(
-        held_intervals_filter(now or timezone.now()), location=location, start__lt=high, end__gt=low
+    # The exclusion constraint's GiST index (booked and held rows) reads only the range.
+    appointments = Appointment.objects.alias(span=TsTzRange("start", "end")).filter(
+        on_locations([location.pk]),
+        held_intervals_filter(now or timezone.now()),
+        status__in=[Appointment.Status.BOOKED, HELD],
+        span__overlap=(low, high),
     )
     blocks = BusyBlock.objects.filter(location=location, start__lt=high, end__gt=low)
     appointments, blocks = (qs.order_by().values_list("start", "end") for qs in (appointments, blocks))
@@ -338,12 +359,13 @@ class CalendarEvent:
     status: str = ""
 
 
-def calendar_appointments(*, locations_qs, start: datetime, end: datetime) -> list[Appointment]:
+def calendar_appointments(*, location_ids: list[int], start: datetime, end: datetime) -> list[Appointment]:
     """Appointments and unexpired slot holds touching [start, end) of the given Locations, with
     lead, Location and a hold's request — one query."""
     now = timezone.now()
     return list(
-        Appointment.objects.filter(location__in=locations_qs, start__lt=end, end__gt=start)
+        Appointment.objects.alias(span=TsTzRange("start", "end"))
+        .filter(on_locations(location_ids), span__overlap=(start, end))
         .exclude(status=Appointment.Status.HELD, hold_expires_at__lte=now)
         .select_related("lead", "location", "conflict", "same_day_request")
         .order_by("start", "id")

@@ -1,0 +1,96 @@
+"""Appointment cards of the calendar week, rendered once and then read from the cache (issue #17).
+
+A card (`calendars/_appointment.html`) was most of the week's time: about a millisecond each,
+so the busiest owner's week cost seven times the quiet one's. Its cache key is made of
+everything the card shows (the appointment's times, status, type, the lead's name, the
+Location, whether the viewer may change it, the page it returns to) and of the template's own
+source: a changed appointment, a renamed lead or a new deploy is a new key, so nothing needs
+invalidating and no owner ever sees a stale card. The CSRF token is a placeholder in the cache
+and the request's own token in the page. A cache that is down costs speed, never the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import cache
+
+from django.core.cache import cache as fragment_cache
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "calendars/_appointment.html"
+CSRF_PLACEHOLDER = "__pronexis_card_csrf__"
+TTL_SECONDS = 7 * 24 * 3600
+
+
+@cache
+def _template_digest() -> str:
+    return hashlib.blake2b(get_template(TEMPLATE).template.source.encode(), digest_size=8).hexdigest()
+
+
+def _key(event, *, show_location: bool, next_url: str) -> str:
+    appointment, location = event.appointment, event.location
+    shown = (
+        appointment.pk,
+        appointment.start.isoformat(),
+        appointment.end.isoformat(),
+        appointment.status,
+        appointment.forced,
+        appointment.meeting_type,
+        str(appointment.lead),
+        location.name,
+        location.time_zone,
+        event.can_edit,
+        show_location,
+        next_url,
+    )
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"card:{_template_digest()}:{digest}"
+
+
+def _cached(keys: list[str]) -> dict:
+    try:
+        return fragment_cache.get_many(keys)
+    except Exception:  # the cache is an accelerator: Redis down renders every card
+        logger.warning("appointment card cache unreadable", exc_info=True)
+        return {}
+
+
+def _store(rendered: dict) -> None:
+    try:
+        fragment_cache.set_many(rendered, timeout=TTL_SECONDS)
+    except Exception:
+        logger.warning("appointment card cache unwritable", exc_info=True)
+
+
+def attach_cards(request, events, *, show_location: bool) -> None:
+    """Set `event.card` (safe HTML) on each appointment event — one cache read, one write for the
+    cards not seen before."""
+    events = [event for event in events if event.kind == "appointment"]
+    if not events:
+        return
+    next_url = request.get_full_path()
+    keys = [_key(event, show_location=show_location, next_url=next_url) for event in events]
+    found = _cached(keys)
+    missing = {}
+    template = get_template(TEMPLATE)
+    for key, event in zip(keys, events, strict=True):
+        if key not in found:
+            found[key] = missing[key] = template.render(
+                {
+                    "appointment": event.appointment,
+                    "can_edit": event.can_edit,
+                    "show_location": show_location,
+                    "request": request,
+                    "csrf_token": CSRF_PLACEHOLDER,
+                }
+            )
+    if missing:
+        _store(missing)
+    token = get_token(request)
+    for key, event in zip(keys, events, strict=True):
+        event.card = mark_safe(found[key].replace(CSRF_PLACEHOLDER, token))  # noqa: S308 (our own template's output)
