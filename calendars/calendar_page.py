@@ -95,7 +95,7 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
                 days[local_start.date()].availability.append(
                     (by_id[location_id], local_start, end.astimezone(loc_zone), types)
                 )
-    appointments = selectors.calendar_appointments(location_ids=location_ids, start=range_start, end=range_end)
+    appointments = selectors.calendar_appointments(locations=locations, start=range_start, end=range_end)
     held_pending = set()  # (kind, id) of pending requests whose time is held: their red item says so
     for appointment in appointments:
         loc_zone = appointment.location.zone

@@ -8,6 +8,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
 WIDTH, HEIGHT = 720, 200
 LEFT, RIGHT, TOP, BOTTOM = 34, 6, 10, 26  # room for the value axis and the date labels
 
@@ -41,6 +44,9 @@ class ChartDrawing:
     appointment_points: str
     first: dt.date | None
     last: dt.date | None
+    bars_svg: str = ""  # the leads bars, one <rect> per day with leads
+    days_svg: str = ""  # one focusable <g> per day with its label
+
 
     @property
     def plot_height(self) -> float:
@@ -86,6 +92,8 @@ def draw_daily_chart(days: list[dt.date], leads: list[int], appointments: list[i
         f"{column.center:.1f},{bottom - plot_height * column.appointments / top_value:.1f}" for column in columns
     )
     return ChartDrawing(
+        bars_svg=_bars_svg(columns),
+        days_svg=_days_svg(columns, top=TOP, plot_height=plot_height),
         width=WIDTH,
         height=HEIGHT,
         left=LEFT,
@@ -97,6 +105,27 @@ def draw_daily_chart(days: list[dt.date], leads: list[int], appointments: list[i
         appointment_points=line,
         first=days[0] if days else None,
         last=days[-1] if days else None,
+    )
+
+
+# Ninety columns drawn as template loops were most of the dashboard's rendering (a `floatformat`
+# per number): the repeated elements are written here, escaped, once per page (issue #17).
+def _bars_svg(columns: list[DayColumn]) -> str:
+    return mark_safe(  # noqa: S308 (numbers only)
+        "".join(
+            f'<rect x="{c.x:.2f}" y="{c.bar_y:.1f}" width="{c.width:.2f}" height="{c.bar_height:.1f}"/>'
+            for c in columns
+            if c.leads
+        )
+    )
+
+
+def _days_svg(columns: list[DayColumn], *, top: int, plot_height: float) -> str:
+    return format_html_join(
+        "",
+        '<g class="chart-day" tabindex="0" role="img" aria-label="{0}"><title>{0}</title>'
+        '<rect class="hit" x="{1}" y="{2}" width="{3}" height="{4}"/></g>',
+        ((c.label, f"{c.x:.2f}", top, f"{c.width:.2f}", f"{plot_height:.1f}") for c in columns),
     )
 
 
