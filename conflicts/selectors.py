@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
+    Count,
     DateField,
     DateTimeField,
     Exists,
@@ -20,6 +21,7 @@ from django.db.models import (
     Q,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -149,7 +151,9 @@ def pending_items(*, locations_qs, limit: int = ACTION_CENTER_LIMIT, user=None) 
             Membership.objects.filter(user_id=user.pk, role__in=ANSWER_ROLES, location_id=OuterRef("location_id"))
         )
         conflicts, requests = conflicts.annotate(answerable=answerable), requests.annotate(answerable=answerable)
-    conflicts, requests = conflicts[:limit], requests[:limit]
+    # Each row carries its kind's whole count (a window count, before LIMIT): exact counters.
+    waiting = Window(Count("id"))
+    conflicts, requests = conflicts.annotate(waiting=waiting)[:limit], requests.annotate(waiting=waiting)[:limit]
     items = [PendingItem("conflict", c) for c in conflicts] + [PendingItem("same_day", r) for r in requests]
     items.sort(key=lambda item: (item.created_at, item.kind, item.pk))
     return items

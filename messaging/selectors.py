@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Window
 
 from notifications.consent import consent_history, may_text
 from notifications.models import Notification
@@ -85,6 +85,7 @@ def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dic
     urgent = list(
         OfficeMessage.objects.filter(location_id__in=location_ids, urgent=True, handled_at=None)
         .select_related("location", "acknowledged_by")
+        .annotate(waiting=Window(Count("id")))  # the counter's exact total, beyond `limit`
         .order_by("-created_at", "-id")[:limit]
     )
     failed = failed_deliveries(location_ids=location_ids, limit=limit, user=user)

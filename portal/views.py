@@ -52,10 +52,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         failed_deliveries=entries.get("failed_deliveries", []),
         now=now,
     )
+    show_all = request.GET.get("all") == "1"
     zone = location.zone if location else timezone.get_current_timezone()
     month, chart = conflict_selectors.month_and_chart(locations_qs=locations_qs, zone=zone)
     context = {
-        "lines": lines,
+        "lines": lines if show_all else lines[: triage.SHOWN],
+        "more_lines": 0 if show_all else max(0, len(lines) - triage.SHOWN),
         "counts": triage.triage_counts(lines),
         "month": month,
         "chart": chart,

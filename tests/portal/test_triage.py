@@ -200,7 +200,10 @@ def test_the_action_center_costs_the_same_queries_for_1_or_12_items_of_each_kind
     add(11)
     twelve = _dashboard_queries(client)
     html = client.get("/dashboard/").content.decode()
-    assert html.count('class="tri-line ') == 4 * 12
+    # The most urgent lines, the rest one tap away; the counters count every waiting item.
+    assert html.count('class="tri-line ') == triage.SHOWN and "Show all 48 waiting items" in html
+    assert 'id="ac-total" class="badge danger" data-live-count="action_center" data-keep-zero>36<' in html
+    assert client.get("/dashboard/?all=1").content.decode().count('class="tri-line ') == 4 * 12
     assert Conflict.objects.filter(location=location).count() == 12
     # session, user, access, current location, conflicts, same-day requests, urgent messages,
     # failed deliveries, month + chart, recent leads, recent messages, switcher, sufficiency banner
