@@ -1,4 +1,4 @@
-from .scoping import current_location, switcher_locations
+from .scoping import SWITCHER_SIZE, current_location, switcher_locations
 
 
 def portal(request):
@@ -8,7 +8,7 @@ def portal(request):
 
     return {
         "current_location": lambda: current_location(request),
-        "switcher_locations": lambda: switcher_locations(request)[:200],
+        "switcher_locations": lambda: switcher_locations(request)[:SWITCHER_SIZE],
         "bookings_ui": lambda: takes_bookings(request),
     }
 

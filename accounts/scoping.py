@@ -15,6 +15,7 @@ from django.db.models import BooleanField, Func, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 SESSION_KEY = "current_location_id"
+SWITCHER_SIZE = 200  # Locations listed in the header switcher
 EDIT_ROLES = ("owner", "manager")
 
 
@@ -154,9 +155,10 @@ def switcher_locations(request) -> list:
     from .models import Location
 
     if not hasattr(request, "_switcher_locations"):
-        request._switcher_locations = list(
-            Location.objects.visible_to(request.user).only("id", "name", "time_zone", "plan").order_by("name")
-        )
+        locations = Location.objects.visible_to(request.user).only("id", "name", "time_zone", "plan").order_by("name")
+        if sees_all_locations(request.user):  # only the header reads theirs: what it shows, not 1,000
+            locations = locations[:SWITCHER_SIZE]
+        request._switcher_locations = list(locations)
     return request._switcher_locations
 
 
@@ -217,7 +219,8 @@ def newest_per_location(queryset: QuerySet, request, *, limit: int, order_by=("-
     PostgreSQL reads each Location's rows in index order even on "All my locations".
 
     With one Location in scope the scoped queryset is returned as is (`location_id = <id>`
-    already gives an index-ordered plan). With several, it adds `pk IN (…)` over each visible
+    already gives an index-ordered plan); so it is for agents and staff, who see every Location
+    (the model's global `(created_at, id)` index gives the order). With several, it adds `pk IN (…)` over each visible
     Location's own top `limit` (`unnest(ARRAY(SELECT id … WHERE location_id = l.id ORDER BY …
     LIMIT n))`, one index scan per Location) plus, for users who see brand-only rows, the same
     per brand over the rows with no Location. The global top `limit` is always among those, so
@@ -232,7 +235,9 @@ def newest_per_location(queryset: QuerySet, request, *, limit: int, order_by=("-
     from .models import Brand, Location
 
     scoped = scope_to_current(queryset, request)
-    if current_location_id(request):
+    if current_location_id(request) or sees_all_locations(request.user):
+        # Agents and staff see every Location: the global (created_at, id) index gives the
+        # newest rows in order, where a top-N per Location would read 1,000 index ranges.
         return scoped
     ids = member_location_ids(request)
     if ids is not None and len(ids) <= 1:

@@ -139,6 +139,8 @@ class Lead(models.Model):
             models.Index(fields=["location", "status", "created_at", "id"], name="lead_loc_status_created"),
             # The "All" tab and date-range filters.
             models.Index(fields=["location", "created_at", "id"], name="lead_loc_created"),
+            # Agents and staff on "All my locations": the newest of every Location, read in order.
+            models.Index(fields=["created_at", "id"], name="lead_created"),
             # Brand-only leads (no Location) for brand users.
             models.Index(
                 fields=["brand", "status", "created_at", "id"],

@@ -75,6 +75,8 @@ class OfficeMessage(models.Model):
                 name="office_message_escalation_due",
             ),
             models.Index(fields=["location", "created_at", "id"], name="office_message_loc_created"),
+            # Agents and staff on "All my locations": the newest of every Location, read in order.
+            models.Index(fields=["created_at", "id"], name="office_message_created"),
             models.Index(fields=["location", "category", "created_at", "id"], name="office_message_loc_category"),
             models.Index(
                 fields=["location", "created_at", "id"], condition=Q(urgent=True), name="office_message_loc_urgent"
