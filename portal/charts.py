@@ -47,7 +47,6 @@ class ChartDrawing:
     bars_svg: str = ""  # the leads bars, one <rect> per day with leads
     days_svg: str = ""  # one focusable <g> per day with its label
 
-
     @property
     def plot_height(self) -> float:
         return self.bottom - self.top
