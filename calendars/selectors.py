@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -45,38 +44,47 @@ def _exception(row: AvailabilityException) -> slot_search.DateException:
     return slot_search.DateException(row.date, row.kind, row.start_time, row.end_time, tuple(row.meeting_types))
 
 
-def availability_for(location: Location, *, first_date: date | None = None, last_date: date | None = None):
-    """(windows, exceptions) of one Location as slot-search values — one query (a UNION ALL of
-    the weekly windows and the date exceptions: the slots API's budget is four queries)."""
+def availability_of(
+    location_ids: list[int], *, first_date: date | None = None, last_date: date | None = None
+) -> dict[int, tuple[list, list]]:
+    """{location id: (windows, exceptions)} as slot-search values — one query (a UNION ALL of the
+    weekly windows and the date exceptions, a day either side of the dates: the slots API's
+    budget is four queries, the dashboard's ten)."""
     no_date, no_kind, no_weekday = Value(None, DateField()), Value("", CharField()), Value(None, IntegerField())
-    windows = AvailabilityWindow.objects.filter(location=location).annotate(
+    windows = AvailabilityWindow.objects.filter(location_id__in=location_ids).annotate(
         row_weekday=F("weekday"), row_date=no_date, row_kind=no_kind
     )
-    exceptions = AvailabilityException.objects.filter(location=location).annotate(
+    exceptions = AvailabilityException.objects.filter(location_id__in=location_ids).annotate(
         row_weekday=no_weekday, row_date=F("date"), row_kind=F("kind")
     )
     if first_date is not None:
         exceptions = exceptions.filter(date__gte=first_date - timedelta(days=1))
     if last_date is not None:
         exceptions = exceptions.filter(date__lte=last_date + timedelta(days=1))
-    columns = ("row_weekday", "row_date", "row_kind", "start_time", "end_time", "meeting_types")
-    found_windows, found_exceptions = [], []
+    columns = ("location_id", "row_weekday", "row_date", "row_kind", "start_time", "end_time", "meeting_types")
+    found = {location_id: ([], []) for location_id in location_ids}
     rows = windows.order_by().values_list(*columns).union(exceptions.order_by().values_list(*columns), all=True)
-    for weekday, on, kind, start, end, meeting_types in rows:
+    for location_id, weekday, on, kind, start, end, meeting_types in rows:
         if on is None:
-            found_windows.append(slot_search.Window(weekday, start, end, tuple(meeting_types)))
+            found[location_id][0].append(slot_search.Window(weekday, start, end, tuple(meeting_types)))
         else:
-            found_exceptions.append(slot_search.DateException(on, kind, start, end, tuple(meeting_types)))
-    # In the models' Meta.ordering, as two queries gave them before (NULL times sort last).
-    found_windows.sort(key=lambda w: (w.weekday, w.start))
-    found_exceptions.sort(key=lambda e: (e.date, e.start is None, e.start or time.min))
-    return found_windows, found_exceptions
+            found[location_id][1].append(slot_search.DateException(on, kind, start, end, tuple(meeting_types)))
+    for found_windows, found_exceptions in found.values():
+        # In the models' Meta.ordering, as two queries gave them before (NULL times sort last).
+        found_windows.sort(key=lambda w: (w.weekday, w.start))
+        found_exceptions.sort(key=lambda e: (e.date, e.start is None, e.start or time.min))
+    return found
+
+
+def availability_for(location: Location, *, first_date: date | None = None, last_date: date | None = None):
+    """(windows, exceptions) of one Location as slot-search values — one query."""
+    return availability_of([location.pk], first_date=first_date, last_date=last_date)[location.pk]
 
 
 def within_availability(*, location: Location, start: datetime, end: datetime, meeting_type: str) -> bool:
     """[start, end) lies inside the Location's availability for this meeting type and touches no
     busy block of the owner's own calendars (booking it needs the owner's approval like any time
-    outside availability: DESIGN.md "Calendar truth") — three queries."""
+    outside availability: DESIGN.md "Calendar truth") — two queries."""
     if is_busy_between(location_id=location.pk, start=start, end=end):
         return False
     windows, exceptions = availability_for(location)
@@ -176,7 +184,7 @@ def booked_intervals(
 def slots_for_location(
     *, location: Location, start: datetime, end: datetime, meeting_type: str | None = None, now: datetime | None = None
 ) -> list[slot_search.Slot]:
-    """Free slots of a Location — three queries (windows, exceptions, booked) whatever the bookings."""
+    """Free slots of a Location — two queries (availability, booked) whatever the bookings."""
     now = now or timezone.now()
     zone = location.zone
     windows, exceptions = availability_for(
@@ -199,7 +207,7 @@ def slots_for_location(
 
 
 def calendar_hours_next_14_days(location: Location, *, now: datetime | None = None) -> float:
-    """Hours of availability (any meeting type, exceptions applied) in the next 14 days — two queries.
+    """Hours of availability (any meeting type, exceptions applied) in the next 14 days — one query.
 
     Calendar sufficiency counts what the owner offers, not what is still free: a fully booked
     calendar is a busy owner, not an insufficient one.
@@ -238,18 +246,16 @@ def calendar_is_insufficient(location: Location, *, now: datetime | None = None)
 
 def insufficient_locations(locations, *, now: datetime | None = None) -> list[tuple[Location, float]]:
     """[(location, hours)] of the insufficient Locations among `locations` (banner, admin filter):
-    per-appointment, taking bookings, fewer hours than the setting — three queries in all."""
+    per-appointment, taking bookings, fewer hours than the setting — two queries in all."""
     now = now or timezone.now()
     locations = list(locations.filter(billing=Location.Billing.PER_APPOINTMENT).exclude(plan="answering_only"))
-    ids = [loc.pk for loc in locations]
-    windows: dict[int, list] = defaultdict(list)
-    for row in AvailabilityWindow.objects.filter(location_id__in=ids):
-        windows[row.location_id].append(_window(row))
-    exceptions: dict[int, list] = defaultdict(list)
-    for row in AvailabilityException.objects.filter(
-        location_id__in=ids, date__gte=(now - timedelta(days=2)).date(), date__lte=(now + timedelta(days=16)).date()
-    ):
-        exceptions[row.location_id].append(_exception(row))
+    availability = availability_of(
+        [loc.pk for loc in locations],
+        first_date=(now - timedelta(days=1)).date(),
+        last_date=(now + timedelta(days=15)).date(),
+    )
+    windows = {location_id: found[0] for location_id, found in availability.items()}
+    exceptions = {location_id: found[1] for location_id, found in availability.items()}
     found = []
     for location in locations:
         hours = slot_search.available_hours(
@@ -269,7 +275,7 @@ def insufficient_locations(locations, *, now: datetime | None = None) -> list[tu
 def insufficient_calendars(*, user, location: Location | None = None) -> list[tuple[Location, float]]:
     """The sufficiency banner's rows (dashboard and calendar tab): [(location, hours)] of the
     per-appointment Locations the user may edit availability of (or just `location`) whose
-    next 14 days offer fewer bookable hours than CALENDAR_SUFFICIENT_HOURS — three queries."""
+    next 14 days offer fewer bookable hours than CALENDAR_SUFFICIENT_HOURS — two queries."""
     if not user.is_authenticated:
         return []
     managed = Location.objects.filter(id__in=location_ids_where(user, Action.EDIT_AVAILABILITY))
@@ -389,16 +395,14 @@ def _all_fields(relation: str) -> list[str]:
 
 
 def calendar_availability(*, locations: list[Location], start: datetime, end: datetime):
-    """Per Location id, [(start, end, meeting types)] of availability in [start, end) — two queries."""
-    ids = [loc.pk for loc in locations]
-    windows: dict[int, list] = defaultdict(list)
-    for row in AvailabilityWindow.objects.filter(location_id__in=ids):
-        windows[row.location_id].append(_window(row))
-    exceptions: dict[int, list] = defaultdict(list)
-    for row in AvailabilityException.objects.filter(
-        location_id__in=ids, date__gte=(start - timedelta(days=2)).date(), date__lte=(end + timedelta(days=2)).date()
-    ):
-        exceptions[row.location_id].append(_exception(row))
+    """Per Location id, [(start, end, meeting types)] of availability in [start, end) — one query."""
+    availability = availability_of(
+        [loc.pk for loc in locations],
+        first_date=(start - timedelta(days=1)).date(),
+        last_date=(end + timedelta(days=1)).date(),
+    )
+    windows = {location_id: found[0] for location_id, found in availability.items()}
+    exceptions = {location_id: found[1] for location_id, found in availability.items()}
     result = {}
     for location in locations:
         per_type = slot_search.availability_intervals(

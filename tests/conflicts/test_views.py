@@ -56,7 +56,7 @@ def test_dashboard_uses_a_fixed_number_of_queries(tenant_a, django_assert_num_qu
     # 1 session, 1 user, 1 is-agent check, 1 current location (switcher), 2 pending items (conflicts, same-day),
     # 1 month at a glance and 90-day chart (the daily rollups), 1 recent leads, 1 recent messages,
     # 1 switcher locations, messaging's Action Center entries (urgent messages, failed deliveries),
-    # 3 calendar sufficiency banner (managed per-appointment locations, their windows, exceptions),
+    # 2 calendar sufficiency banner (managed per-appointment locations, their availability),
     # 1 owner calendars that could not be read (calendars' Action Center entry).
     with django_assert_num_queries(_dashboard_queries(client)) as one:
         client.get("/dashboard/")
@@ -85,9 +85,9 @@ def test_dashboard_query_count_is_exact_without_messaging_entries(tenant_a, djan
         # session, user, is-agent group check (scoping), current location, conflicts, same-day
         # requests, month at a glance + 90-day chart (one read of the daily rollups), recent leads,
         # recent messages, switcher locations, and the sufficiency banner's managed
-        # per-appointment locations, windows, exceptions, the owner calendars that could not be
-        # read = 14
-        with django_assert_num_queries(14):
+        # per-appointment locations and their availability (windows and exceptions, one UNION
+        # ALL), the owner calendars that could not be read = 13
+        with django_assert_num_queries(13):
             client.get("/dashboard/")
 
 

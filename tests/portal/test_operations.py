@@ -77,11 +77,12 @@ def test_the_admin_index_costs_a_fixed_number_of_queries(client, staff, busy, dj
         ConflictFactory(location=location)
         NotificationFactory(location=location, status="failed")
     # 1 session, 1 user, 1 two-factor device (django-otp's verified session),
-    # 10 overview: Locations, their windows, their exceptions (insufficient calendars); pending
+    # 9 overview: Locations, their availability (insufficient calendars: windows and exceptions in
+    #   one UNION ALL); pending
     #   conflicts and same-day requests by age (1 each); failed deliveries (count, latest five);
     #   failing calendar sources; refused webhooks; the outbox depth and oldest row,
     # 1 recent actions (the admin log).
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get("/admin/")
     assert response.status_code == 200
     assert b"What needs attention now" in response.content
