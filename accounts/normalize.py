@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -53,6 +54,7 @@ def normalize_phone(raw: str, region: str = "US") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=8192)  # pure, and a page of 50 leads formats 100 numbers (issue #17)
 def format_phone(e164: str) -> str:
     """E.164 → how people read it, e.g. (212) 555-0100."""
     if not e164:
