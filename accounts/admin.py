@@ -414,7 +414,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         def perform(tokens):
             for token in tokens:
-                services.api_token_revoke(token=token)
+                services.api_token_revoke(token=token, actor=request.user)
             return f"Revoked {len(tokens)} token(s); requests with their keys now answer 401."
 
         return confirmed_action(

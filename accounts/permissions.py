@@ -50,11 +50,22 @@ class Action(StrEnum):
     RECEIVE_PUSH = "receive push notifications of the Action Center's items"  # on their own devices
     RECORD_NO_TEXTS = "record that a lead asked not to be texted"  # on a call (the consent ledger)
     EXPORT_CONSENT = "export the texting consent ledger"
+    CAPTURE_LEAD = "capture leads"  # the console's form, the capture API
+    RECORD_CALL = "record calls"  # the call records API (provider call ids)
+    RAISE_CONFLICT = "raise conflicts"
+    REQUEST_SAME_DAY = "ask for same-day approvals"
+    WORK_CALL_QUEUE = "record call attempts of the call queue"
+    TAKE_MESSAGE = "take office messages"
+    TEXT_LEAD = "text leads"
 
 
 _OWNERS = frozenset({Role.OWNER})
 _EDITORS = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
 _CALL_CENTER = frozenset({Role.AGENT, Role.STAFF})
+# Leads and calls come in from the call center and from integrations: a brand token, or an
+# owner's Location token (their own web form; the token acts as its owner). The API refuses an
+# owner's session before the service (leads.api.CanCapture: owners read leads in the portal).
+_INTAKE = _CALL_CENTER | {Role.INTEGRATION, Role.OWNER}
 # Roles a Membership row holds (the rest come from brand leadership, the Agents group, staff, tokens).
 MEMBER_ROLES = frozenset({Role.OWNER, Role.MANAGER, Role.VIEWER})
 
@@ -86,6 +97,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_NO_TEXTS: _CALL_CENTER,
     # The ledger holds the leads' own words and who acted: the owner's, like the activity history.
     Action.EXPORT_CONSENT: _OWNERS,
+    Action.CAPTURE_LEAD: _INTAKE,
+    Action.RECORD_CALL: _INTAKE,
+    # What agents do on a call (the console and the agents' API); owners answer, never raise.
+    Action.RAISE_CONFLICT: _CALL_CENTER,
+    Action.REQUEST_SAME_DAY: _CALL_CENTER,
+    Action.WORK_CALL_QUEUE: _CALL_CENTER,
+    Action.TAKE_MESSAGE: _CALL_CENTER,
+    Action.TEXT_LEAD: _CALL_CENTER,
 }
 
 

@@ -162,7 +162,10 @@ def api_token_issue_for_owner(*, actor: User, name: str) -> tuple[ApiToken, str]
     return ApiToken.issue(user=actor, name=name, scope=ApiToken.Scope.LOCATION)
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
+def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+    """A user revokes their own tokens (Settings); staff revoke anyone's (admin's bulk action)."""
+    if token.user_id != getattr(actor, "pk", None):
+        require_staff(actor, "Only call-center admins may revoke another user's API token.")
     ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
 
 

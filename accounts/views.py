@@ -188,7 +188,7 @@ def api_token_create(request: HttpRequest, location_id: int) -> HttpResponse:
 def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     # A user's own tokens only: someone else's token answers 404.
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=token_id)
-    services.api_token_revoke(token=token)
+    services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("settings")
 

@@ -26,7 +26,19 @@ def local_input(value: dt.datetime, location: Location) -> str:
     return value.astimezone(location.zone).strftime(LOCAL_FORMAT)
 
 
-class LocationForm(forms.Form):
+class ServiceErrorsForm(forms.Form):
+    """A workspace form a service may refuse with a ValidationError (agents.views.actions._run)."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """A service's ValidationError on this form: per field where the names match."""
+        if hasattr(error, "error_dict"):
+            for name, messages in error.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)
+
+
+class LocationForm(ServiceErrorsForm):
     """A form whose local times are the Location's: validation runs in its zone, so a local time
     that does not exist or is ambiguous (DST) is an error on the field, never a guess."""
 
@@ -40,14 +52,6 @@ class LocationForm(forms.Form):
     def full_clean(self):
         with timezone.override(self.location.zone):
             super().full_clean()
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """A service's ValidationError on this form: per field where the names match."""
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
 
 
 # --- finding the Location ------------------------------------------------------------------
@@ -261,7 +265,7 @@ class SameDayAnswerForm(forms.Form):
 
 
 # --- messaging -------------------------------------------------------------------------------
-class SmsForm(forms.Form):
+class SmsForm(ServiceErrorsForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "sms_%s")
         super().__init__(*args, **kwargs)
@@ -269,7 +273,7 @@ class SmsForm(forms.Form):
     body = forms.CharField(label="Text to the lead", max_length=1600, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class NoTextsForm(forms.Form):
+class NoTextsForm(ServiceErrorsForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "notexts_%s")
         super().__init__(*args, **kwargs)

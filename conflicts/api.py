@@ -136,7 +136,7 @@ class ConflictCreateView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lead = _lead(request.user, values.pop("lead"))
-        conflict = services.conflict_raise(lead=lead, raised_by=request.user, **values)
+        conflict = services.conflict_raise(lead=lead, actor=request.user, **values)
         return Response(ConflictOut(conflict).data, status=status.HTTP_201_CREATED)
 
 
@@ -179,7 +179,7 @@ class SameDayCreateView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         lead = _lead(request.user, values.pop("lead"))
-        same_day = same_day_raise(lead=lead, raised_by=request.user, **values)
+        same_day = same_day_raise(lead=lead, actor=request.user, **values)
         return Response(SameDayOut(same_day).data, status=status.HTTP_201_CREATED)
 
 

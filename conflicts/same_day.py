@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Location
+from accounts.permissions import Action, require
 from calendars.selectors import is_booked_between
 from calendars.services import appointment_book
 from leads.services import lead_conversion_blocker
@@ -95,13 +96,15 @@ def same_day_raise(
     requested_start: dt.datetime,
     requested_end: dt.datetime,
     requested_meeting_type: str,
-    raised_by=None,
+    actor,
     now: dt.datetime | None = None,
 ) -> SameDayRequest:
     """Seed 000: a lead wants an appointment within 24 h of the call; the agent asks the owner —
-    only when the owner could approve it (`same_day_blocker`; otherwise Refused → 409)."""
+    only when the owner could approve it (`same_day_blocker`; otherwise Refused → 409). Call
+    center only (Action.REQUEST_SAME_DAY)."""
     now = now or timezone.now()
     location = _lead_location(lead)
+    require(actor, Action.REQUEST_SAME_DAY, location)
     errors = {}
     if requested_meeting_type not in location.meeting_types:
         # Keyed by the name the API and the console's form give it (DESIGN.md: `meeting_type`).
@@ -123,7 +126,7 @@ def same_day_raise(
             requested_start=requested_start,
             requested_end=requested_end,
             requested_meeting_type=requested_meeting_type,
-            raised_by=raised_by if getattr(raised_by, "pk", None) else None,
+            raised_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,
         )
         _sync_hold(request, now)

@@ -149,14 +149,16 @@ def conflict_raise(
     requested_meeting_type: str,
     requested_address: str = "",
     caller_notes: str = "",
-    raised_by=None,
+    actor,
     now: dt.datetime | None = None,
 ) -> Conflict:
     """Seed 004: an agent raises a schedule or location conflict — only a real one
     (`conflict_check_applies`); the Location is e-mailed (with Approve / Decline /
-    Suggest-alternate links and a signed Reply-To) and texted a reminder."""
+    Suggest-alternate links and a signed Reply-To) and texted a reminder. Call center only
+    (Action.RAISE_CONFLICT): owners answer conflicts, they do not raise them."""
     now = now or timezone.now()
     location = _lead_location(lead)
+    require(actor, Action.RAISE_CONFLICT, location)
     errors = {}
     if kind not in Conflict.Kind.values:
         errors["kind"] = "Choose schedule or location."
@@ -186,7 +188,7 @@ def conflict_raise(
             requested_meeting_type=requested_meeting_type,
             requested_address=requested_address or "",
             caller_notes=caller_notes or "",
-            raised_by=raised_by if getattr(raised_by, "pk", None) else None,
+            raised_by=actor if getattr(actor, "pk", None) else None,
             created_at=now,
         )
         _sync_hold(conflict, now)

@@ -414,7 +414,7 @@ class CallListCreate(APIView):
     def post(self, request):
         data = CallIn(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        record, created = calls.call_record_create(data=data.validated_data, user=request.user)
+        record, created = calls.call_record_create(data=data.validated_data, actor=request.user)
         return Response(CallOut(record).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -437,6 +437,6 @@ class CallTaskOutcome(APIView):
         task = get_object_or_404(CallTask.objects.visible_to(request.user), pk=call_task_id)
         data = CallOutcomeIn(data=request.data)
         data.is_valid(raise_exception=True)
-        contact_sequence.call_task_record_outcome(task=task, agent=request.user, **data.validated_data)
+        contact_sequence.call_task_record_outcome(task=task, actor=request.user, **data.validated_data)
         task = CallTask.objects.select_related("lead", "location").get(pk=task.pk)
         return Response(CallTaskOut(task).data)

@@ -6,11 +6,13 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import AreaPostalCode
+from accounts.models import AreaPostalCode, Location
+from accounts.permissions import SYSTEM, Action, is_call_center, require
 from notifications.consent import consent_record
 from notifications.models import ConsentEvent
 from pronexis.errors import Refused
@@ -111,7 +113,20 @@ def find_open_duplicate(*, location, phone: str, email: str) -> Lead | None:
     )
 
 
-def lead_capture(*, data: dict, actor=None) -> tuple[Lead, bool]:
+def _require_capture(actor, *, brand, location) -> None:
+    """Action.CAPTURE_LEAD on the Location the lead goes to. A lead no area routes belongs to the
+    brand: the actor's role on a Location of that brand they see decides (the call center may
+    capture for a brand with no Location yet)."""
+    if location is None and actor is not SYSTEM:
+        location = Location.objects.visible_to(actor).filter(brand=brand).order_by("pk").first()
+        if location is None:
+            if is_call_center(actor):
+                return
+            raise PermissionDenied(f"Your role (none) may not {Action.CAPTURE_LEAD.value} for this brand.")
+    require(actor, Action.CAPTURE_LEAD, location)
+
+
+def lead_capture(*, data: dict, actor) -> tuple[Lead, bool]:
     """DESIGN.md "Capture": route, classify (test / no_area / service_not_offered / duplicate /
     in_process), store with its first status change; `external_id` makes it idempotent within
     the token's scope (external_id_scope_for).
@@ -120,11 +135,13 @@ def lead_capture(*, data: dict, actor=None) -> tuple[Lead, bool]:
     `postal_code` normalized, `phone` E.164, `email` lower-case. Returns (lead, created).
     Concurrent posts with one external_id: the partial unique constraint lets one insert win;
     the others catch the IntegrityError and answer with the stored lead (or 409).
+    Who may capture: Action.CAPTURE_LEAD (the call center, integrations' tokens).
     """
     brand = data["brand"]
     external_id = (data.get("external_id") or "").strip()
     fingerprint = _fingerprint(data)
     location = data.get("location") or lead_route(brand=brand, postal_code=data.get("postal_code") or "")
+    _require_capture(actor, brand=brand, location=location)
     scope = external_id_scope_for(actor=actor, location=location)
     same_id = Lead.objects.filter(brand=brand, external_id_scope=scope, external_id=external_id)
     if external_id:

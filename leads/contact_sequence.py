@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.permissions import SYSTEM
+from accounts.permissions import SYSTEM, Action, require
 from notifications.models import SmsOptOut
 from notifications.outbox import render_text
 from notifications.phi import phi_mode
@@ -53,7 +53,7 @@ _lead_texter: Callable[..., object] | None = None
 
 
 def register_lead_texter(send: Callable[..., object]) -> None:
-    """`send(lead=…, body=…, kind=…, idempotency_key=…)` texts a lead on its thread."""
+    """`send(lead=…, body=…, kind=…, idempotency_key=…, actor=…)` texts a lead on its thread."""
     global _lead_texter
     _lead_texter = send
 
@@ -63,7 +63,7 @@ def _send_sms_intro(lead: Lead) -> None:
     # PHI mode (notifications.phi): the intro names neither the lead nor the service asked about.
     template = "phi_sms_intro" if phi_mode(brand=lead.brand) else "sms_intro"
     body = render_text(f"notifications/sms/{template}.txt", context).strip()  # plain text: not HTML-escaped
-    _lead_texter(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}")
+    _lead_texter(lead=lead, body=body, kind="sms_intro", idempotency_key=f"sms_intro:{lead.pk}", actor=SYSTEM)
 
 
 def lead_copy_opt_out(number: str, brand_id: int | None) -> None:
@@ -142,9 +142,11 @@ def lead_record_contact(*, lead: Lead, at=None) -> None:
         CallTask.objects.filter(lead_id=lead.pk, completed_at__isnull=True).update(completed_at=at)
 
 
-def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, agent) -> CallTask:
+def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, actor) -> CallTask:
     """An agent's call attempt (DESIGN.md): no_answer continues the sequence, reached stops it,
-    bad_number → bad_lead (fake_contact_info), callback_at schedules a call and keeps in_process."""
+    bad_number → bad_lead (fake_contact_info), callback_at schedules a call and keeps in_process.
+    The call center only (Action.WORK_CALL_QUEUE)."""
+    require(actor, Action.WORK_CALL_QUEUE, task.location)
     if outcome not in CallTask.Outcome.values:
         raise ValidationError({"outcome": f"“{outcome}” is not an outcome: use {', '.join(CallTask.Outcome.values)}."})
     now = timezone.now()
@@ -161,7 +163,7 @@ def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, 
             raise Refused("This call attempt already has an outcome (one outcome per call attempt).")
         lead = lock(Lead.objects.all()).get(pk=task.lead_id)
         task.outcome, task.callback_at, task.completed_at = outcome, callback_at, now
-        task.agent = agent if getattr(agent, "pk", None) else None
+        task.agent = actor if getattr(actor, "pk", None) else None
         task.save(update_fields=["outcome", "callback_at", "completed_at", "agent"])
         if outcome == CallTask.Outcome.NO_ANSWER:
             if lead.status == S.IN_PROCESS and lead.contacted_at is None:
@@ -172,7 +174,7 @@ def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, 
                     lead=lead,
                     status=S.BAD_LEAD,
                     reason=R.FAKE_CONTACT_INFO,
-                    actor=agent,
+                    actor=actor,
                     actor_kind="agent",
                     note="Bad number on a call attempt.",
                 )
@@ -180,6 +182,6 @@ def call_task_record_outcome(*, task: CallTask, outcome: str, callback_at=None, 
             lead_record_contact(lead=lead, at=now)
             if outcome == CallTask.Outcome.CALLBACK_AT:
                 if lead.status in (S.NOT_CONVERTED, S.OWNER_ACTION):
-                    lead_set_status(lead=lead, status=S.IN_PROCESS, actor=agent, actor_kind="agent", note="Callback")
+                    lead_set_status(lead=lead, status=S.IN_PROCESS, actor=actor, actor_kind="agent", note="Callback")
                 CallTask.objects.create(lead=lead, location_id=task.location_id, due_at=callback_at)
     return task

@@ -83,7 +83,7 @@ class OfficeMessageCreate(AgentAPIView):
         lead = None
         if lead_id:
             lead = get_object_or_404(Lead.objects.visible_to(request.user), pk=lead_id)
-        message = services.office_message_create(location=location, lead=lead, taken_by=request.user, **values)
+        message = services.office_message_create(location=location, lead=lead, actor=request.user, **values)
         return Response(OfficeMessageOut(message).data, status=status.HTTP_201_CREATED)
 
 
@@ -140,7 +140,7 @@ class LeadSmsThread(AgentAPIView):
         lead = self._lead(request, lead_id)
         data = SmsSendIn(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.send_lead_sms(lead=lead, body=data.validated_data["body"], sent_by=request.user)
+        message = services.send_lead_sms(lead=lead, body=data.validated_data["body"], actor=request.user)
         message.refresh_from_db()
         return Response(SmsMessageOut(message).data, status=status.HTTP_201_CREATED)
 

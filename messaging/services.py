@@ -142,7 +142,7 @@ def lead_no_texts_record(*, lead, actor, note: str = ""):
 def office_message_create(
     *,
     location,
-    taken_by,
+    actor,
     caller_name: str,
     callback_number: str,
     category: str,
@@ -152,7 +152,9 @@ def office_message_create(
 ) -> OfficeMessage:
     """Seed 002 "When we take messages": the agent's message, e-mailed to the Location (with SMS
     reminders to the distribution list, seed 001); a message about a lead in process sets it
-    `owner_action` (`messaged`) in the same transaction."""
+    `owner_action` (`messaged`) in the same transaction. The call center takes messages
+    (Action.TAKE_MESSAGE)."""
+    require(actor, Action.TAKE_MESSAGE, location)
     if lead is not None and lead.location_id != location.pk:
         raise ValidationError({"lead": ["This lead belongs to another Location."]})
     with transaction.atomic():
@@ -164,14 +166,14 @@ def office_message_create(
             category=category,
             urgent=urgent,
             body=body,
-            taken_by=taken_by,
+            taken_by=actor if getattr(actor, "pk", None) else None,
         )
         if lead is not None and lead.status == Lead.Status.IN_PROCESS:
             lead_set_status(
                 lead=lead,
                 status=Lead.Status.OWNER_ACTION,
                 reason="messaged",
-                actor=taken_by,
+                actor=actor,
                 actor_kind="agent",
                 note=f"Office message #{message.pk} taken.",
             )
@@ -208,15 +210,18 @@ def _conversational(*, lead, kind: str) -> bool:
     return SmsMessage.objects.filter(lead=lead, direction=SmsMessage.Direction.INBOUND, created_at__gte=since).exists()
 
 
-def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None, idempotency_key: str | None = None):
+def send_lead_sms(*, lead, actor, body: str = "", kind: str = "lead_sms", idempotency_key: str | None = None):
     """A text to a lead from the Location's SMS number (seed 001), threaded on the lead.
 
     Refused (ValidationError on `body`, 400) when the text contains a card number; Refused (409)
     when the Location has no texting number or the lead no phone. An opted-out lead gets a
     `suppressed` row and no provider call. An empty `body` renders `notifications/sms/<kind>.txt`
     (the contact sequence's `sms_intro`). Returns the SmsMessage (None when nothing can be sent
-    for the contact sequence's intro)."""
+    for the contact sequence's intro). Agents text leads (Action.TEXT_LEAD); the contact sequence
+    texts as the SYSTEM actor."""
     location = lead.location
+    if location is not None:  # a lead no Location took has no texting number: refused below
+        require(actor, Action.TEXT_LEAD, location)
     sender = location_sms_sender(location) if location else ""
     if not lead.phone or not sender:
         if kind == "sms_intro":
@@ -258,7 +263,7 @@ def send_lead_sms(*, lead, body: str = "", kind: str = "lead_sms", sent_by=None,
                 body=notification.body,
                 from_number=sender,
                 to_number=lead.phone,
-                sent_by=sent_by,
+                sent_by=actor if getattr(actor, "pk", None) else None,
             ),
         )
     return message

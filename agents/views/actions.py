@@ -99,7 +99,7 @@ def lead_status(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 def _ask_owner(request, lead, data: dict) -> tuple[str, str]:
-    same_day_raise(lead=lead, raised_by=request.user, **data)
+    same_day_raise(lead=lead, actor=request.user, **data)
     return "Same-day request sent. Call the owner now and record the answer.", ""
 
 
@@ -135,7 +135,7 @@ def lead_conflict(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Raise a schedule or location conflict (conflicts' conflict_raise)."""
 
     def raise_conflict(lead, form):
-        conflict = conflict_raise(lead=lead, raised_by=request.user, **form.conflict())
+        conflict = conflict_raise(lead=lead, actor=request.user, **form.conflict())
         return f"Conflict #{conflict.pk} raised: the owner is asked.", ""
 
     def bound(lead):
@@ -187,17 +187,15 @@ def same_day_answer(request: HttpRequest, same_day_id: int) -> HttpResponse:
 @once_per_form_token
 def lead_no_texts(request: HttpRequest, lead_id: int) -> HttpResponse:
     """The caller asked not to be texted: an opt-out in the consent ledger (messaging's service)."""
-    lead = lead_or_404(request, lead_id)
-    if refused := _needs_location(request, lead):
-        return refused
-    form = NoTextsForm(request.POST)
-    if not form.is_valid():
-        return render_workspace(request, lead, forms={"no_texts": form}, error="The note is too long.", status=400)
-    try:
+
+    def record(lead, form):
         lead_no_texts_record(lead=lead, actor=request.user, note=form.cleaned_data["note"])
-    except Refused as error:
-        return render_workspace(request, lead, error=agent_text(error), status=409)
-    return back_to_lead(request, lead, "Recorded: this lead is not texted any more.", "sms")
+        return "Recorded: this lead is not texted any more.", "sms"
+
+    def bound(lead):
+        return NoTextsForm(request.POST)
+
+    return _panel(request, lead_id, key="no_texts", form=bound, action=record, invalid="The note is too long.")
 
 
 @agent_view
@@ -205,22 +203,13 @@ def lead_no_texts(request: HttpRequest, lead_id: int) -> HttpResponse:
 @once_per_form_token
 def lead_sms(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Text the lead in its thread (messaging's send_lead_sms: STOP honoured, no card numbers)."""
-    lead = lead_or_404(request, lead_id)
-    if refused := _needs_location(request, lead):
-        return refused
-    form = SmsForm(request.POST)
-    if form.is_valid():
-        try:
-            message = send_lead_sms(lead=lead, body=form.cleaned_data["body"], sent_by=request.user)
-        except Refused as error:
-            return render_workspace(request, lead, forms={"sms": form}, error=agent_text(error), status=409)
-        except ValidationError as error:
-            form.add_error(
-                "body",
-                error.message_dict.get("body", error.messages) if hasattr(error, "error_dict") else error.messages,
-            )
-        else:
-            suppressed = message and message.notification_id and message.notification.status == "suppressed"
-            text = "Text recorded. It was not sent: the lead texted STOP." if suppressed else "Text queued."
-            return back_to_lead(request, lead, text, "sms")
-    return render_workspace(request, lead, forms={"sms": form}, error="The text was not sent.", status=400)
+
+    def send(lead, form):
+        message = send_lead_sms(lead=lead, body=form.cleaned_data["body"], actor=request.user)
+        suppressed = message and message.notification_id and message.notification.status == "suppressed"
+        return ("Text recorded. It was not sent: the lead texted STOP." if suppressed else "Text queued."), "sms"
+
+    def bound(lead):
+        return SmsForm(request.POST)
+
+    return _panel(request, lead_id, key="sms", form=bound, action=send, invalid="The text was not sent.")

@@ -76,7 +76,7 @@ def message_create(request: HttpRequest, location_id: int) -> HttpResponse:
         return render(request, "agents/message_new.html", context)
     if form.is_valid():
         try:
-            message = office_message_create(location=location, taken_by=request.user, lead=lead, **form.message())
+            message = office_message_create(location=location, actor=request.user, lead=lead, **form.message())
         except (Refused, ValidationError) as error:
             form.add_error(None, error_text(error))
         else:

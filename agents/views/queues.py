@@ -146,7 +146,7 @@ def call_outcome(request: HttpRequest, call_task_id: int) -> HttpResponse:
     if not form.is_valid():
         return _calls_page(request, error="Choose an outcome (and a callback time for “call back at”).", status=400)
     try:
-        call_task_record_outcome(task=task, agent=request.user, **form.cleaned_data)
+        call_task_record_outcome(task=task, actor=request.user, **form.cleaned_data)
     except Refused as error:
         return _calls_page(request, error=agent_text(error), status=409)
     except ValidationError as error:

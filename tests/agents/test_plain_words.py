@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM
 from conflicts.same_day import same_day_raise, same_day_respond
 from conflicts.services import conflict_respond
 from leads.models import Lead
@@ -98,6 +99,7 @@ def busy_location(clock, tenant_a, open_weekdays, line_a):
             conflict=conflict, actor=owner, decision=decision, notes="Side door.", channel="action_center", **extra
         )
     request = same_day_raise(
+        actor=SYSTEM,
         lead=leads["same_day_declined"],
         requested_start=soon,
         requested_end=soon + dt.timedelta(hours=1),
@@ -105,6 +107,7 @@ def busy_location(clock, tenant_a, open_weekdays, line_a):
     )
     same_day_respond(request=request, actor=owner, decision="decline", notes="Too late today.", channel="action_center")
     same_day_raise(
+        actor=SYSTEM,
         lead=leads["same_day_pending"],
         requested_start=soon + dt.timedelta(hours=1),
         requested_end=soon + dt.timedelta(hours=2),

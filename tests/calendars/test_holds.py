@@ -46,7 +46,7 @@ def location_conflict(lead, start, agent, hours=1):
         requested_start=start,
         requested_end=start + dt.timedelta(hours=hours),
         requested_meeting_type="video",
-        raised_by=agent,
+        actor=agent,
     )
 
 
@@ -136,6 +136,7 @@ def test_a_same_day_request_holds_until_answered_and_its_approval_converts_the_h
 ):
     thursday_9 = local(booking_location, 1, 9)  # 21 hours ahead
     request = same_day_raise(
+        actor=agent,
         lead=lead,
         requested_start=thursday_9,
         requested_end=thursday_9 + dt.timedelta(hours=1),
@@ -149,6 +150,7 @@ def test_a_same_day_request_holds_until_answered_and_its_approval_converts_the_h
     # Another same-day request for the held time is refused when raised.
     with pytest.raises(Refused, match=f"held for same-day request #{request.pk}"):
         same_day_raise(
+            actor=agent,
             lead=other,
             requested_start=thursday_9,
             requested_end=thursday_9 + dt.timedelta(hours=1),
@@ -164,6 +166,7 @@ def test_a_same_day_request_holds_until_answered_and_its_approval_converts_the_h
     # Declined: released at once.
     friday_9 = local(booking_location, 1, 11)
     declined = same_day_raise(
+        actor=agent,
         lead=other,
         requested_start=friday_9,
         requested_end=friday_9 + dt.timedelta(hours=1),
@@ -274,7 +277,7 @@ def test_a_time_held_for_another_lead_is_a_real_schedule_conflict(clock, agent, 
         requested_start=local(booking_location, 2, 10),
         requested_end=local(booking_location, 2, 11),
         requested_meeting_type="phone",
-        raised_by=agent,
+        actor=agent,
     )
     assert second.pk and hold_of(second) is None and hold_of(first) is not None
 

@@ -137,7 +137,7 @@ def test_raise_notifies_the_location_with_links_and_a_signed_reply_to(tenant_a, 
         requested_start=start,
         requested_end=start + dt.timedelta(hours=1),
         requested_meeting_type="video",
-        raised_by=agent,
+        actor=agent,
     )
     assert conflict.status == "pending" and conflict.location == tenant_a.location and conflict.raised_by == agent
     email = Notification.objects.get(kind="conflict_raised", channel="email")
@@ -147,11 +147,12 @@ def test_raise_notifies_the_location_with_links_and_a_signed_reply_to(tenant_a, 
     assert f"/n/{sms.short_code}/" in sms.body  # one short link: it opens the answer page
 
 
-def test_raise_refuses_a_past_or_inverted_time(tenant_a):
+def test_raise_refuses_a_past_or_inverted_time(tenant_a, agent):
     lead = LeadFactory(location=tenant_a.location)
     start = timezone.now() - dt.timedelta(hours=1)
     with pytest.raises(ValidationError) as invalid:
         conflict_raise(
+            actor=agent,
             lead=lead,
             kind="schedule",
             requested_start=start,

@@ -26,6 +26,7 @@ def test_raise_only_within_24_hours(tenant_a, agent):
     start = timezone.now() + dt.timedelta(hours=25)
     with pytest.raises(ValidationError, match="more than 24 hours"):
         same_day_raise(
+            actor=agent,
             lead=lead,
             requested_start=start,
             requested_end=start + dt.timedelta(hours=1),
@@ -37,7 +38,7 @@ def test_raise_only_within_24_hours(tenant_a, agent):
         requested_start=start,
         requested_end=start + dt.timedelta(hours=1),
         requested_meeting_type="office",
-        raised_by=agent,
+        actor=agent,
     )
     assert created.status == "pending" and created.location == tenant_a.location
 

@@ -34,7 +34,7 @@ def raise_conflict(tenant, agent):
     start = (timezone.now() + dt.timedelta(days=3)).replace(hour=3, minute=0, second=0, microsecond=0)
     conflict = conflict_raise(
         lead=lead, kind="schedule", requested_start=start, requested_end=start + dt.timedelta(hours=1),
-        requested_meeting_type="client_home", raised_by=agent,
+        requested_meeting_type="client_home", actor=agent,
     )  # fmt: skip
     return conflict, Notification.objects.get(kind="conflict_raised", channel="sms")
 
@@ -97,7 +97,7 @@ def test_a_same_day_text_offers_approve_or_decline(clock, tenant_a, agent):
     start = timezone.now() + dt.timedelta(hours=5)
     same_day_raise(
         lead=lead, requested_start=start, requested_end=start + dt.timedelta(hours=1),
-        requested_meeting_type="client_home", raised_by=agent,
+        requested_meeting_type="client_home", actor=agent,
     )  # fmt: skip
     sms = Notification.objects.get(kind="same_day_request", channel="sms")
     assert sms_segments(sms.body) <= 2 and re.findall(r"https?://\S+", sms.body) == [sms.short_url]

@@ -51,20 +51,20 @@ def test_sequence_calls_texts_and_exhausts(tenant_a, agent, sent):
     with time_machine.travel(t0, tick=False) as clock:
         lead = start(tenant_a, t0, source="online")
         assert run_due_contact_steps() == 1
-        call_task_record_outcome(task=open_task(lead), outcome="no_answer", agent=agent)
+        call_task_record_outcome(task=open_task(lead), outcome="no_answer", actor=agent)
         run_due_contact_steps()  # wait 10 minutes
         assert sent == []
         clock.shift(timedelta(minutes=11))
         run_due_contact_steps()  # sms_intro, then the second call
         assert [s["idempotency_key"] for s in sent] == [f"sms_intro:{lead.pk}"]
         assert sent[0]["kind"] == "sms_intro" and lead.first_name in sent[0]["body"]
-        call_task_record_outcome(task=open_task(lead), outcome="no_answer", agent=agent)
+        call_task_record_outcome(task=open_task(lead), outcome="no_answer", actor=agent)
         run_due_contact_steps()  # wait a day
         clock.shift(timedelta(hours=23))
         assert run_due_contact_steps() == 0
         clock.shift(timedelta(hours=2))
         run_due_contact_steps()  # third call
-        call_task_record_outcome(task=open_task(lead), outcome="no_answer", agent=agent)
+        call_task_record_outcome(task=open_task(lead), outcome="no_answer", actor=agent)
         lead.refresh_from_db()
         assert lead.status == "in_process"
         run_due_contact_steps()
@@ -83,7 +83,7 @@ def test_sms_intro_waits_out_quiet_hours(tenant_a, agent, sent):
         lead = start(tenant_a, t0, source="api")
         run_due_contact_steps()
         clock.shift(timedelta(minutes=15))  # 21:05 local: quiet hours
-        call_task_record_outcome(task=open_task(lead), outcome="no_answer", agent=agent)
+        call_task_record_outcome(task=open_task(lead), outcome="no_answer", actor=agent)
         run_due_contact_steps()
         lead.refresh_from_db()
         assert sent == []
@@ -116,7 +116,7 @@ def test_sms_intro_waits_for_the_leads_own_window(tenant_a, agent, sent, phone, 
     with time_machine.travel(t0, tick=False):
         lead = start(tenant_a, t0, source="api", phone=phone)
         run_due_contact_steps()
-        call_task_record_outcome(task=open_task(lead), outcome="no_answer", agent=agent)
+        call_task_record_outcome(task=open_task(lead), outcome="no_answer", actor=agent)
         run_due_contact_steps()
     lead.refresh_from_db()
     assert sent == [] and lead.contact_next_run_at == resume
@@ -159,10 +159,10 @@ def test_sms_intro_is_skipped_unless_it_applies(tenant_a, agent, sent, why, lead
         run_due_contact_steps()
         if answered:
             call_task_record_outcome(
-                task=open_task(lead), outcome="callback_at", callback_at=t0 + timedelta(hours=2), agent=agent
+                task=open_task(lead), outcome="callback_at", callback_at=t0 + timedelta(hours=2), actor=agent
             )
         else:
-            call_task_record_outcome(task=open_task(lead), outcome="no_answer", agent=agent)
+            call_task_record_outcome(task=open_task(lead), outcome="no_answer", actor=agent)
         run_due_contact_steps()
     assert sent == [], why
 
@@ -184,7 +184,7 @@ def test_reached_stops_the_sequence(tenant_a, agent, sent):
     with time_machine.travel(t0, tick=False) as clock:
         lead = start(tenant_a, t0)
         run_due_contact_steps()
-        call_task_record_outcome(task=open_task(lead), outcome="reached", agent=agent)
+        call_task_record_outcome(task=open_task(lead), outcome="reached", actor=agent)
         clock.shift(timedelta(days=3))
         assert run_due_contact_steps() == 0
     lead.refresh_from_db()
@@ -198,15 +198,15 @@ def test_bad_number_and_callback_outcomes(tenant_a, agent):
     with time_machine.travel(t0, tick=False):
         lead = LeadFactory(location=tenant_a.location)
         task = CallTask.objects.create(lead=lead, location=tenant_a.location, due_at=t0)
-        call_task_record_outcome(task=task, outcome="bad_number", agent=agent)
+        call_task_record_outcome(task=task, outcome="bad_number", actor=agent)
         lead.refresh_from_db()
         assert (lead.status, lead.reason) == ("bad_lead", "fake_contact_info")
 
         other = LeadFactory(location=tenant_a.location)
         task = CallTask.objects.create(lead=other, location=tenant_a.location, due_at=t0)
         with pytest.raises(Exception, match="callback"):
-            call_task_record_outcome(task=task, outcome="callback_at", agent=agent)
-        call_task_record_outcome(task=task, outcome="callback_at", callback_at=t0 + timedelta(days=1), agent=agent)
+            call_task_record_outcome(task=task, outcome="callback_at", actor=agent)
+        call_task_record_outcome(task=task, outcome="callback_at", callback_at=t0 + timedelta(days=1), actor=agent)
         other.refresh_from_db()
         assert other.status == "in_process"
         assert CallTask.objects.filter(lead=other, completed_at__isnull=True, due_at=t0 + timedelta(days=1)).exists()

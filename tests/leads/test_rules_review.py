@@ -32,7 +32,7 @@ def test_an_office_message_about_a_same_day_lead_is_refused(tenant_a, agent):
     with pytest.raises(Refused):
         office_message_create(
             location=tenant_a.location,
-            taken_by=agent,
+            actor=agent,
             caller_name=lead.full_name,
             callback_number=lead.phone,
             category="lead",

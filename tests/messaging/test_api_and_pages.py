@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from accounts.permissions import SYSTEM
 from messaging.models import SmsMessage
 from notifications import sms
 from tests.conftest import session_api, token_client
@@ -61,7 +62,7 @@ def test_sms_intro_renders_the_intro_text(clock, lead, django_capture_on_commit_
     from messaging.services import send_lead_sms
 
     with django_capture_on_commit_callbacks(execute=True):
-        message = send_lead_sms(lead=lead, kind="sms_intro", body="")
+        message = send_lead_sms(lead=lead, kind="sms_intro", body="", actor=SYSTEM)
     assert message.body.startswith(f"Hi {lead.first_name}") and "STOP" in message.body  # leads' template
     assert sms.outbox[0].sender == "+17185550190"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.permissions import SYSTEM
 from messaging.models import SmsMessage
 from notifications.models import Notification, SmsOptOut
 from notifications.webhooks import twilio_signature
@@ -100,14 +101,14 @@ def test_stop_then_a_send_is_suppressed_without_provider_call(
     post(client, SMS_URL, inbound(sid="SMstop", body="STOP"))
     lead.refresh_from_db()
     assert lead.sms_opted_out and SmsOptOut.objects.get(number=lead.phone).opted_out
-    message = send_lead_sms(lead=lead, body="Are you still interested?")
+    message = send_lead_sms(lead=lead, body="Are you still interested?", actor=SYSTEM)
     assert message.notification.status == Notification.Status.SUPPRESSED
     assert fake_twilio.stats()["create_calls"] == 0
     post(client, SMS_URL, inbound(sid="SMstart", body="start"))
     lead.refresh_from_db()
     assert not lead.sms_opted_out
     with django_capture_on_commit_callbacks(execute=True):
-        message = send_lead_sms(lead=lead, body="Welcome back")
+        message = send_lead_sms(lead=lead, body="Welcome back", actor=SYSTEM)
     message.notification.refresh_from_db()
     assert message.notification.status == Notification.Status.SENT
     assert fake_twilio.stats()["total"] == 1
@@ -148,7 +149,7 @@ def test_outbound_text_with_a_card_number_is_refused(lead):
     from messaging.services import send_lead_sms
 
     with pytest.raises(ValidationError) as error:
-        send_lead_sms(lead=lead, body="Your card 5555 5555 5555 4444 was charged")
+        send_lead_sms(lead=lead, body="Your card 5555 5555 5555 4444 was charged", actor=SYSTEM)
     assert "never take card" in str(error.value)
     assert Notification.objects.count() == 0 and SmsMessage.objects.count() == 0
 

@@ -87,7 +87,7 @@ def test_an_alias_counts_as_naming_the_sender():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("phone,casl", [(TORONTO, True), (NEW_YORK, False)])
-def test_automated_texts_to_canadian_leads_carry_it_and_conversation_does_not(tenant_a, phone, casl):
+def test_automated_texts_to_canadian_leads_carry_it_and_conversation_does_not(tenant_a, agent, phone, casl):
     from leads.contact_sequence import _send_sms_intro
     from messaging.services import send_lead_sms, sms_inbound_receive
     from notifications.models import Notification
@@ -116,9 +116,9 @@ def test_automated_texts_to_canadian_leads_carry_it_and_conversation_does_not(te
     # The lead texts back; the agent's answer within 24 h is conversation, not an automated
     # commercial text: sent as typed.
     sms_inbound_receive(message_sid="SM1", from_number=phone, to_number=line.number, body="Is Friday ok?")
-    answer = send_lead_sms(lead=lead, body="Friday at 10 works.", sent_by=tenant_a.owner)
+    answer = send_lead_sms(lead=lead, body="Friday at 10 works.", actor=agent)
     assert answer.body == "Friday at 10 works."
     # An agent's text out of the blue is a commercial text like the automated ones.
     other = LeadFactory(location=location, phone=phone.replace("0123", "0124").replace("0100", "0101"))
-    cold = send_lead_sms(lead=other, body="We have openings this week.", sent_by=tenant_a.owner)
+    cold = send_lead_sms(lead=other, body="We have openings this week.", actor=agent)
     assert (cold.body == f"Brand A Location A: We have openings this week. {UNSUBSCRIBE}") is casl

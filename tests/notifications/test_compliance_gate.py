@@ -69,7 +69,7 @@ def test_a_lead_captured_at_2230_local_gets_its_intro_when_its_window_opens_exac
             run_due_contact_steps()  # the first call goes to the agents' queue
             task = CallTask.objects.get(lead_id=response.json()["id"])
             clock.shift(timedelta(minutes=5))
-            call_task_record_outcome(task=task, outcome="no_answer", agent=agent)
+            call_task_record_outcome(task=task, outcome="no_answer", actor=agent)
             beat(clock, opening - timedelta(minutes=1))
         assert sms.outbox == []  # not at night, not at 7:59 (or 8:59)
         with django_capture_on_commit_callbacks(execute=True):
@@ -139,12 +139,12 @@ def test_an_agents_reply_within_24h_of_the_leads_text_is_conversation_not_gated(
         sms_inbound_receive(message_sid="SM1", from_number=lead.phone, to_number="+17185550190", body="Call me?")
         clock.shift(timedelta(minutes=10))
         with django_capture_on_commit_callbacks(execute=True):
-            reply = send_lead_sms(lead=lead, body="Sure, tomorrow at 10?", sent_by=agent)
+            reply = send_lead_sms(lead=lead, body="Sure, tomorrow at 10?", actor=agent)
         reply.notification.refresh_from_db()
         assert reply.notification.status == S.SENT and reply.notification.not_before is None
         clock.shift(timedelta(hours=25))  # 23:10 the next night: no longer a conversation
         with django_capture_on_commit_callbacks(execute=True):
-            later = send_lead_sms(lead=lead, body="Still interested?", sent_by=agent)
+            later = send_lead_sms(lead=lead, body="Still interested?", actor=agent)
         later.notification.refresh_from_db()
         assert later.notification.status == S.QUEUED
         assert later.notification.not_before == datetime(2026, 3, 6, 8, 0, tzinfo=NY)

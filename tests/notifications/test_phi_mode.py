@@ -46,7 +46,7 @@ def objects(location):
         email="zebedee@example.test", address=ADDRESS, service_name=SERVICE, notes=NOTES, source="online",
     )  # fmt: skip
     message = office_message_create(
-        location=location, taken_by=make_agent(), caller_name=CALLER, callback_number="+13475550199",
+        location=location, actor=make_agent(), caller_name=CALLER, callback_number="+13475550199",
         category="existing_customer", urgent=True, body=BODY, lead=lead,
     )  # fmt: skip
     conflict = ConflictFactory(location=location, lead=lead, requested_address=ADDRESS, caller_notes=NOTES)

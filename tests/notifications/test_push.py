@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM
 from messaging.services import office_message_create
 from notifications.delivery import notification_send
 from notifications.models import Notification, PushSubscription
@@ -20,10 +21,10 @@ from .conftest import verify_vapid
 pytestmark = pytest.mark.django_db
 
 
-def take_message(location, *, urgent=True, agent=None):
+def take_message(location, *, urgent=True):
     return office_message_create(
         location=location,
-        taken_by=agent,
+        actor=SYSTEM,
         caller_name="Pat Caller",
         callback_number="+13475550199",
         category="existing_customer",

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.permissions import SYSTEM
 from conflicts.models import SameDayRequest
 from messaging.models import OfficeMessage
 from messaging.services import office_message_create
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def take_urgent_message(location) -> OfficeMessage:
     return office_message_create(
         location=location,
-        taken_by=None,
+        actor=SYSTEM,
         caller_name="Pat Caller",
         callback_number="+13475550199",
         category="existing_customer",
