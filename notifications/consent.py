@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.permissions import SYSTEM
+from pronexis.locks import lock
 
 from .models import ConsentEvent, SmsOptOut
 from .optouts import notify_opt_out_listeners, phone_or_none
@@ -84,7 +85,7 @@ def consent_record(
             at=now,
             **_actor_fields(actor, source),
         )
-        current = SmsOptOut.objects.select_for_update().filter(number=e164, brand_id=brand_id).first()
+        current = lock(SmsOptOut.objects.filter(number=e164, brand_id=brand_id)).first()
         opted_out = kind == Kind.OPT_OUT
         if not opted_out and (current is None or not current.opted_out):
             # An opt-in where nothing was withheld: the ledger has it, the state needs no row.
