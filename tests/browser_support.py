@@ -44,3 +44,14 @@ class WatchedPage:
 
     def problems(self) -> list[str]:
         return self.errors + self.page.evaluate("window.__violations || []")
+
+
+def sign_in(page, base: str, user) -> None:
+    """The login form as a person fills it (the factories' password); waits for the dashboard."""
+    from tests.factories import PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard/")

@@ -9,7 +9,7 @@ under `agent/`, which tests/isolation.py treats as agent-only. The names are lis
 the matrix still knows them if the prefix ever changes.
 """
 
-from django.test import Client
+from tests.clients import login
 
 __all__ = ["agent_client", "AGENT_URL_NAMES"]
 
@@ -36,9 +36,5 @@ AGENT_URL_NAMES = {
 }
 AGENT_ONLY_URL_NAMES: set = set(AGENT_URL_NAMES)
 
-
-def agent_client(user) -> Client:
-    """A logged-in browser-like client for an agent (session auth, CSRF not enforced)."""
-    client = Client()
-    client.force_login(user)
-    return client
+# The console's tests sign agents in with the one test login (tests/clients.py).
+agent_client = login

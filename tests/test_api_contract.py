@@ -22,6 +22,7 @@ from calendars.models import Appointment
 from conflicts.models import Callback, Conflict, SameDayRequest
 from leads.models import CallRecord, Lead
 from messaging.models import OfficeMessage
+from tests.clients import login
 from tests.conftest import session_api, token_client
 from tests.factories import (
     AppointmentFactory,
@@ -1088,15 +1089,11 @@ def test_sms_is_for_agents(tenant_a, brand_api, location_api):
 
 
 # --- portal actions: POST /conflicts/<id>/respond/ and POST /same-day/<id>/respond/ ------------
-def portal(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_portal_conflict_respond_plain_post_and_second_answer_409(tenant_a):
     conflict = ConflictFactory(location=tenant_a.location)
-    owner = portal(tenant_a.owner)
+    owner = login(tenant_a.owner)
     url = f"/conflicts/{conflict.pk}/respond/"
     response = owner.post(url, {"decision": "approve", "notes": "Fine by me"})
     assert response.status_code == 302
@@ -1113,7 +1110,7 @@ def test_portal_conflict_alternate_is_local_time(tenant_a):
     location = tenant_a.location
     conflict = ConflictFactory(location=location)
     when = local(location, 5, 14, 30)
-    response = portal(tenant_a.manager).post(
+    response = login(tenant_a.manager).post(
         f"/conflicts/{conflict.pk}/respond/",
         {
             "decision": "alternate",
@@ -1131,14 +1128,14 @@ def test_portal_conflict_alternate_is_local_time(tenant_a):
 def test_portal_conflict_invalid_alternate_400_and_viewer_403(tenant_a, tenant_b):
     conflict = ConflictFactory(location=tenant_a.location)
     url = f"/conflicts/{conflict.pk}/respond/"
-    owner = portal(tenant_a.owner)
+    owner = login(tenant_a.owner)
     yesterday = local(tenant_a.location, -1, 10).strftime("%Y-%m-%dT%H:%M")
     assert owner.post(url, {"decision": "alternate", "alternate_start": yesterday}).status_code == 400
     assert owner.post(url, {"decision": "alternate", "alternate_start": "Tuesday-ish"}).status_code == 400
     assert owner.post(url, {"decision": "alternate"}, HTTP_HX_REQUEST="true").status_code == 400
-    assert portal(tenant_a.viewer).post(url, {"decision": "approve"}).status_code == 403
-    assert portal(tenant_a.brand_user).post(url, {"decision": "approve"}).status_code == 403
-    assert portal(tenant_b.owner).post(url, {"decision": "approve"}).status_code == 404
+    assert login(tenant_a.viewer).post(url, {"decision": "approve"}).status_code == 403
+    assert login(tenant_a.brand_user).post(url, {"decision": "approve"}).status_code == 403
+    assert login(tenant_b.owner).post(url, {"decision": "approve"}).status_code == 404
     conflict.refresh_from_db()
     assert conflict.status == "pending" and not Callback.objects.exists()
 
@@ -1146,15 +1143,15 @@ def test_portal_conflict_invalid_alternate_400_and_viewer_403(tenant_a, tenant_b
 def test_portal_same_day_respond(tenant_a, tenant_b):
     request = SameDayRequestFactory(location=tenant_a.location)
     url = f"/same-day/{request.pk}/respond/"
-    assert portal(tenant_a.viewer).post(url, {"decision": "approve"}).status_code == 403
-    assert portal(tenant_b.owner).post(url, {"decision": "approve"}).status_code == 404
-    owner = portal(tenant_a.owner)
+    assert login(tenant_a.viewer).post(url, {"decision": "approve"}).status_code == 403
+    assert login(tenant_b.owner).post(url, {"decision": "approve"}).status_code == 404
+    owner = login(tenant_a.owner)
     assert owner.post(url, {"decision": "maybe"}).status_code == 400
     response = owner.post(url, {"decision": "approve"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     request.refresh_from_db()
     assert request.status == "approved" and Appointment.objects.filter(same_day_request=request).exists()
-    assert portal(tenant_a.manager).post(url, {"decision": "decline"}).status_code == 409
+    assert login(tenant_a.manager).post(url, {"decision": "decline"}).status_code == 409
 
 
 def test_portal_actions_need_a_session(tenant_a):
@@ -1295,7 +1292,7 @@ def test_a_role_that_may_not_answer_gets_403_whatever_it_sends(tenant_a, brand_a
         for body in ({}, {"decision": "maybe"}, {"decision": "approve", "colour": "red"}):
             assert client.post(respond_url(conflict), body, **JSON).status_code == 403, body
             assert client.post(same_day_url(request), body, **JSON).status_code == 403, body
-    viewer = portal(tenant_a.viewer)
+    viewer = login(tenant_a.viewer)
     assert viewer.post(f"/conflicts/{conflict.pk}/respond/", {"decision": "maybe"}).status_code == 403
     assert viewer.post(f"/same-day/{request.pk}/respond/", {"decision": "maybe"}).status_code == 403
     conflict.refresh_from_db()

@@ -14,9 +14,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.browser_support import WatchedPage
+from tests.browser_support import WatchedPage, sign_in
 from tests.factories import (
-    PASSWORD,
     AppointmentFactory,
     AvailabilityWindowFactory,
     ConflictFactory,
@@ -66,18 +65,10 @@ class Watched(WatchedPage):
         super().__init__(browser.new_page())
 
 
-def login(watched: Watched, base: str, user) -> None:
-    watched.visit(f"{base}/accounts/login/")
-    watched.page.fill("input[name=username]", user.email)
-    watched.page.fill("input[name=password]", PASSWORD)
-    watched.page.click("button[type=submit]")
-    watched.page.wait_for_url(f"{base}/dashboard/")
-
-
 def test_every_portal_page_loads_under_the_csp_without_violations(browser, live_server, world):
     tenant, _, objects = world
     watched = Watched(browser)
-    login(watched, live_server.url, tenant.owner)
+    sign_in(watched.page, live_server.url, tenant.owner)
     pages = ["/" + route for route in _portal_pages() if not route.startswith(("agent/", "accounts/login/"))]
     assert "/dashboard/" in pages and "/calendar/" in pages and "/leads/" in pages
     # Action endpoints that only take a POST (set up or remove two-factor, ...) are not pages.
@@ -101,7 +92,7 @@ def test_every_portal_page_loads_under_the_csp_without_violations(browser, live_
 def test_htmx_swaps_the_calendar_week_and_answers_in_place_under_the_csp(browser, live_server, world):
     tenant, conflict, _ = world
     watched = Watched(browser)
-    login(watched, live_server.url, tenant.owner)
+    sign_in(watched.page, live_server.url, tenant.owner)
 
     watched.visit(f"{live_server.url}/calendar/")
     watched.page.evaluate("window.__marker = 'no reload'")

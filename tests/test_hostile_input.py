@@ -15,6 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from accounts.models import ApiToken
 from notifications.webhooks import twilio_signature
+from tests.clients import login
 from tests.factories import make_agent
 from tests.support_leads import CallRecordFactory
 
@@ -63,12 +64,6 @@ def world(tenant_a):
     return tenant_a, make_agent(email="net-agent@example.test"), values
 
 
-def _client(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def quiet():
     """Thousands of expected 4xx answers: keep their log lines out of the test output."""
@@ -93,7 +88,8 @@ def test_no_input_answers_a_server_error(world, quiet, settings):
     )
     routes = all_routes()
     assert len(routes) > 60, "the net should see every URL pattern"
-    owner, agent_client = _client(tenant.owner), _client(agent)
+    owner = login(tenant.owner, raise_request_exception=False)
+    agent_client = login(agent, raise_request_exception=False)
     net.walk_pages(owner, "owner", routes, values)
     net.walk_pages(agent_client, "agent", routes, values, with_paths=False)  # path values: once is enough
     schema = SchemaGenerator().get_schema(request=None, public=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.browser_support import sign_in
 from tests.factories import LeadFactory
 from tests.test_security import _portal_pages
 
@@ -111,13 +112,9 @@ def test_htmx_error_fragments_vary_on_hx_request_too(tenant_a):
 def test_back_after_two_htmx_navigations_restores_the_whole_page(browser, live_server, tenant_a):
     """The issue's reproduction in Chromium: two hx-push-url navigations on /calendar/, then Back
     twice — the header, nav and Location switcher are still there."""
-    from tests.factories import PASSWORD
 
     page = browser.new_page(viewport={"width": 1024, "height": 800})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", tenant_a.owner.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/calendar/?view=week&date=2030-03-04")
     for expected in ("2030-03-11", "2030-03-18"):
         page.click("a[rel=next]")

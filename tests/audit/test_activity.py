@@ -10,13 +10,8 @@ import pytest
 from django.test import Client
 
 from accounts.models import Membership
+from tests.clients import login
 from tests.factories import ConflictFactory
-
-
-def _login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _settings(location, **overrides) -> dict:
@@ -27,7 +22,7 @@ def _settings(location, **overrides) -> dict:
 
 @pytest.mark.django_db
 def test_an_owners_setting_change_shows_with_before_and_after(tenant_a):
-    owner = _login(tenant_a.owner)
+    owner = login(tenant_a.owner)
     before = tenant_a.location.city
     response = owner.post(f"/settings/{tenant_a.location.pk}/", _settings(tenant_a.location, city="Hoboken"))
     assert response.status_code == 302
@@ -38,7 +33,7 @@ def test_an_owners_setting_change_shows_with_before_and_after(tenant_a):
 
 @pytest.mark.django_db
 def test_a_team_role_change_shows_with_before_and_after(tenant_a):
-    owner = _login(tenant_a.owner)
+    owner = login(tenant_a.owner)
     membership = Membership.objects.get(user=tenant_a.viewer, location=tenant_a.location)
     assert owner.post(f"/settings/team/{membership.pk}/role/", {"role": "manager"}).status_code == 302
     assert Membership.objects.get(pk=membership.pk).role == "manager"
@@ -50,7 +45,7 @@ def test_a_team_role_change_shows_with_before_and_after(tenant_a):
 @pytest.mark.django_db
 def test_a_conflict_answer_shows_with_before_and_after_and_in_the_csv(tenant_a):
     conflict = ConflictFactory(location=tenant_a.location)
-    owner = _login(tenant_a.owner)
+    owner = login(tenant_a.owner)
     owner.post(f"/conflicts/{conflict.pk}/respond/", {"decision": "decline", "notes": "=cmd|' /C calc'!A0"})
     html = owner.get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
     assert "Conflicts changed" in html and f"#{conflict.pk}" in html
@@ -66,23 +61,23 @@ def test_a_conflict_answer_shows_with_before_and_after_and_in_the_csv(tenant_a):
 @pytest.mark.django_db
 def test_another_tenants_history_is_404_and_only_owners_read_their_own(tenant_a, tenant_b):
     for url in (f"/activity/{tenant_b.location.pk}/", f"/activity/{tenant_b.location.pk}/export.csv"):
-        assert _login(tenant_a.owner).get(url).status_code == 404
-    assert _login(tenant_a.viewer).get(f"/activity/{tenant_a.location.pk}/").status_code == 403
-    response = _login(tenant_a.owner).get("/activity/")
+        assert login(tenant_a.owner).get(url).status_code == 404
+    assert login(tenant_a.viewer).get(f"/activity/{tenant_a.location.pk}/").status_code == 403
+    response = login(tenant_a.owner).get("/activity/")
     assert response.status_code == 302 and response.url == f"/activity/{tenant_a.location.pk}/"
 
 
 @pytest.mark.django_db
 def test_changes_of_another_location_never_show(tenant_a, tenant_b):
-    _login(tenant_b.owner).post(f"/settings/{tenant_b.location.pk}/", _settings(tenant_b.location, city="Elsewhere"))
-    html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/").content.decode()
+    login(tenant_b.owner).post(f"/settings/{tenant_b.location.pk}/", _settings(tenant_b.location, city="Elsewhere"))
+    html = login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/").content.decode()
     assert "Elsewhere" not in html
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("query", ["since=yesterday", "until=99999-01-01", "since=1800-01-01", "kind=auth.User"])
 def test_bad_filters_answer_400_naming_the_field(tenant_a, query):
-    response = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?{query}")
+    response = login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?{query}")
     assert response.status_code == 400
     assert 'class="errorlist' in response.content.decode()
 
@@ -91,7 +86,7 @@ def test_bad_filters_answer_400_naming_the_field(tenant_a, query):
 def test_writes_outside_a_request_are_attributed_to_the_system(tenant_a):
     conflict = ConflictFactory(location=tenant_a.location)
     type(conflict).objects.filter(pk=conflict.pk).update(status="expired")
-    html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
+    html = login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
     assert "ProNexis (system)" in html and "<ins>expired</ins>" in html
 
 
@@ -99,7 +94,7 @@ def test_writes_outside_a_request_are_attributed_to_the_system(tenant_a):
 def test_staff_read_a_records_history_in_admin(staff, tenant_a):
     from tests.conftest import verified_login
 
-    _login(tenant_a.owner).post(f"/settings/{tenant_a.location.pk}/", _settings(tenant_a.location, city="Hoboken"))
+    login(tenant_a.owner).post(f"/settings/{tenant_a.location.pk}/", _settings(tenant_a.location, city="Hoboken"))
     admin = Client()
     verified_login(admin, staff)
     page = admin.get(f"/admin/accounts/location/{tenant_a.location.pk}/change/").content.decode()
@@ -116,13 +111,13 @@ def test_an_answer_through_the_api_names_the_token_and_its_user(tenant_a):
     api = token_client(tenant_a.owner, "location")
     response = api.post(f"/api/v1/conflicts/{conflict.pk}/respond/", {"decision": "approve"}, format="json")
     assert response.status_code == 200
-    html = _login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
+    html = login(tenant_a.owner).get(f"/activity/{tenant_a.location.pk}/?kind=audit.ConflictEvent").content.decode()
     assert f"{tenant_a.owner} (API token “location token”)" in html and "via API" in html
 
 
 @pytest.mark.django_db
 def test_the_activity_page_costs_the_same_whatever_the_history(tenant_a, django_assert_num_queries):
-    owner = _login(tenant_a.owner)
+    owner = login(tenant_a.owner)
     location = tenant_a.location
     for city in ("One", "Two", "Three"):
         owner.post(f"/settings/{location.pk}/", _settings(location, city=city))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import PASSWORD, AppointmentFactory, LeadFactory, week_of_windows
+from tests.browser_support import sign_in
+from tests.factories import AppointmentFactory, LeadFactory, week_of_windows
 
 from .conftest import local
 
@@ -22,10 +23,7 @@ def test_calendar_at_375px(browser, live_server, tenant_a):
     start = local(location, 1, 10)
     appointment = AppointmentFactory(location=location, lead=lead, start=start, end=start + dt.timedelta(hours=1))
     page = browser.new_page(viewport={"width": 375, "height": 800}, bypass_csp=True)  # to inject axe-core
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", tenant_a.owner.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/calendar/?date={start.date().isoformat()}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.evaluate("window.__marker = 'still here'")

@@ -4,23 +4,14 @@ failing source in the Action Center with when it last worked."""
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from calendars.models import CalendarSource
+from tests.clients import login
 from tests.support_calendar_servers import PASSWORD, USER
 
 from .test_calendar_sources import ics
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user, location):
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["current_location_id"] = location.pk
-    session.save()
-    return client
 
 
 def add(client, location, **fields):
@@ -30,7 +21,7 @@ def add(client, location, **fields):
 
 
 def test_owner_adds_refreshes_and_removes_an_ics_address(clock, tenant_a, booking_location, ics_server):
-    owner = client_for(tenant_a.owner, booking_location)
+    owner = login(tenant_a.owner, booking_location)
     page = owner.get("/calendar/").content.decode()
     assert "Your own calendars" in page and 'name="source-password"' in page
     ics_server.body = ics("all_day")
@@ -51,7 +42,7 @@ def test_owner_adds_refreshes_and_removes_an_ics_address(clock, tenant_a, bookin
 def test_bad_addresses_and_credentials_get_a_clear_message_and_store_nothing(
     clock, tenant_a, booking_location, ics_server, radicale
 ):
-    owner = client_for(tenant_a.owner, booking_location)
+    owner = login(tenant_a.owner, booking_location)
     ics_server.status = 404
     response = add(owner, booking_location, url=ics_server.url)
     assert response.status_code == 400
@@ -75,7 +66,7 @@ def test_bad_addresses_and_credentials_get_a_clear_message_and_store_nothing(
 
 
 def test_a_caldav_password_is_never_shown_again(clock, tenant_a, booking_location, radicale):
-    owner = client_for(tenant_a.owner, booking_location)
+    owner = login(tenant_a.owner, booking_location)
     radicale.new_calendar("ui-caldav")
     response = add(
         owner,
@@ -95,11 +86,11 @@ def test_a_caldav_password_is_never_shown_again(clock, tenant_a, booking_locatio
 
 def test_only_owners_manage_sources(clock, tenant_a, tenant_b, booking_location):
     source = CalendarSource.objects.create(location=booking_location, kind="ics", url="https://example.test/a.ics")
-    manager = client_for(tenant_a.manager, booking_location)
+    manager = login(tenant_a.manager, booking_location)
     assert "Your own calendars" not in manager.get("/calendar/").content.decode()
     assert add(manager, booking_location, url="https://example.test/b.ics").status_code == 403
     assert manager.post(f"/calendar/sources/{source.pk}/delete/").status_code == 403
-    outsider = client_for(tenant_b.owner, tenant_b.location)
+    outsider = login(tenant_b.owner, tenant_b.location)
     assert outsider.post(f"/calendar/sources/{source.pk}/refresh/").status_code == 404
     assert CalendarSource.objects.filter(pk=source.pk).exists()
 
@@ -107,7 +98,7 @@ def test_only_owners_manage_sources(clock, tenant_a, tenant_b, booking_location)
 def test_a_failing_source_shows_in_the_action_center_with_when_it_last_worked(
     clock, tenant_a, booking_location, ics_server
 ):
-    owner = client_for(tenant_a.owner, booking_location)
+    owner = login(tenant_a.owner, booking_location)
     ics_server.body = ics("all_day")
     add(owner, booking_location, url=ics_server.url, name="Outlook")
     assert "could not be read" not in owner.get("/dashboard/").content.decode()

@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from calendars.models import Appointment, AvailabilityWindow
+from tests.clients import login
 from tests.factories import (
     AppointmentFactory,
     AvailabilityWindowFactory,
@@ -20,21 +20,11 @@ from .conftest import local
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user, location=None):
-    client = Client()
-    client.force_login(user)
-    if location is not None:
-        session = client.session
-        session["current_location_id"] = location.pk
-        session.save()
-    return client
-
-
 def test_week_view_shows_availability_appointments_and_zone(tenant_a, booking_location):
     appointment = AppointmentFactory(
         location=booking_location, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11), forced=True
     )
-    response = client_for(tenant_a.owner, booking_location).get(
+    response = login(tenant_a.owner, booking_location).get(
         "/calendar/", {"date": local(booking_location, 1, 10).date().isoformat()}
     )
     body = response.content.decode()
@@ -43,7 +33,7 @@ def test_week_view_shows_availability_appointments_and_zone(tenant_a, booking_lo
     assert '<p class="cal-avail">9:00 AM–5:00 PM' in body  # availability shading, local time
     assert f'id="appointment-{appointment.pk}"' in body and "forced" in body
     assert '<span class="when">10:00 AM–11:00 AM</span>' in body  # the appointment in local time
-    partial = client_for(tenant_a.owner, booking_location).get(
+    partial = login(tenant_a.owner, booking_location).get(
         "/calendar/", {"date": local(booking_location, 1, 10).date().isoformat()}, HTTP_HX_REQUEST="true"
     )
     assert '<span class="when">10:00 AM–11:00 AM</span>' in partial.content.decode()
@@ -52,7 +42,7 @@ def test_week_view_shows_availability_appointments_and_zone(tenant_a, booking_lo
 
 def test_month_view_and_htmx_partial(tenant_a, booking_location):
     AppointmentFactory(location=booking_location)
-    client = client_for(tenant_a.viewer, booking_location)
+    client = login(tenant_a.viewer, booking_location)
     response = client.get("/calendar/", {"view": "month"})
     assert response.status_code == 200 and b"cal-month" in response.content
     assert b'id="availability"' not in response.content  # viewers read only
@@ -69,7 +59,7 @@ def test_all_my_locations_labels_each_locations_events(tenant_a, booking_locatio
         location=booking_location, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11)
     )
     AppointmentFactory(location=second, start=local(second, 1, 10), end=local(second, 1, 11))
-    response = client_for(tenant_a.owner).get("/calendar/", {"date": local(booking_location, 1, 10).date().isoformat()})
+    response = login(tenant_a.owner).get("/calendar/", {"date": local(booking_location, 1, 10).date().isoformat()})
     body = response.content.decode()
     assert "All my locations" in body and "Second Place" in body and booking_location.name in body
 
@@ -120,7 +110,7 @@ WEEK_VIEW_QUERIES = 15
 
 @pytest.mark.parametrize("n", [1, 300])
 def test_week_view_query_count_is_fixed(tenant_a, booking_location, n, django_assert_num_queries):
-    client = client_for(tenant_a.owner, booking_location)
+    client = login(tenant_a.owner, booking_location)
     client.get("/calendar/")  # warm the session
     expected = WEEK_VIEW_QUERIES + _pending_selector_queries(booking_location)
     response = _week_view_queries(client, booking_location, n, django_assert_num_queries, expected)
@@ -135,7 +125,7 @@ def test_week_view_query_count_is_fixed(tenant_a, booking_location, n, django_as
 
 
 def test_add_window_refuses_overlap_and_inverted(tenant_a, booking_location):
-    client = client_for(tenant_a.manager, booking_location)
+    client = login(tenant_a.manager, booking_location)
     url = f"/calendar/{booking_location.pk}/availability/windows/"
     data = {
         "window-weekday": "0",
@@ -155,7 +145,7 @@ def test_add_window_refuses_overlap_and_inverted(tenant_a, booking_location):
 
 
 def test_viewer_may_not_edit_availability(tenant_a, booking_location):
-    client = client_for(tenant_a.viewer, booking_location)
+    client = login(tenant_a.viewer, booking_location)
     url = f"/calendar/{booking_location.pk}/availability/windows/"
     data = {
         "window-weekday": "0",
@@ -171,7 +161,7 @@ def test_viewer_may_not_edit_availability(tenant_a, booking_location):
 
 
 def test_exception_and_slot_settings(tenant_a, booking_location):
-    client = client_for(tenant_a.owner, booking_location)
+    client = login(tenant_a.owner, booking_location)
     day = (timezone.now() + dt.timedelta(days=5)).date().isoformat()
     response = client.post(
         f"/calendar/{booking_location.pk}/availability/exceptions/",
@@ -198,7 +188,7 @@ def test_owner_cancels_reschedules_and_marks_from_the_calendar(tenant_a, booking
     appointment = AppointmentFactory(
         location=booking_location, lead=lead, start=local(booking_location, 3, 10), end=local(booking_location, 3, 11)
     )
-    client = client_for(tenant_a.manager, booking_location)
+    client = login(tenant_a.manager, booking_location)
     new_start = local(booking_location, 4, 14).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         f"/calendar/appointments/{appointment.pk}/reschedule/", {"start": new_start}, HTTP_HX_REQUEST="true"
@@ -228,7 +218,7 @@ def test_owner_cancels_reschedules_and_marks_from_the_calendar(tenant_a, booking
 def test_viewer_and_brand_may_not_change_appointments(tenant_a, booking_location):
     appointment = AppointmentFactory(location=booking_location)
     for user in (tenant_a.viewer, tenant_a.brand_user):
-        client = client_for(user)
+        client = login(user)
         assert client.get(f"/calendar/appointments/{appointment.pk}/").status_code == 200
         assert client.post(f"/calendar/appointments/{appointment.pk}/cancel/").status_code == 403
 

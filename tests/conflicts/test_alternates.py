@@ -9,17 +9,12 @@ from django.test import Client
 
 from calendars.models import Appointment
 from conflicts.models import Conflict
+from tests.clients import login
 from tests.factories import AppointmentFactory, ConflictFactory
 from tests.support_calendars import week_of_windows
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from calendars.models import Appointment
 from conflicts.models import Conflict
-from tests.conflicts.test_browser import login
+from tests.browser_support import sign_in
 from tests.factories import ConflictFactory
 from tests.support_calendars import week_of_windows
 
@@ -18,7 +18,7 @@ def test_the_alternate_picker_books_a_tapped_free_time(browser, live_server, ten
     week_of_windows(tenant_a.location)  # every day 09:00–17:00: three days ahead has free hours
     conflict = ConflictFactory(location=tenant_a.location)
     page = browser.new_page(viewport={"width": 375, "height": 740})
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/conflicts/{conflict.pk}/")
     box = page.locator(f"#answer-conflict-{conflict.pk}")
     box.locator("details.alternate > summary").click()

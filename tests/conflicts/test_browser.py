@@ -10,18 +10,11 @@ from playwright.sync_api import expect
 
 from conflicts import links
 from conflicts.models import Conflict
-from tests.factories import PASSWORD, ConflictFactory, LeadFactory, SameDayRequestFactory
+from tests.browser_support import sign_in
+from tests.factories import ConflictFactory, LeadFactory, SameDayRequestFactory
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def login(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
 
 
 def demo_like(tenant):
@@ -43,7 +36,7 @@ def demo_like(tenant):
 def test_owner_answers_in_the_action_center_without_a_reload(browser, live_server, tenant_a):
     first, second = demo_like(tenant_a)
     page = browser.new_page()
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.evaluate("window.__marker = 'still here'")
     assert page.inner_text("#ac-total") == "3"
 
@@ -90,7 +83,7 @@ def test_owner_answers_in_the_action_center_without_a_reload(browser, live_serve
 def test_a_refused_answer_shows_its_reason_in_place(browser, live_server, tenant_a):
     first, _ = demo_like(tenant_a)
     page = browser.new_page()
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     Conflict.objects.filter(pk=first.pk).update(
         status="declined", decision="decline", responded_at=timezone.now(), response_channel="email_reply"
     )
@@ -117,7 +110,7 @@ def test_one_tap_decline_from_a_link_at_375px(browser, live_server, tenant_a):
 def test_dashboard_has_no_serious_accessibility_violations(browser, live_server, tenant_a):
     demo_like(tenant_a)
     page = browser.new_page(bypass_csp=True)  # lets the test inject axe-core; the page's own CSP is tested elsewhere
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document)")
     serious = [
@@ -132,7 +125,7 @@ def test_owner_answers_a_red_conflict_on_the_calendar_tab(browser, live_server, 
     conflict = ConflictFactory(location=tenant_a.location)
     day = conflict.requested_start.astimezone(tenant_a.location.zone).date()
     page = browser.new_page()
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/calendar/?view=week&date={day.isoformat()}")
     page.evaluate("window.__marker = 'calendar'")
     box = page.locator(f"#answer-conflict-{conflict.pk}")
@@ -149,7 +142,7 @@ def test_an_answer_on_the_calendar_turns_its_card_and_the_banner_from_red(browse
     conflict = ConflictFactory(location=tenant_a.location)
     day = conflict.requested_start.astimezone(tenant_a.location.zone).date()
     page = browser.new_page()
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/calendar/?view=week&date={day.isoformat()}")
     page.evaluate("window.__marker = 'calendar'")
     assert "1 request waiting" in page.inner_text("#cal-pending-banner")
@@ -170,7 +163,7 @@ def test_a_refused_alternate_on_the_calendar_is_corrected_in_place(browser, live
     zone = tenant_a.location.zone
     day = conflict.requested_start.astimezone(zone).date()
     page = browser.new_page()
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/calendar/?view=week&date={day.isoformat()}")
     page.evaluate("window.__marker = 'calendar'")
     box = page.locator(f"#answer-conflict-{conflict.pk}")

@@ -5,26 +5,15 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from accounts.scoping import SESSION_KEY
 from conflicts.services import conflict_raise
 from notifications.models import Notification
+from tests.clients import login
 from tests.factories import ConflictFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 NY = ZoneInfo("America/New_York")
-
-
-def login(user, location=None) -> Client:
-    client = Client()
-    client.force_login(user)
-    if location is not None:
-        session = client.session
-        session[SESSION_KEY] = location.pk
-        session.save()
-    return client
 
 
 def _evening_in_three_days() -> dt.datetime:
@@ -55,7 +44,7 @@ def test_emails_and_texts_show_the_requested_time_in_the_locations_zone(tenant_a
         requested_start=start,
         requested_end=start + dt.timedelta(hours=1),
         requested_meeting_type="client_home",
-        raised_by=agent,
+        actor=agent,
     )
     email = Notification.objects.get(kind="conflict_raised", channel="email")
     assert "7:00 PM" in email.title and "7:00 PM–8:00 PM (Eastern time)" in email.body

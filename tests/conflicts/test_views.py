@@ -4,28 +4,17 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.scoping import SESSION_KEY
 from conflicts.models import Conflict, SameDayRequest
 from portal.triage import SHOWN
+from tests.clients import login
 from tests.factories import ConflictFactory, LeadFactory, SameDayRequestFactory
 from tests.isolation import find_leaks, object_routes
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def login(user, location=None) -> Client:
-    client = Client()
-    client.force_login(user)
-    if location is not None:
-        session = client.session
-        session[SESSION_KEY] = location.pk
-        session.save()
-    return client
 
 
 def test_action_center_lists_same_day_requests_before_conflicts(tenant_a, tenant_b):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 
 from notifications.webhooks import twilio_signature
+from tests.clients import login
 from tests.factories import AppointmentFactory, LeadFactory, make_agent
 from tests.support_calendars import week_of_windows
 
@@ -16,20 +16,14 @@ pytestmark = pytest.mark.django_db
 RANGE = "between 2000-01-01 and 2100-12-31"
 
 
-def _client(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def owner(tenant_a):
-    return _client(tenant_a.owner)
+    return login(tenant_a.owner, raise_request_exception=False)
 
 
 @pytest.fixture
 def agent_client(db):
-    return _client(make_agent(email="edge-agent@example.test"))
+    return login(make_agent(email="edge-agent@example.test"), raise_request_exception=False)
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.conflicts.test_browser import login
+from tests.browser_support import sign_in
 from tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ def test_search_as_you_type_on_a_phone(browser, live_server, tenant_a):
     LeadFactory(location=tenant_a.location, first_name="Ada", last_name="Lovelace", source="phone")
     LeadFactory(location=tenant_a.location, first_name="Grace", last_name="Hopper")
     page = browser.new_page(viewport={"width": 375, "height": 740})
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/leads/")
     page.evaluate("window.__marker = 'still here'")
     expect(page.locator("details.filter-more select[name=source]")).to_be_hidden()  # folded

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import PASSWORD, UserFactory
+from tests.browser_support import sign_in
+from tests.factories import UserFactory
 
 
 @pytest.mark.browser
@@ -13,11 +14,7 @@ def test_swagger_ui_renders_under_the_csp(live_server, browser):
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("requestfailed", lambda r: problems.append(f"failed {r.url}"))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard/")
+    sign_in(page, live_server.url, user)
     page.wait_for_load_state("networkidle")  # leaving earlier aborts the dashboard's requests
     problems.clear()
     page.goto(f"{live_server.url}/api/docs/")

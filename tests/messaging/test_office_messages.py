@@ -8,10 +8,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.permissions import SYSTEM
 from messaging.models import MessageRead, OfficeMessage
 from messaging.selectors import action_center_items
 from notifications import sms
 from notifications.models import Notification
+from tests.clients import login
 from tests.conftest import session_api, token_client
 from tests.factories import LeadFactory, NotificationFactory, OfficeMessageFactory
 
@@ -115,10 +117,6 @@ def test_broker_unreachable_the_message_is_still_taken_and_the_sweep_sends_it(
 
 
 # --- the inbox ----------------------------------------------------------------------------
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("count", [1, 50])
@@ -180,7 +178,7 @@ def test_message_page_shows_its_delivery_history(tenant_a, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         message = office_message_create(
             location=tenant_a.location,
-            taken_by=None,
+            actor=SYSTEM,
             caller_name="Hal",
             callback_number="+13475550100",
             category="other",

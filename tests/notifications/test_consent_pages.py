@@ -12,17 +12,12 @@ from django.test import Client
 
 from notifications.consent import consent_record, may_text
 from notifications.models import ConsentEvent
+from tests.clients import login
 from tests.factories import LeadFactory, LocationFactory, LocationPhoneNumberFactory
 from tests.support_agents import agent_client
 
 PHONE = "+13475550142"
 S = ConsentEvent.Source
-
-
-def owner_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -67,7 +62,7 @@ def test_marking_needs_a_phone_and_a_short_note(agent, tenant_a):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["owner", "manager", "viewer", "brand"])
 def test_portal_users_cannot_mark_it(tenant_a, lead, role):
-    response = owner_client(tenant_a.user(role)).post(f"/agent/leads/{lead.pk}/no-texts/", {})
+    response = login(tenant_a.user(role)).post(f"/agent/leads/{lead.pk}/no-texts/", {})
     assert response.status_code == 403 and not ConsentEvent.objects.exists()
 
 
@@ -92,7 +87,7 @@ def test_the_owner_lead_page_shows_the_state_and_history_but_not_another_franchi
         number=PHONE, brand=tenant_a.brand, kind="opt_out", source=S.PHRASE, message="Sibling secret words",
         location=sibling,
     )  # fmt: skip
-    page = owner_client(tenant_a.owner).get(f"/leads/{lead.pk}/").content.decode()
+    page = login(tenant_a.owner).get(f"/leads/{lead.pk}/").content.decode()
     assert "This lead opted out of texts" in page and "Opted out" in page
     assert "I agree to texts" in page and "summit.example/form" in page
     assert "Asked in words by text" in page and "Through another Location of the brand" in page
@@ -101,7 +96,7 @@ def test_the_owner_lead_page_shows_the_state_and_history_but_not_another_franchi
 
 @pytest.mark.django_db
 def test_the_lead_page_costs_the_same_whatever_the_history(tenant_a, lead):
-    client = owner_client(tenant_a.owner)
+    client = login(tenant_a.owner)
     client.get(f"/leads/{lead.pk}/")
 
     def count():
@@ -132,7 +127,7 @@ def test_owners_export_their_location_ledger_as_csv(tenant_a, tenant_b, lead):
     )  # fmt: skip
     consent_record(number="+13475550199", brand=tenant_b.brand, kind="opt_out", source=S.KEYWORD,
                    message="STOP", location=tenant_b.location)  # fmt: skip
-    response = owner_client(tenant_a.owner).get(f"/consent/{tenant_a.location.pk}/export.csv")
+    response = login(tenant_a.owner).get(f"/consent/{tenant_a.location.pk}/export.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = _rows(response)
     assert rows[0][:5] == ["when", "time zone", "number", "event", "source"]
@@ -145,10 +140,10 @@ def test_owners_export_their_location_ledger_as_csv(tenant_a, tenant_b, lead):
 @pytest.mark.django_db
 def test_the_export_is_the_owner_s_only(tenant_a, tenant_b):
     url = f"/consent/{tenant_b.location.pk}/export.csv"
-    assert owner_client(tenant_a.owner).get(url).status_code == 404
+    assert login(tenant_a.owner).get(url).status_code == 404
     own = f"/consent/{tenant_a.location.pk}/export.csv"
     for role in ("manager", "viewer", "brand"):
-        assert owner_client(tenant_a.user(role)).get(own).status_code == 403
+        assert login(tenant_a.user(role)).get(own).status_code == 403
     assert Client().get(own).status_code == 302  # to the login page
 
 

@@ -4,11 +4,11 @@ errors per field, one's own devices only), Settings' device list and its Remove 
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from notifications.models import PushSubscription
+from tests.clients import login
 from tests.conftest import session_api, token_client
 
 from .conftest import b64url, new_device
@@ -123,10 +123,6 @@ def test_the_schema_documents_the_endpoints(tenant_a):
 
 
 # --- the pages ----------------------------------------------------------------------------
-def _page_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_settings_and_the_sessions_page_list_ones_devices_with_remove(tenant_a, tenant_b, settings):
@@ -137,12 +133,12 @@ def test_settings_and_the_sessions_page_list_ones_devices_with_remove(tenant_a, 
     other = PushSubscription.objects.create(
         user=tenant_b.owner, endpoint="https://push.example.com/2", p256dh="x", auth="y", user_agent="Firefox/130"
     )
-    client = _page_client(tenant_a.owner)
+    client = login(tenant_a.owner)
     for url in (reverse("location_settings", args=[tenant_a.location.pk]), reverse("sessions")):
         page = client.get(url).content.decode()
         assert "Chrome on Android" in page and "Firefox" not in page
         assert 'data-push-public-key="BPublicKey"' in page and "Turn on notifications on this device" in page
-    viewer_page = _page_client(tenant_a.viewer).get(reverse("sessions")).content.decode()
+    viewer_page = login(tenant_a.viewer).get(reverse("sessions")).content.decode()
     assert "No device receives notifications yet." in viewer_page
     assert client.post(reverse("push_device_remove", args=[other.pk])).status_code == 404
     mine = tenant_a.owner.push_subscriptions.get()
@@ -153,5 +149,5 @@ def test_settings_and_the_sessions_page_list_ones_devices_with_remove(tenant_a, 
 
 def test_no_button_without_vapid_keys(tenant_a, settings):
     settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = ""
-    page = _page_client(tenant_a.owner).get(reverse("sessions")).content.decode()
+    page = login(tenant_a.owner).get(reverse("sessions")).content.decode()
     assert "data-push-subscribe" not in page and "Notifications on your devices" in page

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.conflicts.test_browser import login
+from tests.browser_support import sign_in
 from tests.conftest import token_client
 from tests.factories import LeadFactory
 
@@ -21,7 +21,7 @@ def test_a_new_conflict_shows_on_the_open_dashboard_without_a_reload(browser, li
     settings.LIVE_POLL_SECONDS = 1  # the page polls every second here (15 s in production)
     lead = LeadFactory(location=tenant_a.location, first_name="Nadia", last_name="Rahman")
     page = browser.new_page()
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.evaluate("window.__marker = 'still here'")
     expect(page.locator("body")).to_have_attribute("data-live-url", "/live/")
     expect(page).to_have_title(re.compile(r"^Dashboard"))
@@ -54,7 +54,7 @@ def test_a_new_conflict_shows_on_the_open_dashboard_without_a_reload(browser, li
 
 def test_the_manifest_and_service_worker_are_found_and_registered(browser, live_server, tenant_a):
     page = browser.new_page()
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     href = page.get_attribute("link[rel=manifest]", "href")
     manifest = page.evaluate("async (href) => (await fetch(href)).json()", href)
     assert manifest["display"] == "standalone"

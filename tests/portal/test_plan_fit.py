@@ -4,18 +4,12 @@ calendar or bookings UI; an appointment page shows the client's phone, tap to ca
 import datetime as dt
 
 import pytest
-from django.test import Client
 
+from tests.clients import login
 from tests.conftest import make_tenant
 from tests.factories import AppointmentFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _nav(html: str) -> str:
@@ -24,7 +18,7 @@ def _nav(html: str) -> str:
 
 def test_an_answering_only_owner_sees_no_calendar_or_bookings(clock):
     solo = make_tenant(name="Phoenix", plan="answering_only")
-    client = _client(solo.owner)
+    client = login(solo.owner)
     dashboard = client.get("/dashboard/").content.decode()
     assert "/calendar/" not in _nav(dashboard)
     assert "Appointments booked" not in dashboard and "swatch appointments" not in dashboard
@@ -34,7 +28,7 @@ def test_an_answering_only_owner_sees_no_calendar_or_bookings(clock):
 
 
 def test_a_booking_owner_keeps_the_calendar(tenant_a, clock):
-    client = _client(tenant_a.owner)
+    client = login(tenant_a.owner)
     dashboard = client.get("/dashboard/").content.decode()
     assert "/calendar/" in _nav(dashboard) and "Appointments booked" in dashboard
     assert 'class="cal-toolbar"' in client.get("/calendar/").content.decode()
@@ -43,7 +37,7 @@ def test_a_booking_owner_keeps_the_calendar(tenant_a, clock):
 def test_an_owner_of_both_kinds_sees_the_calendar_of_the_booking_one(tenant_a, clock):
     solo = make_tenant(name="Phoenix", plan="answering_only")
     solo.location.memberships.create(user=tenant_a.owner, role="owner")
-    client = _client(tenant_a.owner)
+    client = login(tenant_a.owner)
     assert "/calendar/" in _nav(client.get("/dashboard/").content.decode())  # all my locations: one books
     calendar = client.get("/calendar/")
     assert [loc.name for loc in calendar.context["locations"]] == ["Location A"]
@@ -54,7 +48,7 @@ def test_an_owner_of_both_kinds_sees_the_calendar_of_the_booking_one(tenant_a, c
 def test_the_appointment_page_shows_the_clients_phone_to_tap(tenant_a):
     lead = LeadFactory(location=tenant_a.location, first_name="Ada", last_name="Lovelace", phone="+13475559876")
     appointment = AppointmentFactory(location=tenant_a.location, lead=lead)
-    html = _client(tenant_a.owner).get(f"/calendar/appointments/{appointment.pk}/").content.decode()
+    html = login(tenant_a.owner).get(f"/calendar/appointments/{appointment.pk}/").content.decode()
     assert 'href="tel:+13475559876"' in html and "Call Ada Lovelace at" in html
 
 
@@ -66,7 +60,7 @@ def test_the_calendar_heading_names_the_week_or_month_whatever_is_booked(tenant_
     start = dt.datetime(2030, 3, 6, 15, tzinfo=tenant_a.location.zone)  # the pinned Wednesday
     AppointmentFactory(location=tenant_a.location, lead=lead, start=start, end=start + dt.timedelta(hours=1))
     # (an appointment's name once replaced the heading)
-    client = _client(tenant_a.owner)
+    client = login(tenant_a.owner)
     assert client.get("/calendar/?view=month&date=2030-03-06").context["title"] == "March 2030"
     assert client.get("/calendar/?date=2030-03-06").context["title"] == "Week of Mar 4, 2030"
 
@@ -74,10 +68,10 @@ def test_the_calendar_heading_names_the_week_or_month_whatever_is_booked(tenant_
 def test_an_answering_only_lead_page_has_no_appointments_section(clock):
     solo = make_tenant(name="Phoenix", plan="answering_only")
     lead = LeadFactory(location=solo.location)
-    html = _client(solo.owner).get(f"/leads/{lead.pk}/").content.decode()
+    html = login(solo.owner).get(f"/leads/{lead.pk}/").content.decode()
     assert 'id="lead-appointments"' not in html
 
 
 def test_a_booking_lead_page_keeps_its_appointments_section(tenant_a, clock):
     lead = LeadFactory(location=tenant_a.location)
-    assert 'id="lead-appointments"' in _client(tenant_a.owner).get(f"/leads/{lead.pk}/").content.decode()
+    assert 'id="lead-appointments"' in login(tenant_a.owner).get(f"/leads/{lead.pk}/").content.decode()

@@ -1,5 +1,5 @@
-"""Browser proofs of push (issue #11 "Done means"), Playwright on Debian's Chromium, one browser
-for the module:
+"""Browser proofs of push (issue #11 "Done means"), Playwright on Debian's Chromium (the one
+`browser` fixture of tests/conftest.py):
 
 - a push subscription saved FROM THE PAGE ("Turn on notifications" on Settings: the page's own
   portal.js asks the permission, waits for the real service worker and POSTs the subscription with
@@ -35,21 +35,17 @@ from messaging.models import OfficeMessage
 from notifications.fake_twilio import FakeTwilio
 from notifications.models import Notification, PushSubscription
 from portal.tasks import escalate_urgent_items
+from tests.browser_support import sign_in
 from tests.conftest import token_client
-from tests.factories import PASSWORD
 from tests.notifications.conftest import b64url, new_device, verify_vapid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def signed_in(chromium, base: str, user, **context_options):
-    context = chromium.new_context(permissions=["notifications"], **context_options)
+def signed_in(browser, base: str, user, **context_options):
+    context = browser.new_context(permissions=["notifications"], **context_options)
     page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
+    sign_in(page, base, user)
     return context, page
 
 
@@ -87,9 +83,9 @@ def service_worker_of(context):
 
 
 def test_a_subscription_saved_from_the_page_gets_the_push_once_and_got_it_acknowledges(
-    chromium, live_server, tenant_a, agent, vapid, push_service
+    browser, live_server, tenant_a, agent, vapid, push_service
 ):
-    context, page = signed_in(chromium, live_server.url, tenant_a.owner)
+    context, page = signed_in(browser, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/settings/{tenant_a.location.pk}/")
     box = page.locator("[data-push-subscribe]")
     expect(box).to_be_visible()  # portal.js shows it: service worker, PushManager, a secure context
@@ -179,7 +175,7 @@ def test_a_subscription_saved_from_the_page_gets_the_push_once_and_got_it_acknow
     context.close()
 
 
-def test_an_unacknowledged_urgent_message_escalates_once(chromium, live_server, tenant_a, agent, settings):
+def test_an_unacknowledged_urgent_message_escalates_once(browser, live_server, tenant_a, agent, settings):
     fake = FakeTwilio.start()
     settings.SMS_BACKEND = "notifications.sms.TwilioBackend"
     settings.TWILIO_API_BASE_URL = fake.url
@@ -187,7 +183,7 @@ def test_an_unacknowledged_urgent_message_escalates_once(chromium, live_server, 
     tenant_a.owner.mobile = "+19175550123"
     tenant_a.owner.save(update_fields=["mobile"])
     try:
-        context, page = signed_in(chromium, live_server.url, tenant_a.owner)
+        context, page = signed_in(browser, live_server.url, tenant_a.owner)
         message_id = take_urgent_message(agent, tenant_a.location, "Una Urgent")
         page.goto(f"{live_server.url}/dashboard/")
         line = page.locator(f"#line-urgent_message-{message_id}")

@@ -8,21 +8,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from messaging.models import MessageRead
+from tests.clients import login
 from tests.factories import ConflictFactory, OfficeMessageFactory, SameDayRequestFactory
 
 pytestmark = pytest.mark.django_db
 STATIC = Path(settings.BASE_DIR) / "static"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -62,7 +56,7 @@ def test_service_worker_is_served_at_the_root_for_the_whole_portal(client):
 
 def test_offline_page_is_the_same_for_everyone(client, tenant_a):
     anonymous = client.get("/offline/")
-    owner = client_for(tenant_a.owner).get("/offline/")
+    owner = login(tenant_a.owner).get("/offline/")
     assert anonymous.status_code == owner.status_code == 200
     assert tenant_a.owner.email.encode() not in owner.content
     assert b"You are offline" in anonymous.content
@@ -79,7 +73,7 @@ def _plain_routes(resolver=None, prefix=""):
 
 
 def test_every_portal_page_links_the_manifest_and_polls_live(tenant_a):
-    client = client_for(tenant_a.owner)
+    client = login(tenant_a.owner)
     pages = 0
     for url in sorted(set(_plain_routes())):
         response = client.get(url)
@@ -96,7 +90,7 @@ def test_every_portal_page_links_the_manifest_and_polls_live(tenant_a):
 
 
 def test_agents_pages_do_not_poll_the_owner_pulse(agent):
-    response = client_for(agent).get("/agent/")
+    response = login(agent).get("/agent/")
     assert response.status_code == 200
     assert b'rel="manifest"' in response.content
     assert b"data-live-url" not in response.content
@@ -114,7 +108,7 @@ def test_live_counts_what_waits_and_answers_304_until_something_changes(tenant_a
     SameDayRequestFactory(location=location)
     urgent = OfficeMessageFactory(location=location, urgent=True)
     OfficeMessageFactory(location=location, urgent=False)
-    client = client_for(tenant_a.owner)
+    client = login(tenant_a.owner)
 
     first = client.get("/live/")
     assert first.status_code == 200
@@ -153,7 +147,7 @@ def test_live_counts_what_waits_and_answers_304_until_something_changes(tenant_a
 
 def test_live_sees_an_answer_even_when_a_new_item_keeps_the_count(tenant_a):
     pending = ConflictFactory(location=tenant_a.location)
-    client = client_for(tenant_a.owner)
+    client = login(tenant_a.owner)
     etag = client.get("/live/")["ETag"]
     pending.status = "declined"
     pending.save(update_fields=["status"])
@@ -164,7 +158,7 @@ def test_live_sees_an_answer_even_when_a_new_item_keeps_the_count(tenant_a):
 
 
 def test_live_is_one_query_whatever_waits(tenant_a, django_assert_num_queries):
-    client = client_for(tenant_a.owner)
+    client = login(tenant_a.owner)
     client.get("/live/")  # warm the session
     for _ in range(5):
         ConflictFactory(location=tenant_a.location)

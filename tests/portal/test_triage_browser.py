@@ -1,7 +1,8 @@
-"""Browser proofs of the triage Action Center (issue #11), Playwright on Debian's Chromium, one
-browser for the module: at 375 px the first same-day request is in the first screen; an answer in
-place moves the focus to the next line and updates every counter, the nav badge and the tab
-title with no reload; axe-core finds nothing serious with every line open, at 375 and 1280 px."""
+"""Browser proofs of the triage Action Center (issue #11), Playwright on Debian's Chromium (the
+one `browser` fixture of tests/conftest.py): at 375 px the first same-day request is in the
+first screen; an answer in place moves the focus to the next line and updates every counter,
+the nav badge and the tab title with no reload; axe-core finds nothing serious with every line
+open, at 375 and 1280 px."""
 
 from __future__ import annotations
 
@@ -43,17 +44,17 @@ def busy_location(tenant_a):
     return tenant_a, same_day
 
 
-def owner_page(chromium, base, tenant, width, height=667):
-    context = chromium.new_context(viewport={"width": width, "height": height})
+def owner_page(browser, base, tenant, width, height=667):
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.add_cookies(session_cookie(base, tenant.owner))
     page = context.new_page()
     page.goto(f"{base}/dashboard/")
     return context, page
 
 
-def test_at_375px_the_first_same_day_request_is_in_the_first_screen(chromium, live_server, busy_location):
+def test_at_375px_the_first_same_day_request_is_in_the_first_screen(browser, live_server, busy_location):
     tenant, same_day = busy_location
-    context, page = owner_page(chromium, live_server.url, tenant, 375)
+    context, page = owner_page(browser, live_server.url, tenant, 375)
     first_line = page.locator("[data-line]").first
     assert first_line.get_attribute("id") == f"line-same_day-{same_day.pk}"
     box = page.locator(f"#summary-same_day-{same_day.pk}").bounding_box()
@@ -63,11 +64,11 @@ def test_at_375px_the_first_same_day_request_is_in_the_first_screen(chromium, li
 
 
 def test_an_answer_in_place_moves_the_focus_on_and_updates_every_counter(
-    chromium, live_server, busy_location, settings
+    browser, live_server, busy_location, settings
 ):
     settings.LIVE_POLL_SECONDS = 60  # nothing but the answer itself reads the pulse again
     tenant, same_day = busy_location
-    context, page = owner_page(chromium, live_server.url, tenant, 1280, 900)
+    context, page = owner_page(browser, live_server.url, tenant, 1280, 900)
     page.evaluate("window.__marker = 'still here'")
     expect(page).to_have_title(re.compile(r"^\(6\) Dashboard"))  # 1 same-day + 2 urgent + 3 conflicts
     expect(page.locator("#count-same-day")).to_have_text("1")
@@ -99,11 +100,11 @@ def test_an_answer_in_place_moves_the_focus_on_and_updates_every_counter(
     context.close()
 
 
-def test_axe_finds_nothing_serious_with_every_line_open(chromium, live_server, busy_location):
+def test_axe_finds_nothing_serious_with_every_line_open(browser, live_server, busy_location):
     tenant, _ = busy_location
     found = []
     for width in (375, 1280):
-        context = chromium.new_context(bypass_csp=True, viewport={"width": width, "height": 800})
+        context = browser.new_context(bypass_csp=True, viewport={"width": width, "height": 800})
         context.add_cookies(session_cookie(live_server.url, tenant.owner))
         page = context.new_page()
         page.goto(f"{live_server.url}/dashboard/")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Membership
-from tests.conflicts.test_browser import login
+from tests.browser_support import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_removing_a_team_member_asks_then_can_be_undone(browser, live_server, tenant_a):
     viewer = Membership.objects.get(user=tenant_a.viewer, location=tenant_a.location)
     page = browser.new_page(viewport={"width": 375, "height": 740})
-    login(page, live_server.url, tenant_a.owner)
+    sign_in(page, live_server.url, tenant_a.owner)
     page.goto(f"{live_server.url}/settings/")
     questions = []
     page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from conflicts.models import SameDayRequest
@@ -15,16 +14,11 @@ from notifications import sms
 from notifications.models import Notification
 from portal import urgent
 from portal.tasks import escalate_urgent_items
+from tests.clients import login
 from tests.factories import OfficeMessageFactory, SameDayRequestFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -36,10 +30,10 @@ def owner_mobile(tenant_a):
 
 def test_got_it_in_the_portal_records_who_when_and_channel_once(clock, tenant_a):
     message = OfficeMessageFactory(location=tenant_a.location, urgent=True, caller_name="Una Urgent")
-    page = client_for(tenant_a.owner).get("/dashboard/").content.decode()
+    page = login(tenant_a.owner).get("/dashboard/").content.decode()
     assert f"/messages/{message.pk}/got-it/" in page and "Una Urgent" in page
 
-    response = client_for(tenant_a.manager).post(f"/messages/{message.pk}/got-it/", **HTMX)
+    response = login(tenant_a.manager).post(f"/messages/{message.pk}/got-it/", **HTMX)
     assert response.status_code == 200
     assert f"Got it: {tenant_a.manager}" in response.content.decode() and "from the portal" in response.content.decode()
     message.refresh_from_db()
@@ -47,16 +41,16 @@ def test_got_it_in_the_portal_records_who_when_and_channel_once(clock, tenant_a)
     assert first == (timezone.now(), tenant_a.manager.pk, "portal")
 
     clock.shift(dt.timedelta(minutes=3))
-    client_for(tenant_a.owner).post(f"/messages/{message.pk}/got-it/", **HTMX)
+    login(tenant_a.owner).post(f"/messages/{message.pk}/got-it/", **HTMX)
     message.refresh_from_db()
     assert (message.acknowledged_at, message.acknowledged_by_id, message.acknowledged_channel) == first
 
 
 def test_a_viewer_cannot_say_got_it_and_another_tenant_gets_404(tenant_a, tenant_b):
     same_day = SameDayRequestFactory(location=tenant_a.location)
-    response = client_for(tenant_a.viewer).post(f"/same-day/{same_day.pk}/got-it/", **HTMX)
+    response = login(tenant_a.viewer).post(f"/same-day/{same_day.pk}/got-it/", **HTMX)
     assert response.status_code == 403 and "may not acknowledge" in response.content.decode()
-    assert client_for(tenant_b.owner).post(f"/same-day/{same_day.pk}/got-it/").status_code == 404
+    assert login(tenant_b.owner).post(f"/same-day/{same_day.pk}/got-it/").status_code == 404
     same_day.refresh_from_db()
     assert same_day.acknowledged_at is None
 
@@ -89,7 +83,7 @@ def test_unacknowledged_urgent_items_escalate_once_to_the_owners_mobiles(
     assert SameDayRequest.objects.get(pk=same_day.pk).escalated_at == timezone.now()
     assert OfficeMessage.objects.get(pk=seen.pk).escalated_at is None
 
-    page = client_for(tenant_a.owner).get("/dashboard/").content.decode()
+    page = login(tenant_a.owner).get("/dashboard/").content.decode()
     assert page.count("Escalated") >= 2
 
 
@@ -137,7 +131,7 @@ def test_a_got_it_link_is_refused_once_its_user_left_the_location(client, tenant
 
 def test_an_urgent_message_stays_until_called_back_with_a_note(tenant_a):
     message = OfficeMessageFactory(location=tenant_a.location, urgent=True, caller_name="Una Urgent")
-    owner = client_for(tenant_a.owner)
+    owner = login(tenant_a.owner)
     owner.get(f"/messages/{message.pk}/")  # read it
     assert "Una Urgent" in owner.get("/dashboard/").content.decode()
     assert owner.get("/live/").json()["urgent_messages"] == 1
@@ -152,7 +146,7 @@ def test_an_urgent_message_stays_until_called_back_with_a_note(tenant_a):
 
 
 def test_the_owner_sets_their_own_mobile_in_settings(tenant_a):
-    owner = client_for(tenant_a.owner)
+    owner = login(tenant_a.owner)
     url = f"/settings/{tenant_a.location.pk}/mobile/"
     assert owner.post(url, {"mobile": "(917) 555-0123"}).status_code == 302
     tenant_a.owner.refresh_from_db()
@@ -160,4 +154,4 @@ def test_the_owner_sets_their_own_mobile_in_settings(tenant_a):
     assert "(917) 555-0123" in owner.get(f"/settings/{tenant_a.location.pk}/").content.decode()
     refused = owner.post(url, {"mobile": "555-12"})
     assert refused.status_code == 400 and "not a valid phone number" in refused.content.decode()
-    assert client_for(tenant_a.manager).post(url, {"mobile": "(917) 555-0199"}).status_code == 403
+    assert login(tenant_a.manager).post(url, {"mobile": "(917) 555-0199"}).status_code == 403
