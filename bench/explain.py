@@ -110,7 +110,7 @@ def main() -> None:
             f"\n## {name} {url} → {response.status_code}: {total:.1f} ms, {len(queries)} queries, {sql_ms:.1f} ms SQL"
         )
         if "--profile" in sys.argv:  # where the Python time goes: 10 requests under cProfile
-            profile(lambda: client.get(url))
+            profile(lambda url=url: client.get(url))
             continue
         ranked = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
         for q in ranked:
