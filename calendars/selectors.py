@@ -254,13 +254,12 @@ def insufficient_locations(locations, *, now: datetime | None = None) -> list[tu
         first_date=(now - timedelta(days=1)).date(),
         last_date=(now + timedelta(days=15)).date(),
     )
-    windows = {location_id: found[0] for location_id, found in availability.items()}
-    exceptions = {location_id: found[1] for location_id, found in availability.items()}
     found = []
     for location in locations:
+        windows, exceptions = availability[location.pk]
         hours = slot_search.available_hours(
-            windows=windows[location.pk],
-            exceptions=exceptions[location.pk],
+            windows=windows,
+            exceptions=exceptions,
             range_start=now,
             range_end=now + timedelta(days=14),
             zone=location.zone,
@@ -401,13 +400,12 @@ def calendar_availability(*, locations: list[Location], start: datetime, end: da
         first_date=(start - timedelta(days=1)).date(),
         last_date=(end + timedelta(days=1)).date(),
     )
-    windows = {location_id: found[0] for location_id, found in availability.items()}
-    exceptions = {location_id: found[1] for location_id, found in availability.items()}
     result = {}
     for location in locations:
+        windows, exceptions = availability[location.pk]
         per_type = slot_search.availability_intervals(
-            windows=windows[location.pk],
-            exceptions=exceptions[location.pk],
+            windows=windows,
+            exceptions=exceptions,
             range_start=start,
             range_end=end,
             zone=location.zone,
