@@ -10,6 +10,25 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _redbeat_settings() -> dict:
+    # celery-redbeat looks its settings up by their bare names (`redbeat_redis_url`), which the
+    # CELERY_ namespace of the Django settings cannot give (it warns and falls back to the
+    # broker's URL and options). The beat needs Redis anyway: without it nothing runs a task.
+    from django.conf import settings
+
+    return {
+        "redbeat_redis_url": settings.REDIS_URL,
+        "redbeat_redis_options": {
+            "socket_timeout": settings.REDIS_TIMEOUT,
+            "socket_connect_timeout": settings.REDIS_TIMEOUT,
+        },
+        "redbeat_lock_timeout": settings.BEAT_LOCK_TIMEOUT,
+    }
+
+
+app.add_defaults(_redbeat_settings)
+
+
 @worker_init.connect
 @beat_init.connect
 def _check_production_secrets(**kwargs):

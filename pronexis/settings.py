@@ -172,6 +172,18 @@ CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Beat with one leader (issue #17): any number of beat processes may run (one per node); the
+# schedule lives in Redis (celery-redbeat) and only the holder of the lock key
+# `redbeat::lock` sends tasks. We picked redbeat over django-celery-beat because Redis is
+# already here as the broker, and its lock gives one active beat plus a takeover when the holder
+# dies: the lock expires BEAT_LOCK_TIMEOUT seconds after its last renewal, and a waiting beat
+# (which retries every loop interval) takes it. django-celery-beat keeps the schedule in the DB
+# but has no leader election: two beats would both send, unless we wrote our own DB lock.
+# A tick renews the lock, so the loop interval must stay well under the timeout.
+BEAT_LOCK_TIMEOUT = int(env("BEAT_LOCK_TIMEOUT", "60"))
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+# redbeat's own settings (its Redis, the lock timeout) are given in pronexis/celery.py.
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, BEAT_LOCK_TIMEOUT // 5)
 # Each task named here is the issue's: the owning app defines it in its tasks.py.
 CELERY_BEAT_SCHEDULE = {
     "run-due-contact-steps": {"task": "leads.tasks.run_due_contact_steps", "schedule": 60.0},
