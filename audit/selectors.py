@@ -25,10 +25,13 @@ ACTIONS = {"insert": "created", "update": "changed", "delete": "removed"}
 CHANNELS = {"web": "portal", "api": "API", "admin": "admin", "task": "automatic", "": "system"}
 
 
-def location_events(*, location: Location, kind: str = "", since: dt.date | None = None, until: dt.date | None = None):
+def location_events(
+    *, location: Location, kind: str = "", since: dt.date | None = None, until: dt.date | None = None, using="default"
+):
     """Every audited change of rows that belong to the Location (and of the Location itself),
-    newest first. pghistory's `references` reads each event table by its location column."""
-    events = Events.objects.references(location).order_by("-pgh_created_at", "-pgh_id")
+    newest first. pghistory's `references` reads each event table by its location column.
+    `using`: the reports' database (pronexis.db.reporting_db) for the CSV export."""
+    events = Events.objects.using(using).references(location).order_by("-pgh_created_at", "-pgh_id")
     if kind:
         events = events.filter(pgh_model=kind)
     zone = location.zone
@@ -52,13 +55,14 @@ class Entry:
     changes: list[tuple[str, object, object]] = field(default_factory=list)
 
 
-def describe(events, *, location: Location) -> list[Entry]:
-    """The events as entries, the people named in them looked up in one query."""
+def describe(events, *, location: Location, using: str = "default") -> list[Entry]:
+    """The events as entries, the people named in them looked up in one query (`using` the
+    database the events were read from)."""
     events = list(events)
     user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context} | {
         e.pgh_data.get("user_id") for e in events if e.pgh_model == "audit.MembershipEvent"
     }
-    people = {u.pk: u for u in User.objects.filter(pk__in={i for i in user_ids if i})}
+    people = {u.pk: u for u in User.objects.using(using).filter(pk__in={i for i in user_ids if i})}
     return [_entry(event, people, location.zone) for event in events]
 
 

@@ -58,9 +58,10 @@ class MonthlyCount:
         return f"{self.year:04d}-{self.month:02d}"
 
 
-def monthly_appointment_counts(*, locations, year: int, month: int) -> list[MonthlyCount]:
+def monthly_appointment_counts(*, locations, year: int, month: int, using: str = "default") -> list[MonthlyCount]:
     """The monthly count of several Locations, each in its own local month — three queries
-    (locations, appointments, conflicts) whatever the number of Locations or rows.
+    (locations, appointments, conflicts) whatever the number of Locations or rows; `using` the
+    reports' database (pronexis.db.reporting_db) for the reports page and its CSV.
 
     Test leads are left out of both parts: a test is never billed — captured with `test: true`
     or moved to `test_lead` later (by staff, the owner or a manager).
@@ -75,7 +76,8 @@ def monthly_appointment_counts(*, locations, year: int, month: int) -> list[Mont
         conflict_q |= Q(location=location, responded_at__gte=start, responded_at__lt=end)
     counts = {loc.pk: MonthlyCount(location=loc, year=year, month=month) for loc in locations}
     appointments = (
-        Appointment.objects.appointments()
+        Appointment.objects.using(using)
+        .appointments()
         .filter(appointment_q, conflict__isnull=True, lead__test=False)
         .exclude(lead__status="test_lead")
         .select_related("lead")
@@ -84,7 +86,8 @@ def monthly_appointment_counts(*, locations, year: int, month: int) -> list[Mont
     for appointment in appointments:
         counts[appointment.location_id].appointments.append(appointment)
     conflicts = (
-        Conflict.objects.filter(conflict_q, responded_at__isnull=False, lead__test=False)
+        Conflict.objects.using(using)
+        .filter(conflict_q, responded_at__isnull=False, lead__test=False)
         .exclude(lead__status="test_lead")
         .select_related("lead")
         .order_by("responded_at", "id")

@@ -136,20 +136,21 @@ def call_lookup(*, user, caller: str | None = None, called: str | None = None, a
 
 
 def leads_by_status_and_source(
-    *, locations_qs=None, start: datetime | None = None, end: datetime | None = None, months=None
+    *, locations_qs=None, start: datetime | None = None, end: datetime | None = None, months=None, using="default"
 ) -> list[dict]:
     """Report rows {status, source, count} of leads created in [start, end) at these Locations.
 
     `months`: [(location_id, start, end)] instead — each Location in its own local month
     (DESIGN.md "Several locations": aggregates use each Location's own local calendar month).
+    `using`: the reports' database (pronexis.db.reporting_db) for the reports page.
     """
     if months is not None:
         window = Q(pk__in=[])
         for location_id, month_start, month_end in months:
             window |= Q(location_id=location_id, created_at__gte=month_start, created_at__lt=month_end)
-        leads = Lead.objects.filter(window)
+        leads = Lead.objects.using(using).filter(window)
     else:
-        leads = Lead.objects.filter(location__in=locations_qs, created_at__gte=start, created_at__lt=end)
+        leads = Lead.objects.using(using).filter(location__in=locations_qs, created_at__gte=start, created_at__lt=end)
     rows = leads.values("status", "source").annotate(count=Count("id")).order_by("status", "source")
     return list(rows)
 

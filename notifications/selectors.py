@@ -48,7 +48,12 @@ def failed_deliveries(*, location_ids, limit: int = 20, days: int = 30, user=Non
     return list(queryset.order_by("-created_at", "-id")[:limit])
 
 
-def location_consent_events(*, location, limit: int):
+def location_consent_events(*, location, limit: int, using: str = "default"):
     """The consent ledger of one Location (events that came through its lines, leads and calls),
-    newest first, iterated in chunks: the owner's CSV export."""
-    return ConsentEvent.objects.filter(location_id=location.pk).order_by("-at", "-id")[:limit].iterator(chunk_size=2000)
+    newest first, iterated in chunks: the owner's CSV export (`using` the reports' database)."""
+    return (
+        ConsentEvent.objects.using(using)
+        .filter(location_id=location.pk)
+        .order_by("-at", "-id")[:limit]
+        .iterator(chunk_size=2000)
+    )

@@ -17,6 +17,7 @@ from accounts.models import Location
 from accounts.permissions import Action, require
 from accounts.scoping import get_visible_or_404
 from pronexis.csv_export import csv_writer
+from pronexis.db import reporting_db
 from pronexis.errors import Refused
 from pronexis.web import safe_next
 
@@ -54,7 +55,8 @@ def consent_export(request: HttpRequest, location_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="consent-{location.pk}.csv"'
     writer = csv_writer(response)  # every cell neutralised: a lead's own words are untrusted text
     writer.writerow(CONSENT_COLUMNS)
-    for event in location_consent_events(location=location, limit=EXPORT_LIMIT):
+    # The ledger is read on the reports' database (a replica when configured, pronexis.db).
+    for event in location_consent_events(location=location, limit=EXPORT_LIMIT, using=reporting_db()):
         at = event.at.astimezone(location.zone).strftime("%Y-%m-%d %H:%M:%S")
         row = [at, location.time_zone, event.number, event.kind, event.source, event.get_actor_kind_display()]
         writer.writerow([*row, event.actor_display, event.message, event.source_url, _iso(event.consented_at)])

@@ -1,5 +1,7 @@
 """The reports page's parts: which month, leads by status and source, the call & recording
-lookup, and the monthly count's rows for the CSV export (portal.views renders them)."""
+lookup, and the monthly count's rows for the CSV export (portal.views renders them). Their data
+is read from the reports' database (pronexis.db.reporting_db: a replica when configured); which
+Locations the user sees is read on the primary."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from conflicts.models import Conflict, SameDayRequest
 from leads.models import Lead
 from leads.selectors import call_lookup, leads_by_status_and_source
 from messaging.models import OfficeMessage
+from pronexis.db import reporting_db
 from pronexis.moments import portal_moment
 
 from . import triage
@@ -60,7 +63,7 @@ def leads_report(locations, year: int, month: int) -> dict:
         return {"leads_rows": []}
     # Each Location in its own local month (DESIGN.md "Several locations").
     months = [(loc.pk, *local_month_bounds(loc, year, month)) for loc in locations]
-    rows = leads_by_status_and_source(months=months)
+    rows = leads_by_status_and_source(months=months, using=reporting_db())
     matrix = status_by_source(rows, Lead.Status.choices, Lead.Source.choices)
     return {"leads_rows": rows, "leads_total": matrix.total, "leads_matrix": matrix}
 
@@ -81,22 +84,23 @@ def answered_within_target(locations, year: int, month: int) -> dict:
         start, end = local_month_bounds(location, year, month)
         arrived |= Q(location_id=location.pk, created_at__gte=start, created_at__lt=end)
     zones = {location.pk: location.zone for location in locations}
+    db = reporting_db()
     kinds = {
         "conflicts": [
             (pk, answered, triage.conflict_target(created, zones[pk]))
-            for pk, created, answered in Conflict.objects.filter(arrived).values_list(
+            for pk, created, answered in Conflict.objects.using(db).filter(arrived).values_list(
                 "location_id", "created_at", "responded_at"
             )
         ],
         "same_day": [
             (pk, answered, triage.same_day_target(start))
-            for pk, start, answered in SameDayRequest.objects.filter(arrived).values_list(
+            for pk, start, answered in SameDayRequest.objects.using(db).filter(arrived).values_list(
                 "location_id", "requested_start", "responded_at"
             )
         ],
         "urgent": [
             (pk, acknowledged, triage.urgent_target(created))
-            for pk, created, acknowledged in OfficeMessage.objects.filter(arrived, urgent=True).values_list(
+            for pk, created, acknowledged in OfficeMessage.objects.using(db).filter(arrived, urgent=True).values_list(
                 "location_id", "created_at", "acknowledged_at"
             )
         ],
@@ -126,9 +130,8 @@ def call_lookup_context(request) -> dict:
             location = current_location(request)
             zone = location.zone if location else timezone.get_current_timezone()
             at = portal_moment(keys["at"], zone, "at")
-        calls = list(
-            call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)[:100]
-        )
+        calls = call_lookup(user=request.user, caller=keys["caller"] or None, called=keys["called"] or None, at=at)
+        calls = list(calls.using(reporting_db())[:100])
     except ValidationError as error:
         return {"lookup": keys, "calls": None, "lookup_error": " ".join(error.messages)}
     return {"lookup": keys, "calls": calls}

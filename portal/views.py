@@ -30,6 +30,7 @@ from messaging.models import OfficeMessage
 from messaging.routing import route_call_for_location
 from messaging.selectors import action_center_items
 from pronexis.csv_export import csv_writer
+from pronexis.db import reporting_db
 from pronexis.errors import Refused
 from pronexis.web import safe_next
 
@@ -191,7 +192,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     status and source — owners, managers, viewers and brand users (read only)."""
     locations = reports.report_locations(request)
     year, month = reports.report_month(request, locations)
-    counts = monthly_appointment_counts(locations=locations, year=year, month=month)
+    counts = monthly_appointment_counts(locations=locations, year=year, month=month, using=reporting_db())
     context = {
         "counts": counts,
         "year": year,
@@ -213,7 +214,7 @@ def reports_appointments_csv(request: HttpRequest) -> HttpResponse:
     """The monthly count's rows as CSV: every counted appointment and answered conflict."""
     locations = reports.report_locations(request)
     year, month = reports.report_month(request, locations)
-    counts = monthly_appointment_counts(locations=locations, year=year, month=month)
+    counts = monthly_appointment_counts(locations=locations, year=year, month=month, using=reporting_db())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointments-{year:04d}-{month:02d}.csv"'
     writer = csv_writer(response)  # every cell neutralised against formula injection

@@ -132,6 +132,18 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(env
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+# A read replica (streaming replication) for reports and CSV exports only (pronexis/db.py):
+# they read `.using(reporting_db())`; everything else reads and writes the primary. Tests always
+# have the alias, a mirror of the test database (tests/test_replica.py turns reporting onto it).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL or TESTING:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL or DATABASE_URL, conn_max_age=int(env("CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REPORTING_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
+DATABASE_ROUTERS = ["pronexis.db.PrimaryWritesRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache when configured, otherwise eager Celery and local memory -----
@@ -375,6 +387,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sessions live in PostgreSQL (the primary): every web server behind a load balancer reads the
+# same ones (tests/test_scale_out.py), and a session ended on one server ends on all.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cookie; kept default
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)

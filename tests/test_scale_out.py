@@ -1,9 +1,9 @@
 """Scale-out, proven (issue #17): two web servers, two Celery workers and two beats on one
 PostgreSQL database and one Redis database (marked `worker`).
 
-- a session started on web server A (the agent's log-in) continues on server B: sessions live
-  in the database (Django's default SESSION_ENGINE), so any server behind a load balancer
-  serves any request;
+- a session started on web server A (the agent's log-in) continues on server B, and logging out
+  on B ends it on A: sessions live in PostgreSQL (SESSION_ENGINE), so any server behind a load
+  balancer serves any request;
 - an office message sent through either server (one over A, one over B, same session) reaches
   the fake Twilio server exactly once per number of the Location's distribution list;
 - one beat leads: celery-redbeat's lock in Redis lets one beat send the schedule (each entry of
@@ -146,6 +146,11 @@ def test_two_servers_two_workers_two_beats_share_sessions_send_once_and_one_beat
     assert agent.email in console.text or agent.full_name in console.text
     sent_through = {server_a: take_message(browser, server_a, location, "Through A")}
     sent_through[server_b] = take_message(browser, server_b, location, "Through B")
+    # Logging out on B ends the session on A too (one session store, not a cookie per server).
+    kept = dict(browser.cookies)
+    browser.post(f"{server_b}/accounts/logout/", data={"csrfmiddlewaretoken": kept["csrftoken"]}, timeout=30)
+    replay = requests.get(f"{server_a}/agent/", cookies=kept, timeout=30, allow_redirects=False)
+    assert replay.status_code == 302 and "/accounts/login/" in replay.headers["Location"]
 
     # One beat leads: it sends every entry of the schedule; the other waits for the lock.
     beats = (cluster.beat_a, cluster.beat_b)

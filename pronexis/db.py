@@ -1,0 +1,39 @@
+"""Which database a read goes to: reports and CSV exports may read from a replica.
+
+With `DATABASE_REPLICA_URL` set, settings add a `replica` alias and `reporting_db()` names it;
+the report and export views pass it to their selectors, which read with `.using(...)`. Every
+other read stays on `default` (the primary): a page shown after a write must show that write,
+and a replica may lag. Which Locations a user may see is also read on the primary, so a revoked
+membership is never served from a lagging replica.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULT = "default"
+REPLICA = "replica"
+
+
+def reporting_db() -> str:
+    """The alias reports and CSV exports read from: `replica` when one is configured."""
+    return settings.REPORTING_DATABASE
+
+
+class PrimaryWritesRouter:
+    """Writes and migrations go to the primary whatever alias a row was read from (saving a row
+    read from the replica writes it to `default`); reads are not routed: they stay on `default`
+    unless a query says `.using(reporting_db())`. Both aliases hold the same rows, so relations
+    across them are allowed."""
+
+    def db_for_read(self, model, **hints):
+        return None  # Django's choice: the hinted instance's database, else `default`
+
+    def db_for_write(self, model, **hints):
+        return DEFAULT
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return {obj1._state.db, obj2._state.db} <= {DEFAULT, REPLICA}
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        return db == DEFAULT
