@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,11 +20,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone
 
 from notifications import delivery, outbox
 from notifications.models import Notification
+from tests.support_processes import database_url, free_port, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -34,34 +33,9 @@ REDIS_URL = os.environ.get("MESSAGING_WORKER_REDIS_URL", "redis://127.0.0.1:6379
 S = Notification.Status
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, step: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def fake_stats(url: str) -> dict:
     with urllib.request.urlopen(f"{url}/_fake/stats", timeout=5) as response:
         return json.loads(response.read())
-
-
-def database_url() -> str:
-    """The settings' DATABASE_URL pointed at the test database (TCP, or the embedded server's
-    socket given as `?host=`), so the worker subprocess sees the rows this test writes."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    url = urlsplit(django_settings.DATABASE_URL)
-    return urlunsplit(url._replace(path="/" + django_settings.DATABASES["default"]["NAME"]))
 
 
 @pytest.fixture
