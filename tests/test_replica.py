@@ -45,6 +45,8 @@ def replica(settings):
     """Reporting onto the replica alias: what DATABASE_REPLICA_URL makes of the settings."""
     settings.REPORTING_DATABASE = "replica"
     assert reporting_db() == "replica"
+    yield
+    connections["replica"].close()  # a mirror's connection left open would keep the test database from being dropped
 
 
 @pytest.fixture

@@ -24,12 +24,11 @@ from django.utils import timezone
 
 from notifications import delivery, outbox
 from notifications.models import Notification
-from tests.support_processes import database_url, free_port, wait_for
+from tests.support_processes import claim_redis_database, database_url, free_port, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("MESSAGING_WORKER_REDIS_URL", "redis://127.0.0.1:6379/7")
 S = Notification.Status
 
 
@@ -81,15 +80,15 @@ def _reachable(url: str) -> bool:
 
 @pytest.fixture
 def broker():
-    """The test process publishes to Redis DB 7 (not eager), emptied before and after."""
-    import redis
-
+    """The test process publishes (not eager) to a Redis database of this test's own, emptied
+    before and after: two runs of these tests at once (xdist, another checkout's suite) would
+    otherwise take each other's tasks."""
     from pronexis.celery import app
 
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
+    url, client = claim_redis_database()
+    client.url = url
     saved = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = REDIS_URL, False
+    app.conf.broker_url, app.conf.task_always_eager = url, False
     app._pool = app.amqp._producer_pool = None
     yield client
     app.conf.broker_url, app.conf.task_always_eager = saved
@@ -98,11 +97,11 @@ def broker():
 
 
 class Worker:
-    def __init__(self, fake_url: str):
+    def __init__(self, fake_url: str, redis_url: str):
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url(),
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "SMS_BACKEND": "notifications.sms.TwilioBackend",
             "TWILIO_API_BASE_URL": fake_url,
             "DEBUG": "1",
@@ -151,7 +150,7 @@ class Worker:
 
 @pytest.fixture
 def worker(fake_server, broker):
-    worker = Worker(fake_server)
+    worker = Worker(fake_server, broker.url)
     yield worker
     worker.kill()
 
@@ -273,7 +272,7 @@ def test_broker_down_rows_wait_in_the_outbox_and_go_out_when_it_is_back(
     assert outbox.enqueue(ids) == 0  # caught and logged, not raised
     assert statuses("down") == {"queued": 20}
 
-    app.conf.broker_url = REDIS_URL  # the broker is back
+    app.conf.broker_url = broker.url  # the broker is back
     app._pool = app.amqp._producer_pool = None
     worker.start()
     report = delivery.sweep_stuck_notifications(queued_grace=0)
