@@ -119,32 +119,37 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return redirect("location_settings", location_id=invitation.location_id)
 
 
-@require_POST
-@portal_view
-def membership_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+def _team_change(request: HttpRequest, membership_id: int, change, done) -> HttpResponse:
+    """A team change on the Settings page: `change(membership)` calls the service, `done(membership)`
+    says what happened; a refusal (ValidationError) is the message instead."""
     membership = get_object_or_404(Membership.objects.visible_to(request.user).select_related("user"), pk=membership_id)
     try:
-        services.membership_remove(location=membership.location, actor=request.user, membership=membership)
+        change(membership)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, f"{membership.user} removed from the team.")
+        messages.success(request, done(membership))
     return redirect("location_settings", location_id=membership.location_id)
+
+
+@require_POST
+@portal_view
+def membership_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    def change(membership):
+        services.membership_remove(location=membership.location, actor=request.user, membership=membership)
+
+    return _team_change(request, membership_id, change, lambda m: f"{m.user} removed from the team.")
 
 
 @require_POST
 @portal_view
 def membership_set_role(request: HttpRequest, membership_id: int) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.visible_to(request.user).select_related("user"), pk=membership_id)
-    try:
-        services.membership_set_role(
-            location=membership.location, actor=request.user, membership=membership, role=request.POST.get("role", "")
-        )
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
-    return redirect("location_settings", location_id=membership.location_id)
+    role = request.POST.get("role", "")
+
+    def change(membership):
+        services.membership_set_role(location=membership.location, actor=request.user, membership=membership, role=role)
+
+    return _team_change(request, membership_id, change, lambda m: f"{m.user} is now {m.get_role_display().lower()}.")
 
 
 @require_POST

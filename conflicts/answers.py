@@ -125,7 +125,7 @@ def conflict_reply_received(*, recipients: list[str], sender: str, body: str, no
     (conflicts.reply_parser); a reply not understood gets the accepted forms and changes nothing.
     Returns what happened: unsigned | unknown | wrong_sender | phi_off | answered | refused | help.
     """
-    from .reply_parser import ACCEPTED_FORMS, parse_reply
+    from .reply_parser import parse_reply
 
     now = now or timezone.now()
     conflict_id = next((cid for cid in map(links.conflict_id_from_address, recipients) if cid), None)
@@ -159,18 +159,7 @@ def conflict_reply_received(*, recipients: list[str], sender: str, body: str, no
     # A stable digest (Python's str hash differs per process): a redelivered reply answers once.
     key = f"conflict:{conflict.pk}:reply:{sender}:{hashlib.sha256(body.encode()).hexdigest()[:16]}"
     if parsed is None:
-        notify_email(
-            to=sender,
-            kind="reply_help",
-            subject=conflict,
-            context={
-                "conflict": conflict,
-                "accepted_forms": ACCEPTED_FORMS,
-                "reply_to": links.reply_to_address(conflict.pk),
-            },
-            idempotency_key=key + ":help",
-            location=conflict.location,
-        )
+        _reply_help(conflict, sender, key=key + ":help")
         return "help"
     try:
         conflict_respond(
@@ -185,18 +174,18 @@ def conflict_reply_received(*, recipients: list[str], sender: str, body: str, no
         )
     except (Refused, ValidationError, PermissionDenied) as error:
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        notify_email(
-            to=sender,
-            kind="reply_help",
-            subject=conflict,
-            context={
-                "conflict": conflict,
-                "accepted_forms": ACCEPTED_FORMS,
-                "refusal": message,
-                "reply_to": links.reply_to_address(conflict.pk),
-            },
-            idempotency_key=key + ":refused",
-            location=conflict.location,
-        )
+        _reply_help(conflict, sender, key=key + ":refused", refusal=message)
         return "refused"
     return "answered"
+
+
+def _reply_help(conflict, sender: str, *, key: str, refusal: str = "") -> None:
+    """The help e-mail to a reply we could not read (or had to refuse, saying why)."""
+    from .reply_parser import ACCEPTED_FORMS
+
+    context = {"conflict": conflict, "accepted_forms": ACCEPTED_FORMS, "reply_to": links.reply_to_address(conflict.pk)}
+    if refusal:
+        context["refusal"] = refusal
+    notify_email(
+        to=sender, kind="reply_help", subject=conflict, context=context, idempotency_key=key, location=conflict.location
+    )
