@@ -46,6 +46,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     locations_qs = current_locations(request)
     location = current_location(request)
     now = timezone.now()
+    zone = location.zone if location else timezone.get_current_timezone()
+    month, chart = conflict_selectors.month_and_chart(locations_qs=locations_qs, zone=zone)
+    context = {
+        **_action_center(request, locations_qs, now),
+        "month": month,
+        "chart": chart,
+        "chart_zone": location.time_zone if location else "each Location's own zone",
+        "recent_leads": _newest(Lead, request),
+        "recent_messages": _newest(OfficeMessage, request),
+        **failing_calendar_sources(locations_qs=locations_qs),
+        "insufficient_calendars": insufficient_calendars(user=request.user, location=location),
+        "meeting_types": Location.MeetingType.choices,
+        "now": now,
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+def _action_center(request: HttpRequest, locations_qs, now) -> dict:
+    """The triage lines: the SHOWN most urgent (all of them with ?all=1), the counters of every one."""
     entries = action_center_items(user=request.user, locations_qs=locations_qs)
     lines = triage.triage_lines(
         pending_items=conflict_selectors.pending_items(locations_qs=locations_qs, user=request.user),
@@ -53,33 +72,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         failed_deliveries=entries.get("failed_deliveries", []),
         now=now,
     )
-    show_all = request.GET.get("all") == "1"
-    zone = location.zone if location else timezone.get_current_timezone()
-    month, chart = conflict_selectors.month_and_chart(locations_qs=locations_qs, zone=zone)
-    context = {
-        "lines": lines if show_all else lines[: triage.SHOWN],
-        "more_lines": 0 if show_all else max(0, len(lines) - triage.SHOWN),
-        "counts": triage.triage_counts(lines),
-        "month": month,
-        "chart": chart,
-        "chart_zone": location.time_zone if location else "each Location's own zone",
-        # Each Location's newest rows in index order, merged (bench/README.md § 6).
-        "recent_leads": list(
-            newest_per_location(Lead.objects.all(), request, limit=5)
-            .select_related("location")
-            .order_by("-created_at", "-id")[:5]
-        ),
-        "recent_messages": list(
-            newest_per_location(OfficeMessage.objects.all(), request, limit=5)
-            .select_related("location")
-            .order_by("-created_at", "-id")[:5]
-        ),
-        **failing_calendar_sources(locations_qs=locations_qs),
-        "insufficient_calendars": insufficient_calendars(user=request.user, location=location),
-        "meeting_types": Location.MeetingType.choices,
-        "now": now,
-    }
-    return render(request, "portal/dashboard.html", context)
+    shown = lines if request.GET.get("all") == "1" else lines[: triage.SHOWN]
+    return {"lines": shown, "more_lines": len(lines) - len(shown), "counts": triage.triage_counts(lines)}
+
+
+def _newest(model, request: HttpRequest) -> list:
+    """The five newest rows in scope, each Location's read in index order (bench/README.md § 6)."""
+    rows = newest_per_location(model.objects.all(), request, limit=5).select_related("location")
+    return list(rows.order_by("-created_at", "-id")[:5])
 
 
 @portal_view
