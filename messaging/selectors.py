@@ -73,8 +73,12 @@ def message_inbox(
     return Page(items=rows[:limit], next_cursor=next_cursor)
 
 
+UNREAD_CAP = 1000  # the badge says "1000+": counting 50,000 unread rows would cost the page (issue #17)
+
+
 def unread_count(*, messages: QuerySet, user) -> int:
-    return messages.exclude(reads__user=user).count()
+    """Unread messages among `messages`, counted up to UNREAD_CAP (the count stops reading there)."""
+    return messages.exclude(reads__user=user)[:UNREAD_CAP].count()
 
 
 def action_center_items(*, user, locations_qs: QuerySet, limit: int = 20) -> dict:

@@ -47,6 +47,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "unread": selectors.unread_count(messages=messages, user=request.user),
+        "unread_cap": selectors.UNREAD_CAP,
         "filter_query": query.urlencode(),
     }
     context["filters_on"] = sum(1 for name in ("category", "urgent", "unread") if request.GET.get(name))

@@ -167,3 +167,18 @@ def test_routing_simulator_shows_the_local_time_it_was_asked_about(tenant_a):
     ).content.decode()
     assert "Tuesday, Mar 11, 2025 10:00 AM EDT" in partial
     assert "14:00" not in partial and "2:00 PM" not in partial and "15:00" not in partial
+
+
+def test_the_unread_badge_counts_up_to_its_cap_and_says_so(tenant_a, monkeypatch):
+    """The inbox's unread count stops reading at UNREAD_CAP (a tenant with 50,000 unread
+    messages paid for counting them on every visit): below it the exact number, at it "N+"."""
+    from messaging import selectors
+    from tests.clients import login
+    from tests.factories import OfficeMessageFactory
+
+    monkeypatch.setattr(selectors, "UNREAD_CAP", 3)
+    client = login(tenant_a.owner, tenant_a.location)
+    OfficeMessageFactory.create_batch(2, location=tenant_a.location)
+    assert "2 unread</span>" in client.get("/messages/").content.decode()
+    OfficeMessageFactory.create_batch(2, location=tenant_a.location)
+    assert "3+ unread</span>" in client.get("/messages/").content.decode()
