@@ -117,6 +117,21 @@ def may_text(number: str, brand) -> bool:
     return not opted_out_rows(number, brand).exists()
 
 
+def withheld_texts(pairs) -> set[tuple[str, int | None]]:
+    """`may_text` for many (number, brand id) pairs in one query (a batch of the outbox): the
+    pairs that may not be texted."""
+    pairs = set(pairs)
+    e164 = {number: phone_or_none(number) or number for number, _ in pairs if number}
+    opted_out = set(
+        SmsOptOut.objects.filter(number__in=set(e164.values()), opted_out=True).values_list("number", "brand_id")
+    )
+    return {
+        (number, brand)
+        for number, brand in pairs
+        if not number or (e164[number], None) in opted_out or (brand is not None and (e164[number], brand) in opted_out)
+    }
+
+
 def consent_history(number: str, brand):
     """The ledger of `number` toward `brand` (every-sender events included), newest first."""
     e164 = phone_or_none(number) or number

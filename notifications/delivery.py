@@ -14,6 +14,7 @@ and are applied when it does.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import requests
@@ -30,7 +31,8 @@ from .consent import consent_record, may_text
 from .models import Notification, PushSubscription, StatusCallback
 from .push import PushRefused, push_send
 from .quiet_hours import next_allowed_instant
-from .sms import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsTemporaryError, get_backend
+from .rate_limit import sms_tokens_take
+from .sms import SmsError, SmsPermanentError, SmsTemporaryError, get_backend
 
 logger = logging.getLogger(__name__)
 S = Notification.Status
@@ -83,24 +85,56 @@ def _finish(notification: Notification, **fields) -> None:
     Notification.objects.filter(pk=notification.pk, status=S.SENDING).update(**fields)
 
 
+def sms_sender(notification: Notification) -> str:
+    return notification.sender or settings.TWILIO_BROADCAST_SENDER
+
+
 def _send_sms(notification: Notification) -> str:
     brand_id = notification.consent_brand_id
     if not may_text(notification.recipient, brand_id):
         _finish(notification, status=S.SUPPRESSED, last_error="The recipient opted out.")
         return S.SUPPRESSED
+    if sms_hold_outside_window(notification, timezone.now()):
+        return "held"
+    if not _sms_token(notification):
+        return "rate-limited"
     try:
         sid = get_backend().send(
             to=notification.recipient,
             body=notification.body,
-            sender=notification.sender or settings.TWILIO_BROADCAST_SENDER,
+            sender=sms_sender(notification),
             status_callback=status_callback_url(),
         )
-    except SmsPermanentError as error:
+    except SmsError as error:
+        return sms_error_record(notification, error)
+    _finish(notification, status=S.SENT, provider_id=sid, sent_at=timezone.now(), last_error="")
+    apply_status_callbacks(provider_id=sid)
+    return S.SENT
+
+
+def _sms_token(notification: Notification) -> bool:
+    """One token of the sender's rate limit, waiting up to SMS_RATE_MAX_WAIT for it; past that
+    the row is queued again for when the bucket has refilled."""
+    deadline = time.monotonic() + settings.SMS_RATE_MAX_WAIT
+    while True:
+        granted, wait = sms_tokens_take(sender=sms_sender(notification), count=1)
+        if granted:
+            return True
+        if time.monotonic() + wait > deadline:
+            notifications_requeue(rows=[notification], wait=wait)
+            return False
+        time.sleep(wait)
+
+
+def sms_error_record(notification: Notification, error: SmsError) -> str:
+    """What a refused or unanswered send means for its (claimed) row: final, retried later, or
+    `unknown` (reconciled with the provider's list before any resend)."""
+    if isinstance(error, SmsPermanentError):
         if error.code == OPTED_OUT_CODE:
             # Twilio 21610: the number opted out with the carrier or Twilio — an opt-out here too.
             consent_record(
                 number=notification.recipient,
-                brand=brand_id,
+                brand=notification.consent_brand_id,
                 kind="opt_out",
                 source="twilio_21610",
                 message=f"{error} (sending: {notification.body})",
@@ -110,13 +144,58 @@ def _send_sms(notification: Notification) -> str:
             return S.SUPPRESSED
         _finish(notification, status=S.FAILED, last_error=str(error))
         return S.FAILED
-    except SmsTemporaryError as error:
+    if isinstance(error, SmsTemporaryError):
         return _retry_later(notification, str(error))
-    except SmsOutcomeUnknown as error:
-        return _outcome_unknown(notification, str(error))
-    _finish(notification, status=S.SENT, provider_id=sid, sent_at=timezone.now(), last_error="")
-    apply_status_callbacks(provider_id=sid)
-    return S.SENT
+    return _outcome_unknown(notification, str(error))
+
+
+def _held_until(notification: Notification, at):
+    """For a gated text (an automated text to a lead): the instant its recipient's window opens
+    when `at` is outside it, else None."""
+    if notification.not_before is None:
+        return None
+    held = next_allowed_instant(
+        number=notification.recipient,
+        at=at,
+        fallback_zone=notification.location.time_zone if notification.location_id else "",
+    )
+    return held if held != at else None
+
+
+def sms_hold_outside_window(notification: Notification, now) -> bool:
+    """The compliance gate again right before sending: a gated text claimed after its window
+    closed (a backed-up queue, a late retry) waits for the window to open (released by the beat)."""
+    held = _held_until(notification, now)
+    if held is None:
+        return False
+    _finish(notification, status=S.QUEUED, attempts=F("attempts") - 1, next_attempt_at=held, not_before=held)
+    return True
+
+
+def notifications_requeue(*, rows: list[Notification], wait: float) -> None:
+    """Claimed rows not sent because their sender's rate limit ran out: queued again (the claim's
+    attempt given back) with a task after `wait` seconds; a gated text whose wait would end
+    outside its recipient's window waits for the window instead (released by the beat)."""
+    from .tasks import send_batch
+
+    now = timezone.now()
+    at = now + timedelta(seconds=wait)
+    again = {"status": S.QUEUED, "attempts": F("attempts") - 1, "updated_at": now}
+    soon = []
+    for row in rows:
+        held = _held_until(row, at)
+        if held is None:
+            soon.append(row.pk)
+        else:
+            Notification.objects.filter(pk=row.pk, status=S.SENDING).update(
+                **again, next_attempt_at=held, not_before=held
+            )
+    Notification.objects.filter(pk__in=soon, status=S.SENDING).update(**again, next_attempt_at=at)
+    if soon:
+        try:
+            send_batch.apply_async((soon,), countdown=wait)
+        except Exception:
+            logger.warning("could not schedule rate-limited notifications %s; the sweep will", soon, exc_info=True)
 
 
 def _outcome_unknown(notification: Notification, error: str) -> str:
@@ -183,17 +262,12 @@ def _retry_later(notification: Notification, error: str) -> str:
         return S.FAILED
     delay = retry_delay(attempts)
     next_attempt = timezone.now() + timedelta(seconds=delay)
-    if notification.not_before is not None:
-        # A gated text whose retry would fall outside the recipient's window waits for it
-        # (released by the beat, like a text queued at night).
-        held = next_allowed_instant(
-            number=notification.recipient,
-            at=next_attempt,
-            fallback_zone=notification.location.time_zone if notification.location_id else "",
-        )
-        if held != next_attempt:
-            _finish(notification, status=S.QUEUED, last_error=error, next_attempt_at=held, not_before=held)
-            return "retry"
+    # A gated text whose retry would fall outside the recipient's window waits for it
+    # (released by the beat, like a text queued at night).
+    held = _held_until(notification, next_attempt)
+    if held is not None:
+        _finish(notification, status=S.QUEUED, last_error=error, next_attempt_at=held, not_before=held)
+        return "retry"
     _finish(notification, status=S.QUEUED, last_error=error, next_attempt_at=next_attempt)
     from .tasks import send_notification
 

@@ -9,7 +9,7 @@ subject's page) and `short_url` (the `/n/<code>/` link) besides the caller's con
 
 Every call writes `Notification` rows in the caller's transaction (bulk, `ON CONFLICT DO
 NOTHING` on the idempotency key: calling twice with the same key queues nothing new) and
-enqueues `notifications.tasks.send_notification` for each after commit. A broker that is down
+enqueues them after commit (`notifications.tasks.send_batch`, a batch per task). A broker that is down
 does not fail the caller: the rows wait in the outbox and the sweep sends them.
 """
 
@@ -242,16 +242,21 @@ def queue_notifications(rows: list[Notification]) -> list[int]:
 
 
 def enqueue(ids) -> int:
-    """Hands the rows to Celery; a broker that is down is logged, the sweep sends them later."""
-    from .tasks import send_notification
+    """Hands the rows to Celery, one `send_batch` task per NOTIFICATION_BATCH_SIZE rows
+    (notifications.batch); returns how many rows were handed over. A broker that is down is
+    logged, the sweep sends them later."""
+    from .tasks import send_batch
 
+    ids = list(ids)
+    size = max(settings.NOTIFICATION_BATCH_SIZE, 1)
     sent = 0
-    for notification_id in ids:
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
         try:
-            send_notification.delay(notification_id)
-            sent += 1
-        except Exception:  # broker unreachable: the row waits in the outbox for the sweep
-            logger.warning("could not enqueue notification %s; the sweep will send it", notification_id, exc_info=True)
+            send_batch.delay(chunk)
+            sent += len(chunk)
+        except Exception:  # broker unreachable: the rows wait in the outbox for the sweep
+            logger.warning("could not enqueue notifications %s; the sweep will send it", chunk, exc_info=True)
             break
     return sent
 

@@ -211,24 +211,51 @@ def _classify(error) -> SmsError:
 LEGACY_PREFIX = "messaging.sms."  # SMS_BACKEND values written before the backends moved here
 
 
-def get_backend(path: str | None = None) -> BaseSmsBackend:
+def _backend_class(path: str | None):
     path = path or settings.SMS_BACKEND
     if path.startswith(LEGACY_PREFIX):  # a deployed environment keeps working unedited
         path = "notifications.sms." + path.removeprefix(LEGACY_PREFIX)
-    backend_class = import_string(path)
+    return import_string(path)
+
+
+def _twilio_key(backend_class) -> tuple:
+    return (
+        backend_class,
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_API_BASE_URL,
+        settings.TWILIO_HTTP_TIMEOUT,
+    )
+
+
+def get_backend(path: str | None = None) -> BaseSmsBackend:
+    backend_class = _backend_class(path)
     if issubclass(backend_class, TwilioBackend):
         # One client per process and configuration: its HTTP session keeps the connection to
         # Twilio alive between sends (a new client per text cost a TLS handshake each).
-        return _twilio_backend(
-            backend_class,
-            settings.TWILIO_ACCOUNT_SID,
-            settings.TWILIO_AUTH_TOKEN,
-            settings.TWILIO_API_BASE_URL,
-            settings.TWILIO_HTTP_TIMEOUT,
-        )
+        return _twilio_backend(*_twilio_key(backend_class))
     return backend_class()
 
 
 @functools.lru_cache(maxsize=8)
 def _twilio_backend(backend_class, account_sid, auth_token, base_url, timeout) -> BaseSmsBackend:
     return backend_class()
+
+
+_per_thread = threading.local()
+
+
+def thread_backend() -> BaseSmsBackend:
+    """`get_backend()` for one of the threads that send a batch (notifications.batch): a Twilio
+    client per thread and configuration, each with its own keep-alive HTTP session (a requests
+    Session is not thread-safe, and its pool keeps only 10 connections to a host)."""
+    backend_class = _backend_class(None)
+    if not issubclass(backend_class, TwilioBackend):
+        return backend_class()
+    key = _twilio_key(backend_class)
+    backends = getattr(_per_thread, "backends", None)
+    if backends is None:
+        backends = _per_thread.backends = {}
+    if key not in backends:
+        backends[key] = backend_class()
+    return backends[key]

@@ -1,13 +1,21 @@
 """Celery tasks of the outbox: ids in, a service call, idempotent by the claim's status guard."""
 
+from collections import Counter
+
 from celery import shared_task
 
-from . import delivery
+from . import batch, delivery
 
 
 @shared_task(name="notifications.tasks.send_notification", acks_late=True, ignore_result=True)
 def send_notification(notification_id: int) -> str:
     return delivery.notification_send(notification_id=notification_id)
+
+
+@shared_task(name="notifications.tasks.send_batch", acks_late=True, ignore_result=True)
+def send_batch(notification_ids: list[int]) -> dict:
+    """What `enqueue` publishes: up to NOTIFICATION_BATCH_SIZE rows claimed and sent together."""
+    return dict(Counter(batch.notification_send_batch(notification_ids=notification_ids).values()))
 
 
 @shared_task(name="notifications.tasks.sweep_stuck_notifications", ignore_result=True)

@@ -297,6 +297,19 @@ TWILIO_HTTP_TIMEOUT = float(env("TWILIO_HTTP_TIMEOUT", "10"))
 # An `unknown` text is looked up in Twilio's message list only this long after its send began,
 # so a create still being processed by Twilio is listed by then.
 NOTIFICATION_UNKNOWN_GRACE = float(env("NOTIFICATION_UNKNOWN_GRACE", "30"))
+# The outbox sends in batches (notifications.batch): rows per `send_batch` task, and the texts
+# one worker process has in flight at once (a thread pool, one keep-alive HTTP session each).
+NOTIFICATION_BATCH_SIZE = int(env("NOTIFICATION_BATCH_SIZE", "64"))
+SMS_SEND_THREADS = int(env("SMS_SEND_THREADS", "32"))
+# Texts per second per sender (From number or Messaging Service SID), shared by every worker (a
+# token bucket in Redis, notifications.rate_limit), and the burst a quiet sender may send at once
+# (default: one second's worth). Twilio's own limits: 1/s for a US 10DLC long code (more with
+# its brand's trust score), 3/s toll-free, 100/s short code or a Messaging Service's pool. 0: no
+# limit. Over the limit a text waits for a token (at most SMS_RATE_MAX_WAIT seconds in the
+# worker, then it is queued again for when the bucket refills): never dropped, never doubled.
+SMS_RATE_PER_SENDER = float(env("SMS_RATE_PER_SENDER", "100"))
+SMS_RATE_BURST = float(env("SMS_RATE_BURST", "0")) or SMS_RATE_PER_SENDER
+SMS_RATE_MAX_WAIT = float(env("SMS_RATE_MAX_WAIT", "2"))
 
 # Web Push (VAPID, RFC 8292): the key pair that signs each push, and the contact the push services
 # see. Unset with DEBUG on → the development pair `make run` writes (manage.py vapid_keys) to

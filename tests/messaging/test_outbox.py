@@ -194,7 +194,7 @@ def test_enqueue_failure_is_logged_not_raised(tenant_a, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise ConnectionRefusedError("broker down")
 
-    monkeypatch.setattr(tasks.send_notification, "delay", broken)
+    monkeypatch.setattr(tasks.send_batch, "delay", broken)
     assert outbox.enqueue([1, 2]) == 0
     assert "the sweep will send it" in caplog.text
 
