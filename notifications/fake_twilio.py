@@ -99,6 +99,12 @@ def _parse_date(value: str) -> datetime:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "FakeTwilio/1.0"
+    # Keep-alive like api.twilio.com (HTTP/1.0 closed every connection after one answer, so no
+    # client, plain or Twilio's, could reuse one); every answer carries its Content-Length.
+    protocol_version = "HTTP/1.1"
+    # The headers and the body go out as two writes: without TCP_NODELAY the body waits for the
+    # client's delayed ACK (40 ms) on a kept-alive connection.
+    disable_nagle_algorithm = True
     state: State  # set on the class made per server
 
     def log_message(self, format, *args):  # quiet
@@ -257,13 +263,19 @@ class Handler(BaseHTTPRequestHandler):
         )
 
 
+class _Server(ThreadingHTTPServer):
+    # The listen backlog: socketserver's default of 5 overflows when a worker's sending threads
+    # connect at once (the kernel drops their SYNs, or the connection dies unanswered).
+    request_queue_size = 256
+
+
 class FakeTwilio:
     """In-process handle: `FakeTwilio.start(port=0)` serves on a thread."""
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1", delay: float = 0.0):
         self.state = State(delay=delay)
         handler = type("BoundHandler", (Handler,), {"state": self.state})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd = _Server((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None
 

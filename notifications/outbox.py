@@ -248,7 +248,9 @@ def enqueue(ids) -> int:
     from .tasks import send_batch
 
     ids = list(ids)
-    size = max(settings.NOTIFICATION_BATCH_SIZE, 1)
+    # Even batches (130 rows: 65 + 65, not 128 + 2), so the workers sharing them finish together.
+    batches = -(-len(ids) // max(settings.NOTIFICATION_BATCH_SIZE, 1))
+    size = -(-len(ids) // batches) if ids else 1
     sent = 0
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]

@@ -80,6 +80,9 @@ def _celery_eager(request):
 def _sms_locmem(settings):
     """Texts go to notifications.sms.outbox (like django.core.mail.outbox), emptied per test."""
     settings.SMS_BACKEND = "notifications.sms.LocmemBackend"
+    # The per-sender rate limit's bucket lives in Redis, shared by every test process: off here,
+    # on in the tests of the limit (tests/notifications/test_rate_limit.py, test_batch.py).
+    settings.SMS_RATE_PER_SENDER = 0
     from notifications import sms
 
     sms.outbox.clear()
