@@ -299,7 +299,7 @@ TWILIO_HTTP_TIMEOUT = float(env("TWILIO_HTTP_TIMEOUT", "10"))
 NOTIFICATION_UNKNOWN_GRACE = float(env("NOTIFICATION_UNKNOWN_GRACE", "30"))
 # The outbox sends in batches (notifications.batch): rows per `send_batch` task, and the texts
 # one worker process has in flight at once (a thread pool, one keep-alive HTTP session each).
-NOTIFICATION_BATCH_SIZE = int(env("NOTIFICATION_BATCH_SIZE", "50"))
+NOTIFICATION_BATCH_SIZE = int(env("NOTIFICATION_BATCH_SIZE", "100"))
 SMS_SEND_THREADS = int(env("SMS_SEND_THREADS", "50"))
 # Texts per second per sender (From number or Messaging Service SID), shared by every worker (a
 # token bucket in Redis, notifications.rate_limit), and the burst a quiet sender may send at once
