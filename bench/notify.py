@@ -162,7 +162,7 @@ def make_rows(location, count: int, prefix: str) -> list[int]:
             sender=SENDER,
             body=f"ProNexis: new office message {prefix} {i}. Open: https://portal.example/n/x{i}/",
             idempotency_key=f"{prefix}:{i}",
-            short_code=f"{prefix[:5]}{i}",
+            short_code=f"{prefix}{i}"[:12],  # a 7-character prefix: unique per run,
         )
         for i in range(count)
     ]
@@ -183,9 +183,15 @@ def celery_run(url: str, location, workers: int) -> float:
 
     pool = Workers(workers, url)
     try:
-        warm = make_rows(location, workers * 2, f"w{uuid.uuid4().hex[:6]}")
-        for pk in warm:  # one task per worker process at least, so each has started
-            enqueue([pk])
+        # Two full batches per worker process, so each has started and, like a long-running
+        # worker, has its sending threads and their kept-alive connections (the first batch of a
+        # fresh process builds 50 Twilio clients: 0.35-0.63 s against 0.27 s after).
+        from django.conf import settings
+
+        size = settings.NOTIFICATION_BATCH_SIZE
+        warm = make_rows(location, workers * 2 * size, f"w{uuid.uuid4().hex[:6]}")
+        for start in range(0, len(warm), size):
+            enqueue(warm[start : start + size])
         wait_for(lambda: sent(warm) == len(warm), 120, "the workers to start")
         fake_reset(url)
         ids = make_rows(location, COUNT, f"n{uuid.uuid4().hex[:6]}")
