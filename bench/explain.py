@@ -55,6 +55,8 @@ def profile(call, runs: int = 10) -> None:
         call()
     profiler.disable()
     stats = pstats.Stats(profiler)
+    if os.environ.get("PROFILE_CALLEES"):  # e.g. PROFILE_CALLEES=dashboard
+        stats.sort_stats("cumulative").print_callees(os.environ["PROFILE_CALLEES"])
     stats.sort_stats("tottime").print_stats(25)
     stats.sort_stats("cumulative").print_stats(45)
 
