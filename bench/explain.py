@@ -10,12 +10,15 @@ the leads that user sees (or their last page);
 pages: names from bench/pages.py's plan (dashboard, leads,
 deep, detail, calendar, inbox, slots) — all by default. Runs each page once through Django's
 test client as the tenant's owner (after one warm-up call), prints every query's time, and
-the plan of the slowest ones (`--plans N`, default 2); `--profile`: cProfile of 10 requests instead.
+the plan of the slowest ones (`--plans N`, default 2); `--profile`: cProfile of 10 requests instead;
+`--time=N`: the in-process median of N requests of each page and its ratio to the floor view
+(quicker than bench/pages.py for trying a change; pages.py gives the figures).
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import time
 from datetime import timedelta
@@ -61,6 +64,12 @@ def profile(call, runs: int = 10) -> None:
     stats.sort_stats("cumulative").print_stats(45)
 
 
+def timed(client, url: str) -> float:
+    started = time.perf_counter()
+    client.get(url)
+    return (time.perf_counter() - started) * 1000
+
+
 def main() -> None:
     import django
 
@@ -100,7 +109,12 @@ def main() -> None:
         session = client.session
         session[SESSION_KEY] = loc.pk
         session.save()
-    for name in args or pages:
+    runs = int(next((a.split("=")[1] for a in sys.argv[1:] if a.startswith("--time=")), "0"))
+    medians: dict[str, float] = {}
+    names = args or list(pages)
+    if runs and "floor" not in names:
+        names.insert(0, "floor")
+    for name in names:
         url = pages[name]
         client.get(url)
         with CaptureQueriesContext(connection) as queries:
@@ -111,6 +125,11 @@ def main() -> None:
         print(
             f"\n## {name} {url} → {response.status_code}: {total:.1f} ms, {len(queries)} queries, {sql_ms:.1f} ms SQL"
         )
+        if runs:  # --time=N: in-process median of N requests, and its ratio to the floor's
+            medians[name] = statistics.median(timed(client, url) for _ in range(runs))
+            ratio = f", {medians[name] / medians['floor']:.1f} x floor" if "floor" in medians else ""
+            print(f"   median of {runs}: {medians[name]:.2f} ms{ratio}")
+            continue
         if "--profile" in sys.argv:  # where the Python time goes: 10 requests under cProfile
             profile(lambda url=url: client.get(url))
             continue
