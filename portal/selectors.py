@@ -1,16 +1,23 @@
 """Reads for the portal shell: the live pulse behind nav badges, the tab title and the Action
-Center refresh."""
+Center refresh; the Action Center's items in one query."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet
+from django.utils import timezone
 
+from accounts.models import Location, User
 from conflicts.models import Conflict, SameDayRequest
+from conflicts.selectors import ANSWER_ROLES
+from leads.models import Lead
 from messaging.models import OfficeMessage
-from notifications.selectors import failed_deliveries_queryset
+from notifications.models import Notification
+from notifications.selectors import DISMISS_ROLES, failed_deliveries_queryset
 
 
 def _pulse_querysets(*, user, locations_qs: QuerySet) -> dict[str, QuerySet]:
@@ -44,3 +51,175 @@ def live_pulse(*, user, locations_qs: QuerySet) -> dict:
     counts["action_center"] = counts["conflicts"] + counts["same_day"] + counts["urgent_messages"]
     version = hashlib.sha256(repr(sorted(rows.items())).encode()).hexdigest()[:16]
     return {"counts": counts, "version": version}
+
+
+# --- the Action Center in one query (issue #17) --------------------------------------------------
+@dataclass(frozen=True)
+class ActionCenterRow:
+    """One waiting item as read: its kind, what orders and counts it, and `row`, every value its
+    line shows (a dict from JSON: ids, texts, ISO times, its Location, lead and who said "Got it").
+    `allowed`: the viewer may answer it (conflicts, same-day) or dismiss it (failed deliveries);
+    `waiting`: its kind's whole count (beyond the rows read)."""
+
+    kind: str
+    id: int
+    start: dt.datetime | None  # the requested start (conflicts, same-day requests)
+    created_at: dt.datetime
+    waiting: int
+    allowed: bool
+    row: dict
+
+
+_LOCATION = (
+    "json_build_object('id', loc.id, 'name', loc.name, 'time_zone', loc.time_zone, 'meeting_types', loc.meeting_types)"
+)
+_LEAD = (
+    "CASE WHEN lead.id IS NULL THEN NULL ELSE json_build_object('id', lead.id, 'first_name', lead.first_name,"
+    " 'last_name', lead.last_name, 'phone', lead.phone, 'email', lead.email) END"
+)
+_ACKNOWLEDGED_BY = (
+    "CASE WHEN who.id IS NULL THEN NULL ELSE json_build_object('id', who.id, 'email', who.email,"
+    " 'full_name', who.full_name) END"
+)
+_MEMBER_WITH_ROLE = (
+    "EXISTS(SELECT 1 FROM accounts_membership member WHERE member.user_id = %s AND member.role = ANY(%s)"
+    " AND member.location_id = item.location_id)"
+)
+_FIELDS = {
+    "same_day": (
+        SameDayRequest,
+        "id location_id lead_id requested_start requested_end requested_meeting_type status created_at"
+        " acknowledged_at acknowledged_by_id acknowledged_channel escalated_at",
+    ),
+    "conflict": (
+        Conflict,
+        "id location_id lead_id kind requested_start requested_end requested_meeting_type requested_address"
+        " caller_notes status created_at",
+    ),
+    "urgent_message": (
+        OfficeMessage,
+        "id location_id caller_name callback_number body urgent created_at acknowledged_at acknowledged_by_id"
+        " acknowledged_channel escalated_at handled_at handled_by_id handled_note",
+    ),
+    "failed_delivery": (
+        Notification,
+        "id location_id kind channel recipient status last_error link created_at dismissed_at",
+    ),
+}
+
+
+def _arm(kind: str, *, where: str, order: str, limit: int, start: str, allowed: str, joins: str, extra: dict) -> str:
+    model, fields = _FIELDS[kind]
+    values = [f"'{name}', item.{name}" for name in fields.split()]
+    values += [f"'{name}', {sql}" for name, sql in extra.items()]
+    return (
+        f"(SELECT '{kind}', item.id, {start}, item.created_at, count(*) OVER (), {allowed},"
+        f" json_build_object({', '.join(values)})"
+        f" FROM {model._meta.db_table} item JOIN accounts_location loc ON loc.id = item.location_id {joins}"
+        f" WHERE item.location_id IN (SELECT id FROM scope) AND {where} ORDER BY {order} LIMIT {int(limit)})"
+    )
+
+
+def action_center_rows(
+    *, user, locations_qs: QuerySet, pending_limit: int = 500, limit: int = 20
+) -> list[ActionCenterRow]:
+    """Everything the Action Center shows, in ONE query of four arms (a UNION ALL): pending
+    same-day requests and conflicts (the oldest `pending_limit`), urgent office messages nobody
+    called back (read or not: issue #11) and failed deliveries of the last 30 days nobody
+    dismissed (the newest `limit` of each). Written in SQL: the four ORM queries cost more to
+    compile and to build models from than to run (issue #17); the page builds models only for
+    the lines it renders (`action_center_objects`)."""
+    scope_sql, scope_params = locations_qs.order_by().values("id").query.sql_with_params()
+    same_day_joins = (
+        "LEFT JOIN leads_lead lead ON lead.id = item.lead_id"
+        " LEFT JOIN accounts_user who ON who.id = item.acknowledged_by_id"
+    )
+    arms = [
+        _arm(
+            "same_day",
+            where="item.status = %s",
+            order="item.created_at, item.id",
+            limit=pending_limit,
+            start="item.requested_start",
+            allowed=_MEMBER_WITH_ROLE,
+            joins=same_day_joins,
+            extra={"location": _LOCATION, "lead": _LEAD, "acknowledged_by": _ACKNOWLEDGED_BY},
+        ),
+        _arm(
+            "conflict",
+            where="item.status = %s",
+            order="item.created_at, item.id",
+            limit=pending_limit,
+            start="item.requested_start",
+            allowed=_MEMBER_WITH_ROLE,
+            joins="LEFT JOIN leads_lead lead ON lead.id = item.lead_id",
+            extra={"location": _LOCATION, "lead": _LEAD},
+        ),
+        _arm(
+            "urgent_message",
+            where="item.urgent AND item.handled_at IS NULL",
+            order="item.created_at DESC, item.id DESC",
+            limit=limit,
+            start="NULL::timestamptz",
+            allowed="false",
+            joins="LEFT JOIN accounts_user who ON who.id = item.acknowledged_by_id",
+            extra={"location": _LOCATION, "acknowledged_by": _ACKNOWLEDGED_BY},
+        ),
+        _arm(
+            "failed_delivery",
+            where="item.status = ANY(%s) AND item.created_at >= %s AND item.dismissed_at IS NULL",
+            order="item.created_at DESC, item.id DESC",
+            limit=limit,
+            start="NULL::timestamptz",
+            allowed=_MEMBER_WITH_ROLE,
+            joins="",
+            extra={"location": _LOCATION},
+        ),
+    ]
+    params = [
+        *scope_params,
+        *(user.pk, ANSWER_ROLES, SameDayRequest.Status.PENDING.value),
+        *(user.pk, ANSWER_ROLES, Conflict.Status.PENDING.value),
+        *(user.pk, DISMISS_ROLES, list(Notification.FAILED_STATUSES), timezone.now() - dt.timedelta(days=30)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH scope AS NOT MATERIALIZED ({scope_sql}) " + " UNION ALL ".join(arms), params)
+        return [ActionCenterRow(*values) for values in cursor.fetchall()]
+
+
+def _instance(model, values: dict):
+    """A model instance from a row's JSON values: the fields read, the others deferred (reading one
+    would be a query, which the counted tests would see — never a wrong default)."""
+    names = [name for name in _ATTNAMES[model] if name in values]  # from_db wants the fields' order
+    return model.from_db("default", names, [_parsed(model, name, values[name]) for name in names])
+
+
+def _parsed(model, name: str, value):
+    if value is not None and name in _DATETIMES[model]:
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+_MODELS = (Conflict, SameDayRequest, OfficeMessage, Notification, Lead, Location, User)
+_ATTNAMES = {model: [field.attname for field in model._meta.concrete_fields] for model in _MODELS}
+_DATETIMES = {
+    model: {field.attname for field in model._meta.concrete_fields if isinstance(field, DateTimeField)}
+    for model in _MODELS
+}
+
+
+def action_center_object(row: ActionCenterRow):
+    """The model instance of one row, with its Location, lead and "Got it" user attached (no
+    query): what the line's template and the apps' answer boxes read."""
+    model = _FIELDS[row.kind][0]
+    obj = _instance(model, row.row)
+    obj.location = _instance(Location, row.row["location"])
+    if "lead" in row.row:
+        obj.lead = _instance(Lead, row.row["lead"]) if row.row["lead"] else None
+    if "acknowledged_by" in row.row:
+        obj.acknowledged_by = _instance(User, row.row["acknowledged_by"]) if row.row["acknowledged_by"] else None
+    if row.kind in ("same_day", "conflict"):
+        obj.answerable = row.allowed
+    elif row.kind == "failed_delivery":
+        obj.dismissable = row.allowed
+    return obj

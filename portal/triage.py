@@ -19,6 +19,7 @@ Everything here is pure: the rows come from the selectors the dashboard already 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -149,5 +150,38 @@ def triage_counts(lines: list[TriageLine]) -> dict[str, int]:
     for kind in KIND_ORDER:
         of_kind = [line for line in lines if line.kind == kind]
         counts[kind] = getattr(of_kind[0].obj, "waiting", len(of_kind)) if of_kind else 0
+    counts["total"] = counts["same_day"] + counts["urgent_message"] + counts["conflict"]
+    return counts
+
+
+# --- the same order and counters from the rows as read (portal.selectors.action_center_rows) --------
+def row_sort_key(row) -> tuple:
+    """`_sort_key` of a row not yet made a line: the page orders every row, draws the first SHOWN."""
+    group = KIND_ORDER.index(row.kind)
+    if row.kind in ("same_day", "conflict"):
+        return (group, row.start, row.id)
+    if row.kind == "failed_delivery":
+        return (group, -row.created_at.timestamp(), -row.id)
+    return (group, row.created_at, row.id)
+
+
+def row_line(row, *, now: dt.datetime) -> TriageLine:
+    """The line of a row: its age and target (its model object, `obj`, is set by whoever draws it). Pure."""
+    if row.kind == "same_day":
+        target = same_day_target(row.start)
+    elif row.kind == "conflict":
+        target = conflict_target(row.created_at, zoneinfo.ZoneInfo(row.row["location"]["time_zone"]))
+    elif row.kind == "urgent_message":
+        target = urgent_target(row.created_at)
+    else:
+        target = None
+    return TriageLine(row.kind, None, row.created_at, target, now)
+
+
+def row_counts(rows) -> dict[str, int]:
+    """`triage_counts` from the rows: each kind's `waiting` is its whole count (beyond the rows read)."""
+    counts = {kind: 0 for kind in KIND_ORDER}
+    for row in rows:
+        counts[row.kind] = row.waiting
     counts["total"] = counts["same_day"] + counts["urgent_message"] + counts["conflict"]
     return counts

@@ -28,13 +28,13 @@ from leads.models import Lead
 from messaging.forms import RoutingForm
 from messaging.models import OfficeMessage
 from messaging.routing import route_call_for_location
-from messaging.selectors import action_center_items
 from pronexis.csv_export import csv_writer
 from pronexis.db import reporting_db
 from pronexis.errors import Refused
 from pronexis.web import safe_next
 
-from . import reports, selectors, triage, urgent
+from . import reports, selectors, urgent
+from .action_center import action_center
 from .lead_page import lead_page_context
 
 
@@ -49,7 +49,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     zone = location.zone if location else timezone.get_current_timezone()
     month, chart = conflict_selectors.month_and_chart(locations_qs=locations_qs, zone=zone)
     context = {
-        **_action_center(request, locations_qs, now),
+        # The triage lines: the SHOWN most urgent (all of them with ?all=1), the counters of every one.
+        **action_center(
+            request,
+            locations_qs=locations_qs,
+            now=now,
+            show_all=request.GET.get("all") == "1",
+            show_location=location is None,
+        ),
         "month": month,
         "chart": chart,
         "chart_zone": location.time_zone if location else "each Location's own zone",
@@ -61,19 +68,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "now": now,
     }
     return render(request, "portal/dashboard.html", context)
-
-
-def _action_center(request: HttpRequest, locations_qs, now) -> dict:
-    """The triage lines: the SHOWN most urgent (all of them with ?all=1), the counters of every one."""
-    entries = action_center_items(user=request.user, locations_qs=locations_qs)
-    lines = triage.triage_lines(
-        pending_items=conflict_selectors.pending_items(locations_qs=locations_qs, user=request.user),
-        urgent_messages=entries.get("urgent_messages", []),
-        failed_deliveries=entries.get("failed_deliveries", []),
-        now=now,
-    )
-    shown = lines if request.GET.get("all") == "1" else lines[: triage.SHOWN]
-    return {"lines": shown, "more_lines": len(lines) - len(shown), "counts": triage.triage_counts(lines)}
 
 
 def _newest(model, request: HttpRequest) -> list:

@@ -61,22 +61,24 @@ def test_dashboard_uses_a_fixed_number_of_queries(tenant_a, django_assert_num_qu
     assert len(one.captured_queries) <= 20
 
 
-def test_dashboard_query_count_is_exact_without_messaging_entries(tenant_a, django_assert_num_queries, monkeypatch):
-    import portal.views
+def test_dashboard_query_count_is_exact(tenant_a, django_assert_num_queries):
+    from tests.factories import OfficeMessageFactory
 
-    monkeypatch.setattr(portal.views, "action_center_items", lambda **kw: {})
     client = login(tenant_a.owner, tenant_a.location)
     for n in (1, 100):
         Conflict.objects.all().delete()
         for _ in range(n):
             ConflictFactory(location=tenant_a.location)
+            SameDayRequestFactory(location=tenant_a.location)
+            OfficeMessageFactory(location=tenant_a.location, urgent=True)
         _dashboard_queries(client)
-        # session, user, is-agent group check (scoping), current location, conflicts, same-day
-        # requests, month at a glance + 90-day chart (one read of the daily rollups), recent leads,
-        # recent messages, switcher locations, and the sufficiency banner's managed
-        # per-appointment locations and their availability (windows and exceptions, one UNION
-        # ALL), the owner calendars that could not be read = 13
-        with django_assert_num_queries(13):
+        # session, user, is-agent group check (scoping), current location, the Action Center (pending
+        # same-day requests and conflicts, urgent messages, failed deliveries: one UNION ALL),
+        # month at a glance + 90-day chart (one read of the daily rollups), recent leads, recent
+        # messages, switcher locations, and the sufficiency banner's managed per-appointment
+        # locations and their availability (windows and exceptions, one UNION ALL), the owner
+        # calendars that could not be read = 12
+        with django_assert_num_queries(12):
             client.get("/dashboard/")
 
 
