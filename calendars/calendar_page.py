@@ -19,8 +19,7 @@ from accounts.permissions import Action, can, location_ids_where
 from accounts.scoping import current_locations
 from pronexis.moments import portal_day
 
-from . import holds, selectors
-from .cards import attach_cards
+from . import cards, holds, selectors
 from .forms import CalendarSourceForm, ExceptionForm, SlotSettingsForm, WindowForm
 from .models import Appointment
 
@@ -36,7 +35,15 @@ class Event:
     appointment: Appointment | None = None
     item: object | None = None
     can_edit: bool = False
-    card: str = ""  # an appointment's rendered card (calendars.cards), week view
+
+
+@dataclass
+class CardRun:
+    """Appointment cards next to each other in a day of the week view: their list items, one
+    safe HTML string (calendars.cards)."""
+
+    card: str
+    kind: str = "cards"
 
 
 @dataclass
@@ -45,7 +52,8 @@ class Day:
     is_today: bool = False
     in_month: bool = True
     availability: list = field(default_factory=list)  # [(location, local start, local end, types)]
-    events: list = field(default_factory=list)
+    events: list = field(default_factory=list)  # month: all; week: holds and pending requests
+    entries: list = field(default_factory=list)  # week: `events` and CardRuns, in time order
 
 
 def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> dict:
@@ -95,7 +103,9 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
                 days[local_start.date()].availability.append(
                     (by_id[location_id], local_start, end.astimezone(loc_zone), types)
                 )
-    appointments = selectors.calendar_appointments(locations=locations, start=range_start, end=range_end)
+    appointments = selectors.calendar_appointments(
+        locations=locations, start=range_start, end=range_end, holds_only=view == "week"
+    )
     held_pending = set()  # (kind, id) of pending requests whose time is held: their red item says so
     for appointment in appointments:
         loc_zone = appointment.location.zone
@@ -144,7 +154,17 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
     weeks = [list(days.values())[i : i + 7] for i in range(0, len(days), 7)]
     single = locations[0] if len(locations) == 1 else None
     if view == "week":
-        attach_cards(request, [e for day in days.values() for e in day.events], show_location=single is None)
+        week_cards = _week_cards(
+            request,
+            days,
+            locations=locations,
+            editable=editable,
+            start=range_start,
+            end=range_end,
+            multi=single is None,
+        )
+        for day in days.values():
+            day.entries = _entries(request, day.events, week_cards.get(day.day, []))
     context = {
         "locations": locations,
         "single": single,
@@ -170,6 +190,83 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
     context.update(_banner(request, single, banner))
     context.update(extra)
     return context
+
+
+def _week_cards(request, days: dict, *, locations, editable, start, end, multi: bool) -> dict[date, list]:
+    """{day: [[(UTC timestamp, appointment id, card list item)] of a Location]}: the week's
+    appointment cards read as whole days from the cache (calendars.cards.day_key) — one query
+    and one cache read however many there are, and one query more for the days not cached."""
+    by_id = {location.pk: location for location in locations}
+    next_url = request.get_full_path()
+
+    def key(location_id: int, day: date, digest: str) -> str:
+        return cards.day_key(
+            location=by_id[location_id],
+            day=day,
+            digest=digest,
+            can_edit=location_id in editable,
+            show_location=multi,
+            next_url=next_url,
+        )
+
+    digests = selectors.week_card_digests(location_ids=list(by_id), start=start, end=end)
+    keys = {(pk, day): key(pk, day, digest) for (pk, day), digest in digests.items() if day in days}
+    cached = cards.cached_days(list(keys.values()))
+    found = {pair: cached[day_key] for pair, day_key in keys.items() if day_key in cached}
+    if missing := set(keys) - set(found):
+        appointments = selectors.week_card_appointments(locations=locations, start=start, end=end, days=missing)
+        grouped: dict[tuple[int, date, str], list[Event]] = {}
+        for appointment in appointments:
+            zone = appointment.location.zone
+            grouped.setdefault((appointment.location_id, appointment.local_day, appointment.day_digest), []).append(
+                Event(
+                    appointment.start.astimezone(zone),
+                    appointment.end.astimezone(zone),
+                    str(appointment.lead),
+                    "appointment",
+                    appointment.location,
+                    appointment,
+                    can_edit=appointment.location_id in editable,
+                )
+            )
+        rendered = iter(cards.render_cards(request, [e for day in grouped.values() for e in day], show_location=multi))
+        stored = {}
+        for (location_id, day, digest), events in grouped.items():
+            items = [(e.start.timestamp(), e.appointment.pk, f"<li>{next(rendered)}</li>") for e in events]
+            found[(location_id, day)] = stored[key(location_id, day, digest)] = items
+        cards.store_days(stored)  # under the digest of the rows read, not of the first query's
+    week: dict[date, list] = {}
+    for (_, day), items in found.items():
+        week.setdefault(day, []).append(items)
+    return week
+
+
+def _entries(request, events: list[Event], card_days: list[list]) -> list:
+    """A day's held and pending items and its cards in time order (at the same time:
+    appointments, holds, requests), consecutive cards as one CardRun."""
+    if not card_days:
+        return events
+    if not events and len(card_days) == 1:  # the usual day: one Location's cards only
+        return [CardRun(cards.with_csrf_token(request, "".join(html for _, _, html in card_days[0])))]
+    ranks = {"appointment": 0, "held": 1, "pending": 2}
+    ordered = sorted(
+        [(at, 0, appointment_id, html) for items in card_days for at, appointment_id, html in items]
+        + [(e.start.timestamp(), ranks[e.kind], position, e) for position, e in enumerate(events)],
+        key=lambda entry: entry[:3],
+    )
+    entries: list = []
+    run: list[str] = []
+    for _, rank, _, item in ordered:
+        if rank == 0:
+            run.append(item)
+            continue
+        if run:
+            entries.append(CardRun(cards.with_csrf_token(request, "".join(run))))
+            run = []
+        entries.append(item)
+    if run:
+        entries.append(CardRun(cards.with_csrf_token(request, "".join(run))))
+    return entries
 
 
 def _banner(request: HttpRequest, single: Location | None, wanted: bool) -> dict:

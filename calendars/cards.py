@@ -29,7 +29,12 @@ TTL_SECONDS = 7 * 24 * 3600
 
 @cache
 def _template_digest() -> str:
-    return hashlib.blake2b(get_template(TEMPLATE).template.source.encode(), digest_size=8).hexdigest()
+    """The card template's source and the labels it shows (a deploy that renames "No-show"
+    makes new keys too)."""
+    from .models import MEETING_TYPES, Appointment
+
+    shown = (get_template(TEMPLATE).template.source, tuple(Appointment.Status.choices), tuple(MEETING_TYPES))
+    return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
 
 
 def _key(event, *, show_location: bool, next_url: str) -> str:
@@ -67,12 +72,11 @@ def _store(rendered: dict) -> None:
         logger.warning("appointment card cache unwritable", exc_info=True)
 
 
-def attach_cards(request, events, *, show_location: bool) -> None:
-    """Set `event.card` (safe HTML) on each appointment event — one cache read, one write for the
-    cards not seen before."""
-    events = [event for event in events if event.kind == "appointment"]
+def render_cards(request, events, *, show_location: bool) -> list[str]:
+    """The cards of these appointment events, the CSRF token a placeholder (`with_csrf_token`)
+    — one cache read, one write for the cards not seen before."""
     if not events:
-        return
+        return []
     next_url = request.get_full_path()
     keys = [_key(event, show_location=show_location, next_url=next_url) for event in events]
     found = _cached(keys)
@@ -91,6 +95,31 @@ def attach_cards(request, events, *, show_location: bool) -> None:
             )
     if missing:
         _store(missing)
-    token = get_token(request)
-    for key, event in zip(keys, events, strict=True):
-        event.card = mark_safe(found[key].replace(CSRF_PLACEHOLDER, token))  # noqa: S308 (our own template's output)
+    return [found[key] for key in keys]
+
+
+def with_csrf_token(request, html: str) -> str:
+    """Cached HTML with this request's CSRF token in its forms (safe HTML)."""
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (our own template's output)
+
+
+# --- a whole day of a Location's cards, one cache entry ----------------------------------------
+# The busiest owner's week holds 1,662 appointments: read card by card, each cost a model
+# instance, a key and a loop turn of the template, so that week took five times the quiet one.
+# A day is cached whole, keyed by the digest PostgreSQL computes of the day's rows
+# (calendars.selectors.week_card_digests: every field a card shows, the lead's name included)
+# and by what else the cards show; a reading of the week is then one query and one cache read
+# whatever its size. Nothing is invalidated: a changed row is a new digest.
+def day_key(*, location, day, digest: str, can_edit: bool, show_location: bool, next_url: str) -> str:
+    shown = (location.pk, day.isoformat(), digest, location.name, location.time_zone, can_edit, show_location, next_url)
+    return f"cardday:{_template_digest()}:{hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()}"
+
+
+def cached_days(keys: list[str]) -> dict:
+    """{key: [(UTC timestamp of the start, appointment id, its card as a list item)]} of the days
+    cached (the CSRF token a placeholder)."""
+    return _cached(keys)
+
+
+def store_days(days: dict) -> None:
+    _store(days)

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, OuterRef, Q, Subquery
+from django.db.models import BooleanField, CharField, DateField, F, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -365,17 +365,21 @@ class CalendarEvent:
     status: str = ""
 
 
-def calendar_appointments(*, locations: list[Location], start: datetime, end: datetime) -> list[Appointment]:
+def calendar_appointments(
+    *, locations: list[Location], start: datetime, end: datetime, holds_only: bool = False
+) -> list[Appointment]:
     """Appointments and unexpired slot holds touching [start, end) of the given Locations, with
     the lead's name and contact, a hold's request, and their Location from `locations` (no join:
     the page has them) — one query. The busiest week holds a thousand: each row builds only
-    what the calendar shows (issue #17)."""
+    what the calendar shows (issue #17). `holds_only`: the holds alone (the week view reads its
+    appointments as cached days, `week_card_digests`)."""
     now = timezone.now()
     by_id = {location.pk: location for location in locations}
-    lead_fields = [f"lead__{name}" for name in ("id", "first_name", "last_name", "phone", "email")]
+    lead_fields = [f"lead__{name}" for name in LEAD_FIELDS]
+    kept = Q(status=Appointment.Status.HELD) if holds_only else Q()
     appointments = list(
         Appointment.objects.alias(span=TsTzRange("start", "end"))
-        .filter(on_locations(by_id), span__overlap=(start, end))
+        .filter(kept, on_locations(by_id), span__overlap=(start, end))
         .exclude(status=Appointment.Status.HELD, hold_expires_at__lte=now)
         .select_related("lead", "conflict", "same_day_request")
         .only(*APPOINTMENT_FIELDS, *lead_fields, *_all_fields("conflict"), *_all_fields("same_day_request"))
@@ -387,6 +391,75 @@ def calendar_appointments(*, locations: list[Location], start: datetime, end: da
 
 
 APPOINTMENT_FIELDS = [field.name for field in Appointment._meta.concrete_fields]
+LEAD_FIELDS = ("id", "first_name", "last_name", "phone", "email")  # str(lead): name, else phone, else e-mail
+
+# The week's appointment cards, one digest per Location and local day (issue #17). The digest
+# covers every row field a card shows (the lead's name and contact for its label); the Location,
+# the viewer's rights and the template are the cache key's other parts (calendars.cards). A
+# row's text form (ROW(...)::text) quotes its fields, so no two contents give the same text.
+# Table names, not aliases: Django's joins use the table's name for its first join.
+_CARD_ROW = (
+    'ROW(calendars_appointment.id, calendars_appointment.start, calendars_appointment."end",'
+    " calendars_appointment.status, calendars_appointment.forced, calendars_appointment.meeting_type,"
+    " leads_lead.id, leads_lead.first_name, leads_lead.last_name, leads_lead.phone, leads_lead.email)::text"
+)
+_CARD_ORDER = "calendars_appointment.start, calendars_appointment.id"
+_LOCAL_DAY = "(calendars_appointment.start AT TIME ZONE accounts_location.time_zone)::date"
+_DAY_DIGEST = f"md5(string_agg({_CARD_ROW}, ',' ORDER BY {_CARD_ORDER}))"
+# The same digest over the same day's rows as a window: computed in the statement that reads
+# the rows, so a day is cached under the digest of exactly what it shows, even if a booking
+# lands between the two statements.
+_DAY_DIGEST_OF_ROWS = (
+    f"md5(string_agg({_CARD_ROW}, ',') OVER (PARTITION BY calendars_appointment.location_id, {_LOCAL_DAY}"
+    f" ORDER BY {_CARD_ORDER} ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))"
+)
+
+
+def week_card_digests(*, location_ids: list[int], start: datetime, end: datetime) -> dict[tuple[int, date], str]:
+    """{(Location id, local day): digest} of the appointments (not holds) touching [start, end),
+    grouped by the day they start on in their Location's zone — one query, a row per day, so a
+    week of a thousand bookings costs the page no more Python than a week of ten."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT calendars_appointment.location_id, {_LOCAL_DAY}, {_DAY_DIGEST}"
+            " FROM calendars_appointment"
+            " JOIN leads_lead ON leads_lead.id = calendars_appointment.lead_id"
+            " JOIN accounts_location ON accounts_location.id = calendars_appointment.location_id"
+            " WHERE calendars_appointment.location_id = ANY(%(ids)s::bigint[])"
+            " AND accounts_location.id = ANY(%(ids)s::bigint[])"
+            " AND tstzrange(calendars_appointment.start, calendars_appointment.\"end\", '[)')"
+            " && tstzrange(%(start)s, %(end)s, '[)')"
+            " AND calendars_appointment.status <> %(held)s"
+            " GROUP BY 1, 2",
+            {"ids": list(location_ids), "start": start, "end": end, "held": Appointment.Status.HELD},
+        )
+        return {(location_id, day): digest for location_id, day, digest in cursor.fetchall()}
+
+
+def week_card_appointments(
+    *, locations: list[Location], start: datetime, end: datetime, days: set[tuple[int, date]]
+) -> list[Appointment]:
+    """The appointments (not holds) of these (Location id, local day)s touching [start, end), in
+    order, each with `local_day` and `day_digest` (its day's `week_card_digests` digest, from the
+    same statement), its lead's name and contact and its Location from `locations` — one query."""
+    by_id = {location.pk: location for location in locations}
+    chosen = Q()
+    for location_id in {location_id for location_id, _ in days}:
+        chosen |= Q(location_id=location_id, local_day__in=[day for pk, day in days if pk == location_id])
+    appointments = list(
+        Appointment.objects.alias(span=TsTzRange("start", "end"))
+        .annotate(location_zone=F("location__time_zone"))  # the join _LOCAL_DAY reads
+        .annotate(local_day=RawSQL(_LOCAL_DAY, (), output_field=DateField()))
+        .filter(chosen, on_locations(by_id), span__overlap=(start, end))
+        .exclude(status=Appointment.Status.HELD)
+        .annotate(day_digest=RawSQL(_DAY_DIGEST_OF_ROWS, (), output_field=CharField()))
+        .select_related("lead")
+        .only(*APPOINTMENT_FIELDS, *[f"lead__{name}" for name in LEAD_FIELDS])
+        .order_by("start", "id")
+    )
+    for appointment in appointments:
+        appointment.location = by_id[appointment.location_id]
+    return appointments
 
 
 def _all_fields(relation: str) -> list[str]:

@@ -221,9 +221,7 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
 
 
 # --- the owner's own calendars (calendar sources) ---------------------------------------------
-def _sources_response(
-    request, location: Location, *, form=None, error: str = "", status: int = 200
-) -> HttpResponse:
+def _sources_response(request, location: Location, *, form=None, error: str = "", status: int = 200) -> HttpResponse:
     if request.htmx:
         context = {"sources": sources_context(location, form=form), "sources_error": error}
         return render(request, "calendars/_sources.html", context, status=status)
@@ -266,7 +264,7 @@ def calendar_source_add(request: HttpRequest, location_id: int) -> HttpResponse:
 @require_POST
 @portal_view
 def calendar_source_refresh(request: HttpRequest, source_id: int) -> HttpResponse:
-    """"Refresh now": read the calendar again; a failure keeps its last busy times and says why."""
+    """ "Refresh now": read the calendar again; a failure keeps its last busy times and says why."""
     from .sources import calendar_source_refresh_now
 
     source = _managed_source(request, source_id)

@@ -1,9 +1,23 @@
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
 
 from tests.factories import LeadFactory, week_of_windows
+
+
+@pytest.fixture
+def fresh_cache(monkeypatch):
+    """Calendar card keys (calendars.cards) of this test's own: the other xdist worker shares
+    the Redis database, so no cache.clear(). Calling it again starts another empty key space."""
+
+    def fresh():
+        token = uuid.uuid4().hex
+        monkeypatch.setattr("calendars.cards._template_digest", lambda: token)
+
+    fresh()
+    return fresh
 
 
 @pytest.fixture

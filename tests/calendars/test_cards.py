@@ -1,17 +1,26 @@
 """The calendar week's appointment cards come from the cache (calendars.cards, issue #17): the
-same card is rendered once, a change to what it shows renders it again, the page's forms carry
-the request's own CSRF token, and a cache that is down costs nothing but speed."""
+same card is rendered once, a change to what it shows renders it again, a day is read whole
+from the cache and again after any change to what it shows, whichever way the change was
+written; the page's forms carry the request's own CSRF token, and a cache that is down costs
+nothing but speed."""
 
+import datetime as dt
 import re
+from types import SimpleNamespace
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
-from calendars import cards
-from tests.factories import AppointmentFactory, LeadFactory
+from accounts.models import Location
+from calendars import cards, selectors
+from calendars.models import Appointment
+from calendars.services import appointment_book, appointment_cancel, appointment_reschedule
+from conflicts.services import conflict_respond
+from leads.models import Lead
+from tests.factories import AppointmentFactory, LeadFactory, LocationFactory, MembershipFactory
 
 from .conftest import local
+from .test_holds import location_conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +48,7 @@ def week(client, location):
 
 
 @pytest.fixture
-def owner_client(tenant_a, booking_location):
-    cache.clear()
+def owner_client(tenant_a, booking_location, fresh_cache):
     client = Client(enforce_csrf_checks=True)
     client.force_login(tenant_a.owner)
     return client
@@ -101,3 +109,173 @@ def test_a_cache_that_is_down_still_shows_every_card(owner_client, booking_locat
     response = week(owner_client, booking_location)
     assert response.status_code == 200
     assert response.content.decode().count('class="appointment ') == 1
+
+
+@pytest.fixture
+def rows_read(monkeypatch):
+    """The (Location id, day)s whose appointment rows the week view read (days not cached)."""
+    read = []
+    original = selectors.week_card_appointments
+
+    def reading(**kwargs):
+        read.append(kwargs["days"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(selectors, "week_card_appointments", reading)
+    return read
+
+
+def the_week(body: str) -> str:
+    """The week's days, the per-request CSRF tokens left out."""
+    days = body[body.index('<div class="cal-week">') : body.index("</section>\n    \n  </div>")]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", days)
+
+
+def test_a_day_is_read_whole_from_the_cache_and_only_a_changed_day_again(
+    owner_client, booking_location, renders, rows_read
+):
+    day_one = [
+        AppointmentFactory(
+            location=booking_location, start=local(booking_location, 1, hour), end=local(booking_location, 1, hour, 30)
+        )
+        for hour in (10, 12, 14)
+    ]
+    AppointmentFactory(
+        location=booking_location, start=local(booking_location, 2, 10), end=local(booking_location, 2, 11)
+    )
+    first = week(owner_client, booking_location).content.decode()
+    assert len(renders) == 4 and first.count('class="appointment ') == 4
+    day = local(booking_location, 1, 0).date()
+    assert len(rows_read) == 1 and (booking_location.pk, day) in rows_read[0]
+
+    renders.clear(), rows_read.clear()
+    assert the_week(week(owner_client, booking_location).content.decode()) == the_week(first)
+    assert renders == [] and rows_read == []  # no row, no card: the days as they were cached
+
+    Appointment.objects.filter(pk=day_one[1].pk).update(status="no_show")
+    again = week(owner_client, booking_location).content.decode()
+    assert rows_read == [{(booking_location.pk, day)}]  # that day only
+    assert renders == [day_one[1].pk]  # its other cards from the card cache
+    assert again.count("No-show") == 1
+
+
+def _book(appointment, people):
+    return appointment_book(
+        lead=LeadFactory(location=appointment.location),
+        start=appointment.start + dt.timedelta(hours=3),
+        end=appointment.end + dt.timedelta(hours=3),
+        meeting_type="phone",
+        booked_by=people.agent,
+    )
+
+
+# Every way what a day shows can change, through the services and around them (queryset
+# updates save no updated_at and send no signal): the cached week must equal a fresh rendering.
+CHANGES = {
+    "booked": _book,
+    "cancelled": lambda a, t: appointment_cancel(appointment=a, actor=t.owner, reason="ill"),
+    "rescheduled": lambda a, t: appointment_reschedule(
+        appointment=a, actor=t.owner, start=a.start + dt.timedelta(hours=4)
+    ),
+    "status updated": lambda a, t: Appointment.objects.filter(pk=a.pk).update(status="completed"),
+    "forced": lambda a, t: Appointment.objects.filter(pk=a.pk).update(forced=True),
+    "meeting type": lambda a, t: Appointment.objects.filter(pk=a.pk).update(meeting_type="video"),
+    "moved in the row": lambda a, t: Appointment.objects.filter(pk=a.pk).update(
+        start=a.start + dt.timedelta(minutes=30), end=a.end + dt.timedelta(minutes=30)
+    ),
+    "deleted": lambda a, t: Appointment.objects.filter(pk=a.pk).delete(),
+    "lead renamed": lambda a, t: Lead.objects.filter(pk=a.lead_id).update(first_name="Zora"),
+    "nameless lead's phone": lambda a, t: Lead.objects.filter(pk=a.lead_id).update(
+        first_name="", last_name="", phone="+12125550199"
+    ),
+    "Location's time zone": lambda a, t: Location.objects.filter(pk=a.location_id).update(time_zone="America/Chicago"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_change_to_a_day_shows_at_once(
+    change, clock, owner_client, booking_location, tenant_a, agent, fresh_cache
+):
+    lead = LeadFactory(location=booking_location, first_name="Ada", last_name="Quinn", phone="+12125550100")
+    appointment = AppointmentFactory(
+        location=booking_location, lead=lead, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11)
+    )
+    AppointmentFactory(
+        location=booking_location, start=local(booking_location, 1, 12), end=local(booking_location, 1, 13)
+    )
+    before = the_week(week(owner_client, booking_location).content.decode())
+    assert the_week(week(owner_client, booking_location).content.decode()) == before  # cached
+
+    CHANGES[change](appointment, SimpleNamespace(owner=tenant_a.owner, agent=agent))
+    cached = the_week(week(owner_client, booking_location).content.decode())
+    fresh_cache()  # nothing cached: everything rendered from the rows
+    assert cached == the_week(week(owner_client, booking_location).content.decode()) != before
+
+
+def test_a_day_is_cached_under_the_digest_of_the_rows_it_shows(owner_client, booking_location, monkeypatch):
+    """A write between the digest's query and the rows' query: the day is stored under the
+    rows' own digest, so going back to the first content is not answered with the second."""
+    lead = LeadFactory(location=booking_location, first_name="Ada", last_name="Quinn")
+    AppointmentFactory(
+        location=booking_location, lead=lead, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11)
+    )
+    original = selectors.week_card_appointments
+
+    def renamed_meanwhile(**kwargs):
+        Lead.objects.filter(pk=lead.pk).update(first_name="Bea")
+        return original(**kwargs)
+
+    monkeypatch.setattr(selectors, "week_card_appointments", renamed_meanwhile)
+    assert "Bea Quinn" in week(owner_client, booking_location).content.decode()
+    monkeypatch.setattr(selectors, "week_card_appointments", original)
+    Lead.objects.filter(pk=lead.pk).update(first_name="Ada")
+    body = week(owner_client, booking_location).content.decode()
+    assert "Ada Quinn" in body and "Bea Quinn" not in body
+
+
+def test_a_viewer_gets_no_change_forms_from_the_owners_cached_day(owner_client, tenant_a, booking_location):
+    AppointmentFactory(
+        location=booking_location, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11)
+    )
+    assert "Reschedule" in week(owner_client, booking_location).content.decode()
+    viewer = Client()
+    viewer.force_login(tenant_a.viewer)
+    body = week(viewer, booking_location).content.decode()
+    assert body.count('class="appointment ') == 1 and "Reschedule" not in body
+
+
+def test_cards_holds_and_requests_of_a_day_in_time_order(clock, agent, owner_client, tenant_a, booking_location):
+    at = {hour: local(booking_location, 1, hour) for hour in (9, 10, 11, 13, 15)}
+    early = AppointmentFactory(location=booking_location, start=at[9], end=at[9] + dt.timedelta(minutes=30))
+    approved = location_conflict(LeadFactory(location=booking_location), at[10], agent)
+    conflict_respond(conflict=approved, actor=tenant_a.owner, decision="approve", channel="action_center")
+    middle = AppointmentFactory(location=booking_location, start=at[11], end=at[11] + dt.timedelta(minutes=30))
+    pending = location_conflict(LeadFactory(location=booking_location), at[13], agent)
+    late = AppointmentFactory(location=booking_location, start=at[15], end=at[15] + dt.timedelta(minutes=30))
+    for _ in range(2):  # rendered, then from the cache
+        body = week(owner_client, booking_location).content.decode()
+        marks = [
+            f'id="appointment-{early.pk}"',
+            f"held for conflict #{approved.pk}",
+            f'id="appointment-{middle.pk}"',
+            f'href="{pending.get_absolute_url()}"',
+            f'id="appointment-{late.pk}"',
+        ]
+        positions = [body.index(mark) for mark in marks]
+        assert positions == sorted(positions)
+
+
+def test_all_my_locations_interleaves_the_locations_cards_by_time(owner_client, tenant_a, booking_location):
+    second = LocationFactory(brand=booking_location.brand, name="Second Place", time_zone="America/New_York")
+    MembershipFactory(user=tenant_a.owner, location=second, role="owner")
+    shown = [
+        AppointmentFactory(location=location, start=local(location, 1, hour), end=local(location, 1, hour, 30))
+        for location, hour in ((booking_location, 9), (second, 10), (booking_location, 11), (second, 12))
+    ]
+    owner_client.force_login(tenant_a.owner)  # no Location chosen: all of them
+    for _ in range(2):
+        body = owner_client.get(
+            "/calendar/", {"date": local(booking_location, 1, 0).date().isoformat()}
+        ).content.decode()
+        positions = [body.index(f'id="appointment-{a.pk}"') for a in shown]
+        assert positions == sorted(positions) and body.count("Second Place") >= 2
