@@ -8,11 +8,12 @@ import calendar as pycalendar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Location
 from accounts.permissions import Action, can, location_ids_where
@@ -292,24 +293,50 @@ def editor_context(location: Location, **forms) -> dict:
     hours = None
     if location.billing == Location.Billing.PER_APPOINTMENT and location.takes_bookings:
         hours = selectors.hours_next_14_days(location, windows=windows, exceptions=exceptions)
+    offered = tuple(location.meeting_types)  # the window and exception forms' choices
+    slot_settings = (location.slot_minutes, location.buffer_minutes, location.minimum_notice_minutes)
+    fields = "calendars/_availability.html#"
     return {
         "location": location,
         "windows": windows,
         "exceptions": exceptions,
-        "window_form": forms.get("window_form") or WindowForm(location=location),
-        "exception_form": forms.get("exception_form") or ExceptionForm(location=location),
-        "slot_form": forms.get("slot_form") or SlotSettingsForm(instance=location),
+        "window_fields": form_fields(
+            fields + "window-fields", forms.get("window_form") or WindowForm(location=location), shown=offered
+        ),
+        "exception_fields": form_fields(
+            fields + "exception-fields", forms.get("exception_form") or ExceptionForm(location=location), shown=offered
+        ),
+        "slot_fields": form_fields(
+            fields + "slot-fields", forms.get("slot_form") or SlotSettingsForm(instance=location), shown=slot_settings
+        ),
         "sufficiency_hours": hours,
     }
 
 
 def sources_context(location: Location, *, form: CalendarSourceForm | None = None) -> dict:
     """The Location's calendar sources and the add form — one query."""
-    from django.conf import settings
-
     return {
         "location": location,
         "rows": selectors.calendar_sources_of(location),
-        "form": form or CalendarSourceForm(),
+        "fields": form_fields("calendars/_sources.html#source-fields", form or CalendarSourceForm(), shown=()),
         "refresh_minutes": settings.CALENDAR_SOURCE_REFRESH_MINUTES,
     }
+
+
+_UNBOUND_FIELDS: dict[tuple, str] = {}
+
+
+def form_fields(partial: str, form, *, shown: tuple) -> str:
+    """A form's fields as `partial` renders them (safe HTML). Django renders each widget through
+    its own templates, about a millisecond a form (a third of the calendar tab's template time,
+    issue #17); an empty form shows nothing but its class and `shown` (the choices and values it
+    starts with), so it is rendered once per process and `shown`. A submitted one, with its
+    values and errors, every time; in DEBUG too (templates are edited live)."""
+    if form.is_bound or settings.DEBUG:
+        return get_template(partial).render({"form": form})
+    key = (partial, shown, translation.get_language())
+    if (html := _UNBOUND_FIELDS.get(key)) is None:
+        if len(_UNBOUND_FIELDS) > 4096:  # a few per Location's settings: bounded, never stale
+            _UNBOUND_FIELDS.clear()
+        html = _UNBOUND_FIELDS[key] = get_template(partial).render({"form": form})
+    return html

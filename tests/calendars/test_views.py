@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from accounts.models import Location
 from calendars.models import Appointment, AvailabilityWindow
 from tests.clients import login
 from tests.factories import (
@@ -187,6 +188,25 @@ def test_exception_and_slot_settings(tenant_a, booking_location):
         {"slots-slot_minutes": "0", "slots-buffer_minutes": "15", "slots-minimum_notice_minutes": "60"},
     )
     assert response.status_code == 400
+
+
+def test_the_editors_empty_forms_show_each_locations_own_choices_and_settings(tenant_a, booking_location):
+    """The empty forms' fields are rendered once per process and what they show
+    (calendar_page.form_fields): another Location's meeting types, changed settings and a
+    refused form's values and errors are never an earlier rendering."""
+    client = login(tenant_a.owner, booking_location)
+    Location.objects.filter(pk=booking_location.pk).update(meeting_types=["phone"], slot_minutes=60)
+    body = client.get("/calendar/").content.decode()
+    assert 'value="phone"' in body and 'value="video"' not in body and 'value="60"' in body
+    Location.objects.filter(pk=booking_location.pk).update(meeting_types=["phone", "video"], slot_minutes=45)
+    body = client.get("/calendar/").content.decode()
+    assert body.count('value="video"') == 2 and 'name="slots-slot_minutes" value="45"' in body  # window, exception
+    refused = client.post(
+        f"/calendar/{booking_location.pk}/availability/settings/",
+        {"slots-slot_minutes": "3", "slots-buffer_minutes": "15", "slots-minimum_notice_minutes": "60"},
+    ).content.decode()
+    assert 'value="3"' in refused and "errorlist" in refused
+    assert 'name="slots-slot_minutes" value="45"' in client.get("/calendar/").content.decode()
 
 
 def test_owner_cancels_reschedules_and_marks_from_the_calendar(tenant_a, booking_location, sent):
