@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import DateTimeField, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Location, User
@@ -18,6 +18,7 @@ from leads.models import Lead
 from messaging.models import OfficeMessage
 from notifications.models import Notification
 from notifications.selectors import DISMISS_ROLES, failed_deliveries_queryset
+from pronexis.db import instance_from_json
 
 
 def _pulse_querysets(*, user, locations_qs: QuerySet) -> dict[str, QuerySet]:
@@ -187,37 +188,15 @@ def action_center_rows(
         return [ActionCenterRow(*values) for values in cursor.fetchall()]
 
 
-def _instance(model, values: dict):
-    """A model instance from a row's JSON values: the fields read, the others deferred (reading one
-    would be a query, which the counted tests would see — never a wrong default)."""
-    names = [name for name in _ATTNAMES[model] if name in values]  # from_db wants the fields' order
-    return model.from_db("default", names, [_parsed(model, name, values[name]) for name in names])
-
-
-def _parsed(model, name: str, value):
-    if value is not None and name in _DATETIMES[model]:
-        return dt.datetime.fromisoformat(value)
-    return value
-
-
-_MODELS = (Conflict, SameDayRequest, OfficeMessage, Notification, Lead, Location, User)
-_ATTNAMES = {model: [field.attname for field in model._meta.concrete_fields] for model in _MODELS}
-_DATETIMES = {
-    model: {field.attname for field in model._meta.concrete_fields if isinstance(field, DateTimeField)}
-    for model in _MODELS
-}
-
-
 def action_center_object(row: ActionCenterRow):
     """The model instance of one row, with its Location, lead and "Got it" user attached (no
     query): what the line's template and the apps' answer boxes read."""
     model = _FIELDS[row.kind][0]
-    obj = _instance(model, row.row)
-    obj.location = _instance(Location, row.row["location"])
-    if "lead" in row.row:
-        obj.lead = _instance(Lead, row.row["lead"]) if row.row["lead"] else None
-    if "acknowledged_by" in row.row:
-        obj.acknowledged_by = _instance(User, row.row["acknowledged_by"]) if row.row["acknowledged_by"] else None
+    obj = instance_from_json(model, row.row)
+    obj.location = instance_from_json(Location, row.row["location"])
+    for name, model in (("lead", Lead), ("acknowledged_by", User)):
+        if name in row.row:
+            setattr(obj, name, instance_from_json(model, row.row[name]) if row.row[name] else None)
     if row.kind in ("same_day", "conflict"):
         obj.answerable = row.allowed
     elif row.kind == "failed_delivery":

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.scoping import current_location, current_locations, get_visible_or_404, newest_per_location
-from calendars.selectors import failing_calendar_sources, insufficient_calendars
+from calendars.notices import calendar_notices
 from conflicts import selectors as conflict_selectors
 from conflicts.monthly_count import monthly_appointment_counts
 from leads import services as lead_services
@@ -62,8 +62,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart_zone": location.time_zone if location else "each Location's own zone",
         "recent_leads": _newest(Lead, request),
         "recent_messages": _newest(OfficeMessage, request),
-        **failing_calendar_sources(locations_qs=locations_qs),
-        "insufficient_calendars": insufficient_calendars(user=request.user, location=location),
+        # failing_sources, multi (calendars' Action Center entry), insufficient_calendars (the banner)
+        **calendar_notices(user=request.user, locations_qs=locations_qs, location=location),
         "meeting_types": Location.MeetingType.choices,
         "now": now,
     }

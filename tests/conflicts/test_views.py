@@ -42,11 +42,10 @@ def test_dashboard_uses_a_fixed_number_of_queries(tenant_a, django_assert_num_qu
     client = login(tenant_a.owner, tenant_a.location)
     ConflictFactory(location=tenant_a.location)
     _dashboard_queries(client)  # warm the session / content types
-    # 1 session, 1 user, 1 is-agent check, 1 current location (switcher), 2 pending items (conflicts, same-day),
-    # 1 month at a glance and 90-day chart (the daily rollups), 1 recent leads, 1 recent messages,
-    # 1 switcher locations, messaging's Action Center entries (urgent messages, failed deliveries),
-    # 2 calendar sufficiency banner (managed per-appointment locations, their availability),
-    # 1 owner calendars that could not be read (calendars' Action Center entry).
+    # 1 session, 1 user, 1 is-agent check, 1 current location (switcher), 1 Action Center (pending
+    # conflicts and same-day requests, urgent messages, failed deliveries), 1 month at a glance and
+    # 90-day chart (the daily rollups), 1 recent leads, 1 recent messages, 1 switcher locations,
+    # 1 calendar notices (owner calendars that could not be read, the sufficiency banner).
     with django_assert_num_queries(_dashboard_queries(client)) as one:
         client.get("/dashboard/")
     for _ in range(50):
@@ -58,7 +57,7 @@ def test_dashboard_uses_a_fixed_number_of_queries(tenant_a, django_assert_num_qu
     assert page.content.decode().count('class="ac-item pending"') == SHOWN
     assert 'data-live-count="conflicts" data-keep-zero>51<' in page.content.decode()
     assert client.get("/dashboard/?all=1").content.decode().count('class="ac-item pending"') == 101
-    assert len(one.captured_queries) <= 20
+    assert len(one.captured_queries) <= 10
 
 
 def test_dashboard_query_count_is_exact(tenant_a, django_assert_num_queries):
@@ -75,10 +74,10 @@ def test_dashboard_query_count_is_exact(tenant_a, django_assert_num_queries):
         # session, user, is-agent group check (scoping), current location, the Action Center (pending
         # same-day requests and conflicts, urgent messages, failed deliveries: one UNION ALL),
         # month at a glance + 90-day chart (one read of the daily rollups), recent leads, recent
-        # messages, switcher locations, and the sufficiency banner's managed per-appointment
-        # locations and their availability (windows and exceptions, one UNION ALL), the owner
-        # calendars that could not be read = 12
-        with django_assert_num_queries(12):
+        # messages, switcher locations, the calendar notices (the owner calendars that could not be
+        # read, the sufficiency banner's managed per-appointment locations with their availability:
+        # one UNION ALL) = 10
+        with django_assert_num_queries(10):
             client.get("/dashboard/")
 
 
