@@ -9,12 +9,14 @@ from tests.factories import LeadFactory, week_of_windows
 
 @pytest.fixture
 def fresh_cache(monkeypatch):
-    """Calendar card keys (calendars.cards) of this test's own: the other xdist worker shares
-    the Redis database, so no cache.clear(). Calling it again starts another empty key space."""
+    """Calendar card and pending request keys (calendars.cards, pronexis.fragments) of this
+    test's own: the other xdist worker shares the Redis database, so no cache.clear(). Calling it
+    again starts another empty key space."""
 
     def fresh():
         token = uuid.uuid4().hex
         monkeypatch.setattr("calendars.cards._template_digest", lambda: token)
+        monkeypatch.setattr("pronexis.fragments.code_digest", lambda *names: token)  # pending requests
 
     fresh()
     return fresh

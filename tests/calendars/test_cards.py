@@ -279,3 +279,26 @@ def test_all_my_locations_interleaves_the_locations_cards_by_time(owner_client, 
         ).content.decode()
         positions = [body.index(f'id="appointment-{a.pk}"') for a in shown]
         assert positions == sorted(positions) and body.count("Second Place") >= 2
+
+
+def test_a_pending_requests_cached_box_follows_its_request_and_the_viewer(
+    clock, agent, owner_client, tenant_a, booking_location, fresh_cache
+):
+    lead = LeadFactory(location=booking_location, first_name="Ada", last_name="Quinn")
+    pending = location_conflict(lead, local(booking_location, 1, 10), agent)
+    first = the_week(week(owner_client, booking_location).content.decode())
+    assert f'id="cal-conflict-{pending.pk}"' in first and "Ada Quinn" in first and 'name="decision"' in first
+    assert the_week(week(owner_client, booking_location).content.decode()) == first  # from the cache
+
+    Lead.objects.filter(pk=lead.pk).update(first_name="Zora")
+    cached = the_week(week(owner_client, booking_location).content.decode())
+    fresh_cache()
+    assert cached == the_week(week(owner_client, booking_location).content.decode()) != first
+    assert "Zora Quinn" in cached
+
+    viewer = Client()
+    viewer.force_login(tenant_a.viewer)
+    body = week(viewer, booking_location).content.decode()
+    assert f'id="cal-conflict-{pending.pk}"' in body and 'name="decision"' not in body  # viewers do not answer
+    conflict_respond(conflict=pending, actor=tenant_a.owner, decision="decline", channel="action_center")
+    assert f'id="cal-conflict-{pending.pk}"' not in week(owner_client, booking_location).content.decode()
