@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.decorators import portal_view
 from accounts.scoping import (
@@ -18,6 +19,7 @@ from accounts.scoping import (
 )
 from pronexis.csv_export import csv_writer
 from pronexis.db import reporting_db
+from pronexis.fragments import render_rows
 from pronexis.moments import PortalDateField
 from pronexis.web import decode_cursor, encode_cursor
 
@@ -25,6 +27,19 @@ from . import selectors
 from .models import Lead
 
 PAGE_SIZE = 50
+ROW_TEMPLATE = "leads/_lead_row.html"
+# What draws a row besides its template: the filters it calls (part of the cache key).
+ROW_MODULES = ("accounts.templatetags.portal_format", "leads.templatetags.leads_format", "leads.models")
+
+
+def _row_shown(lead: Lead) -> tuple:
+    """Everything a row of the list shows (pronexis/fragments.py keys the cached row on it)."""
+    location = lead.location.name if lead.location_id else None
+    return (
+        *(lead.pk, lead.first_name, lead.last_name, lead.phone, lead.email, lead.status, lead.reason),
+        *(lead.source, lead.service_name, location, lead.time_zone, lead.created_at.isoformat()),
+        timezone.get_current_timezone_name(),  # the `date` filter's zone when a lead has none
+    )
 
 
 class LeadFilterForm(forms.Form):
@@ -81,7 +96,14 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     tabs = [("", "All", sum(counts.values()))] + [(value, label, counts[value]) for value, label in Lead.Status.choices]
     # Search as you type swaps only the results (tabs, table, pages); Back gets the whole page.
     partial = request.htmx and request.htmx.target == "lead-results"
-    context = {"leads": page, "form": form, "status": status, "tabs": tabs, "location": location}
+    rows = render_rows(
+        request,
+        prefix="lead-row",
+        templates=(ROW_TEMPLATE,),
+        modules=ROW_MODULES,
+        rows=[(_row_shown(lead), lambda lead=lead: {"lead": lead}) for lead in page],
+    )
+    context = {"leads": page, "rows": rows, "form": form, "status": status, "tabs": tabs, "location": location}
     context |= _list_links(request, page[-1] if has_next else None)
     return render(request, "leads/lead_list.html#results" if partial else "leads/lead_list.html", context)
 
