@@ -60,11 +60,12 @@ def lead_calls(*, lead: Lead) -> QuerySet:
 def lead_page(*, user, lead: Lead) -> dict:
     """The lead page's own part (portal.lead_page adds the other capabilities' sections): its
     facts, timeline, calls and the status changes this user may make from it."""
+    calls = list(lead_calls(lead=lead))  # read once for both the timeline and the calls table
     return {
         "lead": lead,
         "phone_display": format_phone(lead.phone),
-        "timeline": lead_timeline(lead=lead),
-        "calls": list(lead_calls(lead=lead)[:50]),
+        "timeline": lead_timeline(lead=lead, calls=calls),
+        "calls": calls[:50],
         "actions": owner_actions(user=user, lead=lead),
         "zone": lead.location.zone if lead.location else UTC,
     }
@@ -97,10 +98,11 @@ def lead_call_near(*, lead: Lead, at: datetime, window: timedelta = LOOKUP_WINDO
     return lead_calls(lead=lead).filter(started_at__range=(at - window, at + window)).exists()
 
 
-def lead_timeline(*, lead: Lead) -> list[dict]:
-    """Status changes and calls, newest first, as dicts {kind, at, obj} for the detail page."""
+def lead_timeline(*, lead: Lead, calls=None) -> list[dict]:
+    """Status changes and calls (`calls`: already read), newest first, as dicts {kind, at, obj}
+    for the detail page."""
     changes = LeadStatusChange.objects.filter(lead=lead).select_related("actor")
-    calls = lead_calls(lead=lead)
+    calls = lead_calls(lead=lead) if calls is None else calls
     tasks = CallTask.objects.filter(lead=lead).exclude(outcome="").select_related("agent")
     items = [{"kind": "status", "at": c.created_at, "obj": c} for c in changes]
     items += [{"kind": "call", "at": c.started_at, "obj": c} for c in calls]
