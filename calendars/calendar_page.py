@@ -105,9 +105,10 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
                 days[local_start.date()].availability.append(
                     (by_id[location_id], local_start, end.astimezone(loc_zone), types)
                 )
-    appointments = selectors.calendar_appointments(
-        locations=locations, start=range_start, end=range_end, holds_only=view == "week"
-    )
+    if view == "week":  # the appointments as a digest per day (their cards cached), the holds
+        digests, appointments = selectors.week_digests_and_holds(locations=locations, start=range_start, end=range_end)
+    else:
+        appointments = selectors.calendar_appointments(locations=locations, start=range_start, end=range_end)
     held_pending = set()  # (kind, id) of pending requests whose time is held: their red item says so
     for appointment in appointments:
         loc_zone = appointment.location.zone
@@ -160,6 +161,7 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
         week_cards = _week_cards(
             request,
             days,
+            digests,
             locations=locations,
             editable=editable,
             start=range_start,
@@ -198,10 +200,10 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
     return context
 
 
-def _week_cards(request, days: dict, *, locations, editable, start, end, multi: bool) -> dict[date, list]:
+def _week_cards(request, days: dict, digests: dict, *, locations, editable, start, end, multi: bool) -> dict:
     """{day: [[(UTC timestamp, appointment id, card list item)] of a Location]}: the week's
-    appointment cards read as whole days from the cache (calendars.cards.day_key) — one query
-    and one cache read however many there are, and one query more for the days not cached."""
+    appointment cards read as whole days from the cache (calendars.cards.day_key) by their
+    `digests` — one cache read however many there are, and one query for the days not cached."""
     by_id = {location.pk: location for location in locations}
     next_url = request.get_full_path()
 
@@ -215,7 +217,6 @@ def _week_cards(request, days: dict, *, locations, editable, start, end, multi: 
             next_url=next_url,
         )
 
-    digests = selectors.week_card_digests(location_ids=list(by_id), start=start, end=end)
     keys = {(pk, day): key(pk, day, digest) for (pk, day), digest in digests.items() if day in days}
     cached = cards.cached_days(list(keys.values()))
     found = {pair: cached[day_key] for pair, day_key in keys.items() if day_key in cached}

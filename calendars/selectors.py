@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Location
 from accounts.permissions import Action, can, location_ids_where
+from pronexis.db import instance_from_json
 
 from . import approvals
 from . import slots as slot_search
@@ -365,21 +366,17 @@ class CalendarEvent:
     status: str = ""
 
 
-def calendar_appointments(
-    *, locations: list[Location], start: datetime, end: datetime, holds_only: bool = False
-) -> list[Appointment]:
+def calendar_appointments(*, locations: list[Location], start: datetime, end: datetime) -> list[Appointment]:
     """Appointments and unexpired slot holds touching [start, end) of the given Locations, with
     the lead's name and contact, a hold's request, and their Location from `locations` (no join:
-    the page has them) — one query. The busiest week holds a thousand: each row builds only
-    what the calendar shows (issue #17). `holds_only`: the holds alone (the week view reads its
-    appointments as cached days, `week_card_digests`)."""
+    the page has them) — one query (the month view; the week reads its appointments as cached
+    days, `week_digests_and_holds`)."""
     now = timezone.now()
     by_id = {location.pk: location for location in locations}
     lead_fields = [f"lead__{name}" for name in LEAD_FIELDS]
-    kept = Q(status=Appointment.Status.HELD) if holds_only else Q()
     appointments = list(
         Appointment.objects.alias(span=TsTzRange("start", "end"))
-        .filter(kept, on_locations(by_id), span__overlap=(start, end))
+        .filter(on_locations(by_id), span__overlap=(start, end))
         .exclude(status=Appointment.Status.HELD, hold_expires_at__lte=now)
         .select_related("lead", "conflict", "same_day_request")
         .only(*APPOINTMENT_FIELDS, *lead_fields, *_all_fields("conflict"), *_all_fields("same_day_request"))
@@ -415,32 +412,86 @@ _DAY_DIGEST_OF_ROWS = (
 )
 
 
-def week_card_digests(*, location_ids: list[int], start: datetime, end: datetime) -> dict[tuple[int, date], str]:
-    """{(Location id, local day): digest} of the appointments (not holds) touching [start, end),
-    grouped by the day they start on in their Location's zone — one query, a row per day, so a
-    week of a thousand bookings costs the page no more Python than a week of ten."""
+_HOLD_FIELDS = ("id", "location_id", "lead_id", "start", "end", "meeting_type", "status", "forced")
+_HOLD_FIELDS += ("conflict_id", "same_day_request_id", "hold_expires_at")
+
+
+def _json_object(table: str, columns) -> str:
+    return "json_build_object(" + ", ".join(f"'{column}', {table}.\"{column}\"" for column in columns) + ")"
+
+
+def week_digests_and_holds(
+    *, locations: list[Location], start: datetime, end: datetime
+) -> tuple[dict[tuple[int, date], str], list[Appointment]]:
+    """({(Location id, local day): digest} of the appointments (not holds) touching [start, end),
+    grouped by the day they start on in their Location's zone; the unexpired slot holds touching
+    it, in order, with their lead, their request (id and status) and their Location from
+    `locations`) — one query: a row per day, so a week of a thousand bookings costs the page no
+    more Python than a week of ten, and a row per hold (a pending request's time: a few), read as
+    JSON — the ORM query of the holds cost 3 ms to compile for none (issue #17)."""
+    by_id = {location.pk: location for location in locations}
+    lead_model = Appointment._meta.get_field("lead").related_model
+    requests = {  # conflicts' models, a layer up: by relation, not imported
+        name: Appointment._meta.get_field(name).related_model for name in ("conflict", "same_day_request")
+    }
+    touching = (
+        " WHERE calendars_appointment.location_id = ANY(%(ids)s::bigint[])"
+        " AND tstzrange(calendars_appointment.start, calendars_appointment.\"end\", '[)')"
+        " && tstzrange(%(start)s, %(end)s, '[)')"
+    )
+    hold = (
+        f"json_build_object('appointment', {_json_object('calendars_appointment', _HOLD_FIELDS)},"
+        f" 'lead', {_json_object('leads_lead', LEAD_FIELDS)},"
+        + ", ".join(f" '{name}', {_json_object(name, ('id', 'status'))}" for name in requests)
+        + ")"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT calendars_appointment.location_id, {_LOCAL_DAY}, {_DAY_DIGEST}"
+            f"(SELECT calendars_appointment.location_id, {_LOCAL_DAY}, {_DAY_DIGEST}, NULL::json"
             " FROM calendars_appointment"
             " JOIN leads_lead ON leads_lead.id = calendars_appointment.lead_id"
             " JOIN accounts_location ON accounts_location.id = calendars_appointment.location_id"
-            " WHERE calendars_appointment.location_id = ANY(%(ids)s::bigint[])"
-            " AND accounts_location.id = ANY(%(ids)s::bigint[])"
-            " AND tstzrange(calendars_appointment.start, calendars_appointment.\"end\", '[)')"
-            " && tstzrange(%(start)s, %(end)s, '[)')"
+            f"{touching} AND accounts_location.id = ANY(%(ids)s::bigint[])"
             " AND calendars_appointment.status <> %(held)s"
-            " GROUP BY 1, 2",
-            {"ids": list(location_ids), "start": start, "end": end, "held": Appointment.Status.HELD},
+            " GROUP BY 1, 2)"
+            f" UNION ALL (SELECT calendars_appointment.location_id, NULL, NULL, {hold}"
+            " FROM calendars_appointment"
+            " JOIN leads_lead ON leads_lead.id = calendars_appointment.lead_id"
+            + "".join(
+                f" LEFT JOIN {model._meta.db_table} AS {name} ON {name}.id = calendars_appointment.{name}_id"
+                for name, model in requests.items()
+            )
+            + f"{touching} AND calendars_appointment.status = %(held)s"
+            " AND calendars_appointment.hold_expires_at > %(now)s"
+            " ORDER BY calendars_appointment.start, calendars_appointment.id)",
+            {
+                "ids": list(by_id),
+                "start": start,
+                "end": end,
+                "held": Appointment.Status.HELD,
+                "now": timezone.now(),
+            },
         )
-        return {(location_id, day): digest for location_id, day, digest in cursor.fetchall()}
+        rows = cursor.fetchall()
+    digests, holds = {}, []
+    for location_id, day, digest, held in rows:
+        if held is None:
+            digests[(location_id, day)] = digest
+            continue
+        appointment = instance_from_json(Appointment, held["appointment"])
+        appointment.location = by_id[location_id]
+        appointment.lead = instance_from_json(lead_model, held["lead"])
+        for name, model in requests.items():
+            setattr(appointment, name, instance_from_json(model, held[name]) if held[name]["id"] else None)
+        holds.append(appointment)
+    return digests, holds
 
 
 def week_card_appointments(
     *, locations: list[Location], start: datetime, end: datetime, days: set[tuple[int, date]]
 ) -> list[Appointment]:
     """The appointments (not holds) of these (Location id, local day)s touching [start, end), in
-    order, each with `local_day` and `day_digest` (its day's `week_card_digests` digest, from the
+    order, each with `local_day` and `day_digest` (its day's `week_digests_and_holds` digest, from the
     same statement), its lead's name and contact and its Location from `locations` — one query."""
     by_id = {location.pk: location for location in locations}
     chosen = Q()

@@ -15,6 +15,7 @@ from accounts.models import Location
 from calendars import cards, selectors
 from calendars.models import Appointment
 from calendars.services import appointment_book, appointment_cancel, appointment_reschedule
+from conflicts.same_day import same_day_raise
 from conflicts.services import conflict_respond
 from leads.models import Lead
 from tests.factories import AppointmentFactory, LeadFactory, LocationFactory, MembershipFactory
@@ -302,3 +303,18 @@ def test_a_pending_requests_cached_box_follows_its_request_and_the_viewer(
     assert f'id="cal-conflict-{pending.pk}"' in body and 'name="decision"' not in body  # viewers do not answer
     conflict_respond(conflict=pending, actor=tenant_a.owner, decision="decline", channel="action_center")
     assert f'id="cal-conflict-{pending.pk}"' not in week(owner_client, booking_location).content.decode()
+
+
+def test_a_pending_same_day_request_says_its_time_is_held(clock, agent, owner_client, booking_location, lead):
+    nine = local(booking_location, 1, 9)
+    request = same_day_raise(
+        actor=agent,
+        lead=lead,
+        requested_start=nine,
+        requested_end=nine + dt.timedelta(hours=1),
+        requested_meeting_type="phone",
+    )
+    body = week(owner_client, booking_location).content.decode()
+    box = body[body.index(f'id="cal-same_day-{request.pk}"') :]
+    assert 'class="badge">time held' in box[: box.index("</li>")]
+    assert "tentative" not in body  # its hold is the red item's, not a second one
