@@ -17,6 +17,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from accounts.context_processors import takes_bookings
 from accounts.decorators import portal_view
 from accounts.models import Location
 from accounts.scoping import current_location, current_locations, get_visible_or_404, newest_per_location
@@ -31,6 +32,7 @@ from messaging.routing import route_call_for_location
 from pronexis.csv_export import csv_writer
 from pronexis.db import reporting_db
 from pronexis.errors import Refused
+from pronexis.fragments import render_rows
 from pronexis.web import safe_next
 
 from . import reports, selectors, urgent
@@ -58,8 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             show_location=location is None,
         ),
         "month": month,
-        "chart": chart,
-        "chart_zone": location.time_zone if location else "each Location's own zone",
+        "chart_html": _chart_html(request, chart, zone_name=location.time_zone if location else None),
         "recent_leads": _newest(Lead, request),
         "recent_messages": _newest(OfficeMessage, request),
         # failing_sources, multi (calendars' Action Center entry), insufficient_calendars (the banner)
@@ -68,6 +69,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "now": now,
     }
     return render(request, "portal/dashboard.html", context)
+
+
+CHART_TEMPLATES = ("portal/_daily_chart.html",)
+CHART_MODULES = ("portal.charts", "portal.templatetags.portal_charts", "conflicts.selectors")
+
+
+def _chart_html(request: HttpRequest, chart, *, zone_name: str | None) -> str:
+    """The 90-day chart, drawn once per series (its SVG was a tenth of the page's time) and read
+    from the fragment cache after: the key is every number and label it shows."""
+    bookings_ui = takes_bookings(request)
+    zone = zone_name or "each Location's own zone"
+    shown = (chart.days[0], chart.days[-1], chart.leads, chart.appointments, bookings_ui, zone)
+    context = {"chart": chart, "chart_zone": zone, "bookings_ui": bookings_ui}
+    [html] = render_rows(
+        request, prefix="chart", templates=CHART_TEMPLATES, modules=CHART_MODULES, rows=[(shown, lambda: context)]
+    )
+    return html
 
 
 def _newest(model, request: HttpRequest) -> list:

@@ -75,3 +75,25 @@ def test_reports_show_leads_as_a_status_by_source_matrix(tenant_a, clock):
     matrix = response.context["leads_matrix"]
     assert matrix.total == 3
     assert '<table class="matrix">' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_dashboard_chart_is_drawn_once_per_series(tenant_a, clock, monkeypatch):
+    """Drawn once, then read from the fragment cache (issue #17); new numbers draw it again."""
+    from django.core.cache import cache
+
+    from portal.templatetags import portal_charts
+
+    cache.clear()
+    drawn = []
+    original = portal_charts.draw_daily_chart
+    monkeypatch.setattr(portal_charts, "draw_daily_chart", lambda *series: drawn.append(1) or original(*series))
+    LeadFactory(location=tenant_a.location)
+    client = Client()
+    client.force_login(tenant_a.owner)
+    assert ": 1 lead, 0 appointments" in client.get("/dashboard/").content.decode()
+    html = client.get("/dashboard/").content.decode()
+    assert len(drawn) == 1 and ": 1 lead, 0 appointments" in html
+    LeadFactory(location=tenant_a.location)
+    assert ": 2 leads, 0 appointments" in client.get("/dashboard/").content.decode()
+    assert len(drawn) == 2
