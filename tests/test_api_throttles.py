@@ -60,3 +60,35 @@ def test_every_api_operation_is_throttled(agent, settings):
             client = token_client(agent, "agent")
         client.get("/" + route)
         _assert_throttled(client.post("/" + route, {}, format="json"))
+
+
+@pytest.mark.django_db
+def test_the_budget_is_checked_and_spent_in_one_redis_call(agent, tight_rates, monkeypatch):
+    """One atomic script per call (accounts.throttling.WINDOW_SCRIPT), no read-then-write race."""
+    from accounts import throttling
+
+    client, calls = throttling._redis(), []
+
+    class Counting:
+        def eval(self, *args):
+            calls.append(args[0])
+            return client.eval(*args)
+
+    monkeypatch.setattr(throttling, "_redis", Counting)
+    api = token_client(agent, "agent")
+    assert [api.get(URL).status_code for _ in range(3)] == [200, 200, 200]
+    _assert_throttled(api.get(URL))
+    assert calls == [throttling.WINDOW_SCRIPT] * 4
+
+
+@pytest.mark.django_db
+def test_a_redis_that_is_down_lets_api_calls_through(agent, tight_rates, monkeypatch):
+    from accounts import throttling
+
+    class Down:
+        def eval(self, *args):
+            raise ConnectionError("redis down")
+
+    monkeypatch.setattr(throttling, "_redis", Down)
+    api = token_client(agent, "agent")
+    assert [api.get(URL).status_code for _ in range(5)] == [200] * 5
