@@ -1,9 +1,12 @@
+from functools import cache
+
 import pghistory
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import ApiToken, hash_token_key
+from .models import ApiToken, User, hash_token_key
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -21,7 +24,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        token = ApiToken.objects.active().select_related("user").filter(key_hash=hash_token_key(key)).first()
+        token = _active_token(hash_token_key(key))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
@@ -36,6 +39,40 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+@cache
+def _token_query() -> tuple[str, list, list]:
+    """`ApiToken.objects.active().select_related("user").filter(key_hash=…)`, written out once:
+    building that query cost more than running it, on every API request (issue #17)."""
+    token_fields, user_fields = ApiToken._meta.concrete_fields, User._meta.concrete_fields
+    columns = [f't."{f.column}"' for f in token_fields] + [f'u."{f.column}"' for f in user_fields]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {ApiToken._meta.db_table} t"
+        f" JOIN {User._meta.db_table} u ON u.id = t.user_id WHERE t.key_hash = %s AND t.revoked_at IS NULL"
+    )
+    return sql, token_fields, user_fields
+
+
+def _instance(model, fields, values):
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def _active_token(key_hash: str) -> ApiToken | None:
+    """The unrevoked token of this hash with its user (one query), or None."""
+    sql, token_fields, user_fields = _token_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = _instance(ApiToken, token_fields, row[: len(token_fields)])
+    ApiToken.user.field.set_cached_value(token, _instance(User, user_fields, row[len(token_fields) :]))
+    return token
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

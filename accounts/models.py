@@ -165,8 +165,10 @@ def _validate_time_zone(value: str) -> None:
 
 class LocationQuerySet(models.QuerySet):
     def visible_to(self, user) -> LocationQuerySet:
-        from .scoping import visible_location_ids
+        from .scoping import sees_every_location, visible_location_ids
 
+        if sees_every_location(user):  # no `id IN (SELECT id FROM location)` to build and run
+            return self.all()
         return self.filter(id__in=visible_location_ids(user))
 
     def editable_by(self, user, roles=("owner",)) -> LocationQuerySet:

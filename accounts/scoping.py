@@ -31,6 +31,18 @@ def sees_all_locations(user) -> bool:
     return bool(user.is_authenticated and (user.is_staff or user.is_agent))
 
 
+def sees_every_location(user) -> bool:
+    """Agents, staff and agent-scoped tokens see every Location: their queries need no subquery."""
+    from .models import ApiToken
+
+    if not user.is_authenticated:
+        return False
+    token = _token(user)
+    if token is not None:
+        return token.scope == ApiToken.Scope.AGENT
+    return user.is_staff or user.is_agent
+
+
 def visible_location_ids(user) -> QuerySet:
     """A subquery of the ids of the Locations `user` may see."""
     from .models import ApiToken, Location, Membership

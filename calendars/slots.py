@@ -254,7 +254,8 @@ def find_slots(
                     continue
                 slots.append(Slot(start, end, meeting_type, start < approval_before))
                 start += step
-    slots.sort(key=lambda slot: (slot.start, slot.meeting_type))
+    if len(intervals) > 1:  # one meeting type's slots are already in time order
+        slots.sort(key=lambda slot: (slot.start, slot.meeting_type))
     return slots
 
 
