@@ -72,7 +72,7 @@ def action_center(request, *, locations_qs, now: dt.datetime, show_all: bool, sh
         modules=LINE_MODULES,
         rows=[
             (
-                (row.kind, row.row, row.allowed, show_location, next_url),
+                (row.kind, row.json, row.allowed, show_location, next_url),
                 _context(request, row, line, show_location=show_location),
             )
             for row, line in zip(shown, lines, strict=True)
