@@ -201,8 +201,8 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
 
 
 def _week_cards(request, days: dict, digests: dict, *, locations, editable, start, end, multi: bool) -> dict:
-    """{day: [[(UTC timestamp, appointment id, card list item)] of a Location]}: the week's
-    appointment cards read as whole days from the cache (calendars.cards.day_key) by their
+    """{day: [a Location's cards (calendars.cards.pack_day)]}: the week's appointment cards
+    read as whole days from the cache (calendars.cards.day_key) by their
     `digests` — one cache read however many there are, and one query for the days not cached."""
     by_id = {location.pk: location for location in locations}
     next_url = request.get_full_path()
@@ -240,7 +240,7 @@ def _week_cards(request, days: dict, digests: dict, *, locations, editable, star
         stored = {}
         for (location_id, day, digest), events in grouped.items():
             items = [(e.start.timestamp(), e.appointment.pk, f"<li>{next(rendered)}</li>") for e in events]
-            found[(location_id, day)] = stored[key(location_id, day, digest)] = items
+            found[(location_id, day)] = stored[key(location_id, day, digest)] = cards.pack_day(items)
         cards.store_days(stored)  # under the digest of the rows read, not of the first query's
     week: dict[date, list] = {}
     for (_, day), items in found.items():
@@ -302,10 +302,10 @@ def _entries(request, events: list[Event], card_days: list[list], requests: dict
     """A day's appointment cards, holds and pending requests in time order (at the same time:
     appointments, holds, requests); consecutive cards and requests as one CardRun."""
     if not events and len(card_days) == 1:  # the usual day: one Location's cards only
-        return [CardRun(cards.with_csrf_token(request, "".join(html for _, _, html in card_days[0])))]
+        return [CardRun(cards.with_csrf_token(request, cards.day_html(card_days[0])))]
     ranks = {"appointment": 0, "held": 1, "pending": 2}
     ordered = sorted(
-        [(at, 0, appointment_id, html) for items in card_days for at, appointment_id, html in items]
+        [(at, 0, pk, html) for day in card_days for at, pk, html in cards.unpack_day(day)]
         + [(e.start.timestamp(), ranks[e.kind], position, e) for position, e in enumerate(events)],
         key=lambda entry: entry[:3],
     )
