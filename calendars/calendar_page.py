@@ -21,7 +21,7 @@ from accounts.scoping import current_locations
 from pronexis.fragments import render_rows
 from pronexis.moments import portal_day
 
-from . import cards, holds, selectors
+from . import cards, holds, selectors, week_selectors
 from .forms import CalendarSourceForm, ExceptionForm, SlotSettingsForm, WindowForm
 from .models import Appointment
 
@@ -106,7 +106,9 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
                     (by_id[location_id], local_start, end.astimezone(loc_zone), types)
                 )
     if view == "week":  # the appointments as a digest per day (their cards cached), the holds
-        digests, appointments = selectors.week_digests_and_holds(locations=locations, start=range_start, end=range_end)
+        digests, appointments = week_selectors.week_digests_and_holds(
+            locations=locations, start=range_start, end=range_end
+        )
     else:
         appointments = selectors.calendar_appointments(locations=locations, start=range_start, end=range_end)
     held_pending = set()  # (kind, id) of pending requests whose time is held: their red item says so
@@ -221,7 +223,7 @@ def _week_cards(request, days: dict, digests: dict, *, locations, editable, star
     cached = cards.cached_days(list(keys.values()))
     found = {pair: cached[day_key] for pair, day_key in keys.items() if day_key in cached}
     if missing := set(keys) - set(found):
-        appointments = selectors.week_card_appointments(locations=locations, start=start, end=end, days=missing)
+        appointments = week_selectors.week_card_appointments(locations=locations, start=start, end=end, days=missing)
         grouped: dict[tuple[int, date, str], list[Event]] = {}
         for appointment in appointments:
             zone = appointment.location.zone

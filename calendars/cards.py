@@ -108,7 +108,7 @@ def with_csrf_token(request, html: str) -> str:
 # The busiest owner's week holds 1,662 appointments: read card by card, each cost a model
 # instance, a key and a loop turn of the template, so that week took five times the quiet one.
 # A day is cached whole, keyed by the digest PostgreSQL computes of the day's rows
-# (calendars.selectors.week_digests_and_holds: every field a card shows, the lead's name included)
+# (calendars.week_selectors.week_digests_and_holds: every field a card shows, the lead's name included)
 # and by what else the cards show; a reading of the week is then one query and one cache read
 # whatever its size. Nothing is invalidated: a changed row is a new digest.
 def day_key(*, location, day, digest: str, can_edit: bool, show_location: bool, next_url: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Location
-from calendars import cards, selectors
+from calendars import cards, week_selectors
 from calendars.models import Appointment
 from calendars.services import appointment_book, appointment_cancel, appointment_reschedule
 from conflicts.same_day import same_day_raise
@@ -116,13 +116,13 @@ def test_a_cache_that_is_down_still_shows_every_card(owner_client, booking_locat
 def rows_read(monkeypatch):
     """The (Location id, day)s whose appointment rows the week view read (days not cached)."""
     read = []
-    original = selectors.week_card_appointments
+    original = week_selectors.week_card_appointments
 
     def reading(**kwargs):
         read.append(kwargs["days"])
         return original(**kwargs)
 
-    monkeypatch.setattr(selectors, "week_card_appointments", reading)
+    monkeypatch.setattr(week_selectors, "week_card_appointments", reading)
     return read
 
 
@@ -220,15 +220,15 @@ def test_a_day_is_cached_under_the_digest_of_the_rows_it_shows(owner_client, boo
     AppointmentFactory(
         location=booking_location, lead=lead, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11)
     )
-    original = selectors.week_card_appointments
+    original = week_selectors.week_card_appointments
 
     def renamed_meanwhile(**kwargs):
         Lead.objects.filter(pk=lead.pk).update(first_name="Bea")
         return original(**kwargs)
 
-    monkeypatch.setattr(selectors, "week_card_appointments", renamed_meanwhile)
+    monkeypatch.setattr(week_selectors, "week_card_appointments", renamed_meanwhile)
     assert "Bea Quinn" in week(owner_client, booking_location).content.decode()
-    monkeypatch.setattr(selectors, "week_card_appointments", original)
+    monkeypatch.setattr(week_selectors, "week_card_appointments", original)
     Lead.objects.filter(pk=lead.pk).update(first_name="Ada")
     body = week(owner_client, booking_location).content.decode()
     assert "Ada Quinn" in body and "Bea Quinn" not in body
