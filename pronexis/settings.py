@@ -158,6 +158,10 @@ if REDIS_URL:
             "BACKEND": "pronexis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT},
+            # The test suite's parallel workers share one Redis database and their test databases
+            # reuse ids: each worker (and the processes it starts) keeps its own keys — a throttle
+            # or lock of user 5 in one is not user 5's in the other.
+            "KEY_PREFIX": os.environ.get("PYTEST_XDIST_WORKER", ""),
         }
     }
 else:
