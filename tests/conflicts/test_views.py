@@ -81,6 +81,28 @@ def test_dashboard_query_count_is_exact(tenant_a, django_assert_num_queries):
             client.get("/dashboard/")
 
 
+@pytest.mark.parametrize("who", ["owner", "brand_user", "agent"])
+def test_dashboard_on_all_my_locations_is_nine_queries(who, tenant_a, tenant_b, agent, django_assert_num_queries):
+    """Issue #17: at most ten queries for a one-Location owner, a brand user and an agent on "All
+    my locations", whatever is waiting."""
+    from tests.factories import NotificationFactory, OfficeMessageFactory
+
+    user = agent if who == "agent" else getattr(tenant_a, who)
+    client = login(user)
+    for tenant in (tenant_a, tenant_b):
+        for _ in range(3):
+            ConflictFactory(location=tenant.location)
+            SameDayRequestFactory(location=tenant.location)
+            OfficeMessageFactory(location=tenant.location, urgent=True)
+            NotificationFactory(location=tenant.location, status="failed")
+    _dashboard_queries(client)
+    # session, user, access flags (agent, brand, owner), switcher Locations, the Action Center (one
+    # UNION ALL), the daily rollups, recent leads, recent messages, the calendar notices = 9
+    with django_assert_num_queries(9):
+        page = client.get("/dashboard/")
+    assert page.status_code == 200 and 'class="tri-line ' in page.content.decode()
+
+
 def test_all_my_locations_aggregates(tenant_a):
     from tests.factories import LocationFactory, MembershipFactory
 
