@@ -61,8 +61,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "month": month,
         "chart_html": _chart_html(request, chart, zone_name=location.time_zone if location else None),
-        "recent_leads": _newest(Lead, request),
-        "recent_messages": _newest(OfficeMessage, request),
+        "recent_leads": _newest(Lead, request, shown=("first_name", "last_name", "phone", "email", "status")),
+        "recent_messages": _newest(OfficeMessage, request, shown=("caller_name", "urgent", "body")),
         # failing_sources, multi (calendars' Action Center entry), insufficient_calendars (the banner)
         **calendar_notices(user=request.user, locations_qs=locations_qs, location=location),
         "meeting_types": Location.MeetingType.choices,
@@ -88,9 +88,12 @@ def _chart_html(request: HttpRequest, chart, *, zone_name: str | None) -> str:
     return html
 
 
-def _newest(model, request: HttpRequest) -> list:
-    """The five newest rows in scope, each Location's read in index order (bench/README.md § 6)."""
+def _newest(model, request: HttpRequest, *, shown: tuple[str, ...]) -> list:
+    """The five newest rows in scope, each Location's read in index order (bench/README.md § 6);
+    only the fields the page shows (`shown`, with the Location's name): a third of the columns,
+    less to compile and to build."""
     rows = newest_per_location(model.objects.all(), request, limit=5).select_related("location")
+    rows = rows.only("id", "created_at", "location__name", *shown)
     return list(rows.order_by("-created_at", "-id")[:5])
 
 
