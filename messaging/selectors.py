@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 
-from notifications.consent import consent_history, may_text
+from notifications.consent import consent_history_newest, may_text
 from notifications.models import Notification
 from notifications.selectors import failed_deliveries
 from pronexis.web import decode_cursor, encode_cursor
@@ -127,14 +127,19 @@ def lead_deliveries(*, lead, limit: int = 50) -> list[Notification]:
 def lead_messaging(*, lead, limit: int = 50) -> dict:
     """The lead page's messaging section (five queries): office messages about the lead, its
     SMS thread, the deliveries of every notification about the lead or its appointments,
-    conflicts, same-day requests and messages, and its number's consent state and history."""
-    messages = list(OfficeMessage.objects.filter(lead=lead).order_by("-created_at", "-id")[:limit])
-    texts = list(sms_thread(lead=lead).reverse()[:limit])[::-1]
+    conflicts, same-day requests and messages, and its number's consent state and history.
+    The lists are read with SQL written out: compiling their ORM queries cost two to four
+    times running them, most of the section's time (issue #17)."""
+    newest = "WHERE lead_id = %s ORDER BY created_at DESC, id DESC LIMIT %s"
+    messages = list(
+        OfficeMessage.objects.raw(f"SELECT * FROM {OfficeMessage._meta.db_table} {newest}", [lead.pk, limit])
+    )
+    texts = list(SmsMessage.objects.raw(f"SELECT * FROM {SmsMessage._meta.db_table} {newest}", [lead.pk, limit]))[::-1]
     deliveries = lead_deliveries(lead=lead, limit=limit)
     consent = {"consent_events": [], "consent_opted_out": lead.sms_opted_out}
     if lead.phone:  # the consent ledger of the lead's number toward its brand (two queries)
         consent = {
-            "consent_events": list(consent_history(lead.phone, lead.brand_id)[:limit]),
+            "consent_events": consent_history_newest(lead.phone, lead.brand_id, limit=limit),
             "consent_opted_out": lead.sms_opted_out or not may_text(lead.phone, lead.brand_id),
         }
     return {"office_messages": messages, "sms_messages": texts, "deliveries": deliveries, **consent}

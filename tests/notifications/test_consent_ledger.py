@@ -208,3 +208,16 @@ def test_sms_consent_needs_a_phone(tenant_a):
         format="json",
     )
     assert response.status_code == 400 and "sms_consent" in response.json()
+
+
+@pytest.mark.django_db
+def test_the_lead_pages_newest_history_is_the_ledger_read_with_the_orm(tenant_a, tenant_b):
+    """`consent_history_newest` (SQL written out) gives `consent_history`'s rows, in its order."""
+    from notifications.consent import consent_history_newest
+
+    for kind, brand in (("opt_in", tenant_a.location.brand), ("opt_out", None), ("opt_in", tenant_b.location.brand)):
+        consent_record(number=PHONE, brand=brand, kind=kind, source="agent_on_call", message=kind)
+    for brand in (tenant_a.location.brand, tenant_b.location.brand, None):
+        expected = list(consent_history(PHONE, brand)[:2])
+        assert consent_history_newest(PHONE, brand, limit=2) == expected and expected
+    assert len(consent_history_newest(PHONE, tenant_a.location.brand, limit=50)) == 2  # not tenant B's own
