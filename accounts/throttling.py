@@ -47,6 +47,9 @@ def _redis():
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
+    # Not DRF's "throttle_%(scope)s_%(ident)s": a process of the previous release reading this
+    # sorted set as its list during a rolling deploy would fail every call (WRONGTYPE).
+    cache_format = "throttle-window_%(scope)s_%(ident)s"
     _wait = None
 
     def get_rate(self):
