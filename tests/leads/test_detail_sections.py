@@ -64,3 +64,45 @@ def test_lead_page_queries_do_not_grow(tenant_a, django_assert_max_num_queries):
             assert client.get(lead.get_absolute_url()).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.django_db
+def test_the_timeline_read_in_sql_is_the_orm_timeline(tenant_a, agent):
+    """leads.selectors.lead_timeline (SQL written out) gives what its ORM form gave: the same
+    items in the same order, the actor's name shown, calls matched by the lead's number too."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from leads.models import CallRecord, CallTask, LeadStatusChange
+    from leads.selectors import lead_timeline
+    from tests.support_leads import CallTaskFactory
+
+    lead = LeadFactory(location=tenant_a.location, phone="+13475550123")
+    now = timezone.now()
+    for minutes, actor in ((3, tenant_a.owner), (3, None), (1, agent)):  # a tie on the time
+        LeadStatusChange.objects.create(
+            lead=lead, location=lead.location, to_status="in_process", actor=actor, actor_kind="owner",
+            created_at=now - timedelta(minutes=minutes),
+        )  # fmt: skip
+    CallRecordFactory(location=tenant_a.location, lead=lead, started_at=now - timedelta(minutes=2))
+    CallRecordFactory(location=tenant_a.location, caller_number=lead.phone, started_at=now - timedelta(minutes=4))
+    CallRecordFactory(location=tenant_a.location, started_at=now)  # another caller's
+    CallTaskFactory(lead=lead, outcome="no_answer", completed_at=now - timedelta(minutes=5))
+    CallTaskFactory(lead=lead)  # not attempted yet
+
+    changes = LeadStatusChange.objects.filter(lead=lead).select_related("actor")
+    calls = CallRecord.objects.filter(Q(lead=lead) | Q(caller_number=lead.phone, location_id=lead.location_id))
+    tasks = CallTask.objects.filter(lead=lead).exclude(outcome="")
+    expected = [("status", c.created_at, c.pk, str(c.actor or "")) for c in changes]
+    expected += [("call", c.started_at, c.pk, "") for c in calls.order_by("-started_at", "-id")]
+    expected += [("attempt", t.completed_at, t.pk, "") for t in tasks]
+    expected.sort(key=lambda item: item[1], reverse=True)
+
+    got = [
+        (i["kind"], i["at"], i["obj"].pk, str(i["obj"].actor or "") if i["kind"] == "status" else "")
+        for i in lead_timeline(lead=lead)
+    ]
+    assert got == expected and len(got) == 6
+    assert str(tenant_a.owner) in {actor for *_, actor in got}
