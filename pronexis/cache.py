@@ -29,3 +29,12 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def clear(self):
+        """This cache's keys only (`make_key`'s "<KEY_PREFIX>:<version>:<key>"), not Django's FLUSHDB:
+        the database may hold the Celery broker's queues and other processes' keys — the parallel
+        test workers, each with its own KEY_PREFIX, cleared each other's rows mid-test."""
+        client = self._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{self.key_prefix}:*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
