@@ -12,20 +12,17 @@ and the request's own token in the page. A cache that is down costs speed, never
 from __future__ import annotations
 
 import hashlib
-import logging
 from array import array
 from functools import cache
 
-from django.core.cache import cache as fragment_cache
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-logger = logging.getLogger(__name__)
+from pronexis.fragments import cached_fragments, store_fragments
 
 TEMPLATE = "calendars/_appointment.html"
 CSRF_PLACEHOLDER = "__pronexis_card_csrf__"
-TTL_SECONDS = 7 * 24 * 3600
 
 
 @cache
@@ -58,21 +55,6 @@ def _key(event, *, show_location: bool, next_url: str) -> str:
     return f"card:{_template_digest()}:{digest}"
 
 
-def _cached(keys: list[str]) -> dict:
-    try:
-        return fragment_cache.get_many(keys)
-    except Exception:  # the cache is an accelerator: Redis down renders every card
-        logger.warning("appointment card cache unreadable", exc_info=True)
-        return {}
-
-
-def _store(rendered: dict) -> None:
-    try:
-        fragment_cache.set_many(rendered, timeout=TTL_SECONDS)
-    except Exception:
-        logger.warning("appointment card cache unwritable", exc_info=True)
-
-
 def render_cards(request, events, *, show_location: bool) -> list[str]:
     """The cards of these appointment events, the CSRF token a placeholder (`with_csrf_token`)
     — one cache read, one write for the cards not seen before."""
@@ -80,7 +62,7 @@ def render_cards(request, events, *, show_location: bool) -> list[str]:
         return []
     next_url = request.get_full_path()
     keys = [_key(event, show_location=show_location, next_url=next_url) for event in events]
-    found = _cached(keys)
+    found = cached_fragments(keys)
     missing = {}
     template = get_template(TEMPLATE)
     for key, event in zip(keys, events, strict=True):
@@ -95,7 +77,7 @@ def render_cards(request, events, *, show_location: bool) -> list[str]:
                 }
             )
     if missing:
-        _store(missing)
+        store_fragments(missing)
     return [found[key] for key in keys]
 
 
@@ -118,11 +100,11 @@ def day_key(*, location, day, digest: str, can_edit: bool, show_location: bool, 
 
 def cached_days(keys: list[str]) -> dict:
     """{key: a day as `pack_day` made it} of the days cached."""
-    return _cached(keys)
+    return cached_fragments(keys)
 
 
 def store_days(days: dict) -> None:
-    _store(days)
+    store_fragments(days)
 
 
 def pack_day(cards: list[tuple[float, int, str]]) -> tuple:

@@ -44,7 +44,8 @@ def fragment_key(prefix: str, code: str, shown) -> str:
     return f"{prefix}:{code}:{digest}"
 
 
-def _cached(keys: list[str]) -> dict:
+def cached_fragments(keys: list[str]) -> dict:
+    """The fragments found under these keys (none when the cache cannot be read)."""
     try:
         return fragment_cache.get_many(keys)
     except Exception:  # the cache is an accelerator: Redis down renders every row
@@ -52,7 +53,8 @@ def _cached(keys: list[str]) -> dict:
         return {}
 
 
-def _store(rendered: dict) -> None:
+def store_fragments(rendered: dict) -> None:
+    """Keep these fragments (a cache that cannot be written costs speed only)."""
     try:
         fragment_cache.set_many(rendered, timeout=TTL_SECONDS)
     except Exception:
@@ -74,14 +76,14 @@ def render_rows(
         return []
     code = code_digest(templates, modules)
     keys = [fragment_key(prefix, code, shown) for shown, _ in rows]
-    found = _cached(keys)
+    found = cached_fragments(keys)
     missing = {}
     template = get_template(templates[0])
     for key, (_, context) in zip(keys, rows, strict=True):
         if key not in found:
             found[key] = missing[key] = template.render({**context(), "csrf_token": CSRF_PLACEHOLDER})
     if missing:
-        _store(missing)
+        store_fragments(missing)
     token = get_token(request)
     # Our own templates' output, escaped when rendered; the token is a plain string.
     return [mark_safe(found[key].replace(CSRF_PLACEHOLDER, token)) for key in keys]  # noqa: S308

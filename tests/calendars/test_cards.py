@@ -18,6 +18,7 @@ from calendars.services import appointment_book, appointment_cancel, appointment
 from conflicts.same_day import same_day_raise
 from conflicts.services import conflict_respond
 from leads.models import Lead
+from pronexis import fragments
 from tests.factories import AppointmentFactory, LeadFactory, LocationFactory, MembershipFactory
 
 from .conftest import local
@@ -103,7 +104,7 @@ def test_a_cache_that_is_down_still_shows_every_card(owner_client, booking_locat
         def set_many(self, values, timeout=None):
             raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cards, "fragment_cache", Down())
+    monkeypatch.setattr(fragments, "fragment_cache", Down())
     AppointmentFactory(
         location=booking_location, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11)
     )
