@@ -13,8 +13,9 @@ How it stays fast: small tables through the ORM, big ones through COPY (text for
 rows streamed from Python) with explicit ids, with the big tables' secondary indexes dropped
 during the load and rebuilt after, and FK triggers off for the session
 (`session_replication_role = replica`; every id is generated consistent). Then sequences are
-moved past the ids used, the status counters (leads.LeadStatusCount) are rebuilt with one
-GROUP BY, and VACUUM ANALYZE runs. Booked appointments of a Location sit on a grid of
+moved past the ids used, the status counters (leads.LeadStatusCount) and the appointment day
+versions (calendars.AppointmentDayVersion) are rebuilt with one GROUP BY each, and VACUUM
+ANALYZE runs. Booked appointments of a Location sit on a grid of
 non-overlapping hours (the exclusion constraint stays on during the load).
 
 Already seeded → prints the counts and exits; `--reset` drops and recreates the database.
@@ -986,6 +987,14 @@ def fill() -> None:  # noqa: C901 — one linear script
                SELECT brand_id, location_id, status, count(*) FROM leads_lead GROUP BY 1, 2, 3"""
         )
         log("status counters rebuilt")
+        # The triggers that version appointment days were off too (calendars migration 0006).
+        cursor.execute(
+            """INSERT INTO calendars_appointmentdayversion (location_id, day, version)
+               SELECT location_id, day, nextval('calendars_appointment_day_version_seq')
+               FROM (SELECT DISTINCT location_id, (start AT TIME ZONE 'UTC')::date AS day
+                     FROM calendars_appointment) AS days"""
+        )
+        log(f"{cursor.rowcount:,} appointment day versions")
         for table in tables:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce((SELECT max(id) FROM {table}), 1))"

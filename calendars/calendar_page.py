@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -105,8 +105,8 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
                 days[local_start.date()].availability.append(
                     (by_id[location_id], local_start, end.astimezone(loc_zone), types)
                 )
-    if view == "week":  # the appointments as a digest per day (their cards cached), the holds
-        digests, appointments = week_selectors.week_digests_and_holds(
+    if view == "week":  # the appointments as versions of their days (their cards cached), the holds
+        versions, appointments = week_selectors.week_versions_and_holds(
             locations=locations, start=range_start, end=range_end
         )
     else:
@@ -163,7 +163,7 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
         week_cards = _week_cards(
             request,
             days,
-            digests,
+            versions,
             locations=locations,
             editable=editable,
             start=range_start,
@@ -202,32 +202,37 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
     return context
 
 
-def _week_cards(request, days: dict, digests: dict, *, locations, editable, start, end, multi: bool) -> dict:
+def _week_cards(request, days: dict, versions: dict, *, locations, editable, start, end, multi: bool) -> dict:
     """{day: [a Location's cards (calendars.cards.pack_day)]}: the week's appointment cards
-    read as whole days from the cache (calendars.cards.day_key) by their
-    `digests` — one cache read however many there are, and one query for the days not cached."""
+    read as whole days from the cache (calendars.cards.day_key) by the `versions` of the UTC
+    days each local day spans — one cache read however many there are, and one query for the
+    days not cached. A day none of whose UTC days has a version never had an appointment."""
     by_id = {location.pk: location for location in locations}
     next_url = request.get_full_path()
-
-    def key(location_id: int, day: date, digest: str) -> str:
-        return cards.day_key(
-            location=by_id[location_id],
-            day=day,
-            digest=digest,
-            can_edit=location_id in editable,
-            show_location=multi,
-            next_url=next_url,
-        )
-
-    keys = {(pk, day): key(pk, day, digest) for (pk, day), digest in digests.items() if day in days}
+    keys = {}
+    for location_id in {location_id for location_id, _ in versions}:
+        location = by_id[location_id]
+        for day in days:
+            shown = tuple(versions.get((location_id, utc_day)) for utc_day in utc_days(day, location.zone))
+            if any(shown):
+                keys[(location_id, day)] = cards.day_key(
+                    location=location,
+                    day=day,
+                    versions=shown,
+                    can_edit=location_id in editable,
+                    show_location=multi,
+                    next_url=next_url,
+                )
     cached = cards.cached_days(list(keys.values()))
     found = {pair: cached[day_key] for pair, day_key in keys.items() if day_key in cached}
     if missing := set(keys) - set(found):
+        # Read after the versions: a write in between is in these rows and under a newer
+        # version, so a day is never cached under a version newer than what it shows.
         appointments = week_selectors.week_card_appointments(locations=locations, start=start, end=end, days=missing)
-        grouped: dict[tuple[int, date, str], list[Event]] = {}
+        grouped: dict[tuple[int, date], list[Event]] = {pair: [] for pair in missing}
         for appointment in appointments:
             zone = appointment.location.zone
-            grouped.setdefault((appointment.location_id, appointment.local_day, appointment.day_digest), []).append(
+            grouped[(appointment.location_id, appointment.local_day)].append(
                 Event(
                     appointment.start.astimezone(zone),
                     appointment.end.astimezone(zone),
@@ -240,14 +245,22 @@ def _week_cards(request, days: dict, digests: dict, *, locations, editable, star
             )
         rendered = iter(cards.render_cards(request, [e for day in grouped.values() for e in day], show_location=multi))
         stored = {}
-        for (location_id, day, digest), events in grouped.items():
+        for pair, events in grouped.items():  # an emptied day too: cached as empty
             items = [(e.start.timestamp(), e.appointment.pk, f"<li>{next(rendered)}</li>") for e in events]
-            found[(location_id, day)] = stored[key(location_id, day, digest)] = cards.pack_day(items)
-        cards.store_days(stored)  # under the digest of the rows read, not of the first query's
+            found[pair] = stored[keys[pair]] = cards.pack_day(items)
+        cards.store_days(stored)
     week: dict[date, list] = {}
     for (_, day), items in found.items():
-        week.setdefault(day, []).append(items)
+        if cards.day_html(items):
+            week.setdefault(day, []).append(items)
     return week
+
+
+def utc_days(day: date, zone) -> list[date]:
+    """The UTC days a local day of `zone` spans: one, or two (the zone is not UTC)."""
+    first = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC).date()
+    last = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone) - timedelta(microseconds=1)).astimezone(UTC)
+    return [first + timedelta(days=offset) for offset in range((last.date() - first).days + 1)]
 
 
 def _pending_requests(request, events: list[Event], *, multi: bool, respond: bool) -> dict[int, str]:

@@ -87,15 +87,24 @@ def with_csrf_token(request, html: str) -> str:
 
 
 # --- a whole day of a Location's cards, one cache entry ----------------------------------------
-# The busiest owner's week holds 1,662 appointments: read card by card, each cost a model
+# The busiest owner's week holds 1,803 appointments: read card by card, each cost a model
 # instance, a key and a loop turn of the template, so that week took five times the quiet one.
-# A day is cached whole, keyed by the digest PostgreSQL computes of the day's rows
-# (calendars.week_selectors.week_digests_and_holds: every field a card shows, the lead's name included)
-# and by what else the cards show; a reading of the week is then one query and one cache read
-# whatever its size. Nothing is invalidated: a changed row is a new digest.
-def day_key(*, location, day, digest: str, can_edit: bool, show_location: bool, next_url: str) -> str:
-    shown = (location.pk, day.isoformat(), digest, location.name, location.time_zone, can_edit, show_location, next_url)
-    return f"cardday2:{_template_digest()}:{hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()}"
+# A day is cached whole, keyed by the versions of the UTC days it spans (AppointmentDayVersion,
+# moved by triggers on every change to what its cards show) and by what else the cards show; a
+# reading of the week is then one query of a few rows and one cache read whatever its size.
+# Nothing is invalidated: a changed row is a new version.
+def day_key(*, location, day, versions: tuple, can_edit: bool, show_location: bool, next_url: str) -> str:
+    shown = (
+        location.pk,
+        day.isoformat(),
+        versions,
+        location.name,
+        location.time_zone,
+        can_edit,
+        show_location,
+        next_url,
+    )
+    return f"cardday3:{_template_digest()}:{hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()}"
 
 
 def cached_days(keys: list[str]) -> dict:

@@ -328,3 +328,22 @@ class BookingPush(models.Model):
 
     def __str__(self):
         return f"appointment #{self.appointment_id} → {self.source}"
+
+
+class AppointmentDayVersion(models.Model):
+    """A Location's appointments starting on one UTC day, as a number that changes with them: the
+    calendar week caches a day of cards under the versions of the UTC days its local day spans
+    (`calendars.cards.day_key`). Written only by PostgreSQL triggers (migration 0006), on every
+    insert, delete and change of what a card shows — an appointment's times, status, type, lead,
+    or its lead's name and contact — whatever wrote it (a service, a queryset update, admin, a
+    shell): reading the busiest owner's week is then a few of these rows, not a digest of 1,800
+    appointments and their leads (issue #17). The numbers come from one sequence and are never
+    reused, so a flushed or restored table cannot bring an old day back from the cache."""
+
+    pk = models.CompositePrimaryKey("location", "day")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="The UTC day the appointments start on.")
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"{self.location_id} {self.day}: {self.version}"
