@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
 from accounts.models import Location
 from accounts.permissions import Action, can, location_ids_where
@@ -42,10 +43,19 @@ class Event:
 @dataclass
 class CardRun:
     """Appointment cards and pending requests next to each other in a day of the week view:
-    their list items, one safe HTML string (calendars.cards, pronexis.fragments)."""
+    their list items (calendars.cards, pronexis.fragments) are `runs[index]`, put into the page
+    after the template (`render_calendar`); the template writes `card`, a mark in their place."""
 
-    card: str
+    index: int
     kind: str = "cards"
+
+    @property
+    def card(self) -> str:
+        return mark_safe(f"{_RUN_MARK}{self.index}>")  # noqa: S308 (a number)
+
+
+# A mark data cannot write: the template escapes every "<" of what it shows.
+_RUN_MARK = "<pronexis-card-run "
 
 
 @dataclass
@@ -173,9 +183,11 @@ def calendar_context(request: HttpRequest, *, banner: bool = True, **extra) -> d
         requests = _pending_requests(
             request, [e for day in days.values() for e in day.events], multi=single is None, respond=has_respond_form
         )
+        runs: list[str] = []
         for day in days.values():
-            day.entries = _entries(request, day.events, week_cards.get(day.day, []), requests)
+            day.entries = _entries(request, day.events, week_cards.get(day.day, []), requests, runs)
     context = {
+        "card_runs": runs if view == "week" else [],
         "locations": locations,
         "single": single,
         "multi": single is None,
@@ -313,11 +325,17 @@ def _pending_requests(request, events: list[Event], *, multi: bool, respond: boo
     return {id(event): html for event, html in zip(events, rendered, strict=True)}
 
 
-def _entries(request, events: list[Event], card_days: list[list], requests: dict[int, str]) -> list:
+def _entries(request, events: list[Event], card_days: list[list], requests: dict[int, str], runs: list[str]) -> list:
     """A day's appointment cards, holds and pending requests in time order (at the same time:
-    appointments, holds, requests); consecutive cards and requests as one CardRun."""
+    appointments, holds, requests); consecutive cards and requests as one CardRun, its HTML
+    added to `runs`."""
+
+    def card_run(html: str) -> CardRun:
+        runs.append(cards.with_csrf_token(request, html))
+        return CardRun(len(runs) - 1)
+
     if not events and len(card_days) == 1:  # the usual day: one Location's cards only
-        return [CardRun(cards.with_csrf_token(request, cards.day_html(card_days[0])))]
+        return [card_run(cards.day_html(card_days[0]))]
     ranks = {"appointment": 0, "held": 1, "pending": 2}
     ordered = sorted(
         [(at, 0, pk, html) for day in card_days for at, pk, html in cards.unpack_day(day)]
@@ -329,14 +347,29 @@ def _entries(request, events: list[Event], card_days: list[list], requests: dict
     for _, rank, _, item in ordered:
         if rank == 1:  # a hold: the template draws it
             if run:
-                entries.append(CardRun(cards.with_csrf_token(request, "".join(run))))
+                entries.append(card_run("".join(run)))
                 run = []
             entries.append(item)
         else:
             run.append(item if rank == 0 else requests[id(item)])
     if run:
-        entries.append(CardRun(cards.with_csrf_token(request, "".join(run))))
+        entries.append(card_run("".join(run)))
     return entries
+
+
+def render_calendar(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """The calendar tab's page (or its body) with the week's card runs put in after the
+    template: a busy week's runs are 650 KB of HTML, which each template level they would pass
+    through (blocks, loops, conditions: a dozen) joins and copies again (issue #17)."""
+    html = render_to_string(template, context, request)
+    if runs := context.get("card_runs"):
+        head, *parts = html.split(_RUN_MARK)
+        pieces = [head]
+        for part in parts:
+            index, rest = part.split(">", 1)
+            pieces += [runs[int(index)], rest]
+        html = "".join(pieces)
+    return HttpResponse(html, status=status)
 
 
 def _banner(request: HttpRequest, single: Location | None, wanted: bool) -> dict:

@@ -27,7 +27,7 @@ from pronexis.errors import Refused
 from pronexis.web import error_text, refusal_status, safe_next
 
 from . import availability, feeds, selectors, services
-from .calendar_page import calendar_context, editor_context, sources_context
+from .calendar_page import calendar_context, editor_context, render_calendar, sources_context
 from .forms import CalendarSourceForm, CancelForm, ExceptionForm, RescheduleForm, SlotSettingsForm, WindowForm
 from .models import Appointment, AvailabilityException, AvailabilityWindow, CalendarSource
 
@@ -41,7 +41,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     body_only = bool(request.htmx)  # pronexis.htmx: boosted and history-restore requests get the page
     context = calendar_context(request, banner=not body_only)
     template = "calendars/calendar.html#calendar-body" if body_only else "calendars/calendar.html"
-    return render(request, template, context)
+    return render_calendar(request, template, context)
 
 
 # --- the availability editor -----------------------------------------------------------------
@@ -60,7 +60,7 @@ def _editor_response(request, location: Location, *, error: str = "", status: in
     if status == 200:
         return redirect(f"{reverse('calendar')}#availability")
     context = calendar_context(request, editor_forms=forms, editor_error=error)
-    return render(request, "calendars/calendar.html", context, status=status)
+    return render_calendar(request, "calendars/calendar.html", context, status=status)
 
 
 def _editor_add(request, location, form, add, added: str, form_name: str) -> HttpResponse:
@@ -228,7 +228,7 @@ def _sources_response(request, location: Location, *, form=None, error: str = ""
     if status == 200:
         return redirect(f"{reverse('calendar')}#calendar-sources")
     context = calendar_context(request, sources_form=form, sources_error=error)
-    return render(request, "calendars/calendar.html", context, status=status)
+    return render_calendar(request, "calendars/calendar.html", context, status=status)
 
 
 def _managed_source(request, source_id: int) -> CalendarSource:

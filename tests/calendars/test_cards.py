@@ -321,3 +321,18 @@ def test_a_pending_same_day_request_says_its_time_is_held(clock, agent, owner_cl
     box = body[body.index(f'id="cal-same_day-{request.pk}"') :]
     assert 'class="badge">time held' in box[: box.index("</li>")]
     assert "tentative" not in body  # its hold is the red item's, not a second one
+
+
+def test_the_mark_of_a_card_run_in_a_name_is_shown_as_written(clock, agent, owner_client, tenant_a, booking_location):
+    """The week's card runs are put into the page after its template, at their marks
+    (calendar_page.render_calendar): a lead named like a mark is text, never a place for cards."""
+    named = LeadFactory(location=booking_location, first_name="<pronexis-card-run 0>", last_name="Quinn")
+    approved = location_conflict(named, local(booking_location, 1, 10), agent)
+    conflict_respond(conflict=approved, actor=tenant_a.owner, decision="approve", channel="action_center")
+    card = AppointmentFactory(
+        location=booking_location, start=local(booking_location, 1, 12), end=local(booking_location, 1, 13)
+    )
+    for _ in range(2):  # rendered, then from the cache
+        body = week(owner_client, booking_location).content.decode()
+        assert body.count(f'id="appointment-{card.pk}"') == 1
+        assert "&lt;pronexis-card-run 0&gt; Quinn — held for" in body and "<pronexis-card-run" not in body
