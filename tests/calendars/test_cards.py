@@ -336,3 +336,25 @@ def test_the_mark_of_a_card_run_in_a_name_is_shown_as_written(clock, agent, owne
         body = week(owner_client, booking_location).content.decode()
         assert body.count(f'id="appointment-{card.pk}"') == 1
         assert "&lt;pronexis-card-run 0&gt; Quinn — held for" in body and "<pronexis-card-run" not in body
+
+
+def test_a_day_read_once_is_kept_by_the_process_within_its_bound(
+    owner_client, booking_location, rows_read, monkeypatch
+):
+    AppointmentFactory(
+        location=booking_location, start=local(booking_location, 1, 10), end=local(booking_location, 1, 11)
+    )
+    first = the_week(week(owner_client, booking_location).content.decode())
+    rows_read.clear()
+
+    class Down:
+        def get_many(self, keys):
+            raise AssertionError("read from the process, not the shared cache")
+
+    monkeypatch.setattr(fragments, "fragment_cache", Down())
+    assert the_week(week(owner_client, booking_location).content.decode()) == first
+    assert rows_read == []
+
+    monkeypatch.setattr(cards, "_RECENT_CHARACTERS", 1)  # over the bound: the oldest days go
+    cards._remember({"another day": ("<li>x</li>", None, None, None)})
+    assert list(cards._RECENT_DAYS) == ["another day"]
