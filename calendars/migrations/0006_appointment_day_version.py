@@ -6,7 +6,9 @@ from django.db import migrations, models
 # What a week's card shows of its appointment and of its lead (calendars/_appointment.html,
 # str(lead)): a change to any of them moves the version of the UTC day the appointment starts
 # on — the old day and the new one when it moves. Installed here, in the migration's
-# transaction with the backfill, so no write between the two is missed.
+# transaction with the backfill, so no write between the two is missed. The sequence and the
+# functions outlive a dropped table (a migration test drops every model's table and migrates
+# again): IF NOT EXISTS, OR REPLACE; the sequence goes on counting, so no version is reused.
 APPOINTMENT_SHOWN = 'location_id, lead_id, start, "end", status, forced, meeting_type'
 LEAD_SHOWN = "first_name, last_name, phone, email"
 
@@ -16,16 +18,16 @@ def shown(row: str, columns: str) -> str:
 
 
 TRIGGERS = f"""
-CREATE SEQUENCE calendars_appointment_day_version_seq;
+CREATE SEQUENCE IF NOT EXISTS calendars_appointment_day_version_seq;
 
-CREATE FUNCTION calendars_appointment_day_bump(location bigint, starts timestamptz) RETURNS void
+CREATE OR REPLACE FUNCTION calendars_appointment_day_bump(location bigint, starts timestamptz) RETURNS void
 LANGUAGE sql AS $$
     INSERT INTO calendars_appointmentdayversion (location_id, day, version)
     VALUES (location, (starts AT TIME ZONE 'UTC')::date, nextval('calendars_appointment_day_version_seq'))
     ON CONFLICT (location_id, day) DO UPDATE SET version = EXCLUDED.version
 $$;
 
-CREATE FUNCTION calendars_appointment_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION calendars_appointment_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         PERFORM calendars_appointment_day_bump(OLD.location_id, OLD.start);
@@ -36,7 +38,7 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION calendars_lead_appointment_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION calendars_lead_appointment_days_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM calendars_appointment_day_bump(location_id, start)
     FROM (SELECT DISTINCT ON (location_id, (start AT TIME ZONE 'UTC')::date) location_id, start
