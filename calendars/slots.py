@@ -161,6 +161,7 @@ def availability_intervals(
     default_meeting_types: Iterable[str] = (),
 ) -> dict[str, list[tuple[datetime, datetime]]]:
     """Per meeting type, the available UTC intervals (merged, sorted) touching the range."""
+    range_start, range_end = range_start.astimezone(UTC), range_end.astimezone(UTC)  # see find_slots
     wanted = tuple(dict.fromkeys(meeting_types))
     default_types = tuple(default_meeting_types) or wanted
     by_weekday: dict[int, list[Window]] = {}
@@ -224,6 +225,10 @@ def find_slots(
     """
     if slot_minutes <= 0 or range_end <= range_start:
         return []
+    # Every instant compared below in UTC, like the intervals: datetimes with the same tzinfo
+    # compare without asking the zone for its offset, and the range came in the Location's zone
+    # (half the 60-day search's time, issue #17). Comparisons give the same answers either way.
+    range_start, range_end, now = range_start.astimezone(UTC), range_end.astimezone(UTC), now.astimezone(UTC)
     length = timedelta(minutes=slot_minutes)
     buffer = timedelta(minutes=buffer_minutes)
     step = length + buffer
