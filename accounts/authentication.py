@@ -6,6 +6,8 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from pronexis.db import instance_from_row
+
 from .models import ApiToken, User, hash_token_key
 
 
@@ -54,14 +56,6 @@ def _token_query() -> tuple[str, list, list]:
     return sql, token_fields, user_fields
 
 
-def _instance(model, fields, values):
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, values, strict=True)
-    ]
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
-
-
 def _active_token(key_hash: str) -> ApiToken | None:
     """The unrevoked token of this hash with its user (one query), or None."""
     sql, token_fields, user_fields = _token_query()
@@ -70,8 +64,8 @@ def _active_token(key_hash: str) -> ApiToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    token = _instance(ApiToken, token_fields, row[: len(token_fields)])
-    ApiToken.user.field.set_cached_value(token, _instance(User, user_fields, row[len(token_fields) :]))
+    token = instance_from_row(ApiToken, token_fields, row[: len(token_fields)])
+    ApiToken.user.field.set_cached_value(token, instance_from_row(User, user_fields, row[len(token_fields) :]))
     return token
 
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Location
 from accounts.permissions import Action, require, require_call_center
+from accounts.scoping import visible_location_or_404
 from leads.models import Lead
 from pronexis.api import StrictSerializer
 from pronexis.idempotency import RETRY_RESPONSES, idempotent
@@ -74,7 +75,7 @@ class AppointmentOut(serializers.ModelSerializer):
 @api_view(["GET"])
 def location_slots(request, location_id: int):
     """Free slots of a Location — queries: auth, location, role, windows, exceptions, bookings."""
-    location = get_object_or_404(Location.objects.visible_to(request.user), pk=location_id)
+    location = visible_location_or_404(request.user, location_id)
     require(request.user, Action.SEARCH_SLOTS, location)
     zone = location.zone
     start = api_moment(request.query_params, "start", zone=zone) or timezone.now()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import connections
 
 DEFAULT = "default"
 REPLICA = "replica"
@@ -60,3 +61,14 @@ def instance_from_json(model, values: dict, *, using: str = DEFAULT):
         parser = _PARSERS.get(field.get_internal_type())
         parsed.append(parser(value) if parser and isinstance(value, str) else value)
     return model.from_db(using, [field.attname for field in fields], parsed)
+
+
+def instance_from_row(model, fields, values, *, using: str = DEFAULT):
+    """A model instance from a row of `fields`' columns read with SQL written out, each value
+    converted by its field (`from_db_value`: arrays, custom fields) as the ORM's row would be."""
+    connection = connections[using]
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(using, [field.attname for field in fields], values)

@@ -1,7 +1,8 @@
 import pytest
+from django.http import Http404
 
 from accounts.models import ApiToken, Location, Membership
-from accounts.scoping import role_for
+from accounts.scoping import role_for, visible_location_or_404
 from tests.conftest import make_tenant, token_client
 from tests.factories import LocationFactory
 
@@ -80,3 +81,29 @@ def test_multi_location_owner_gets_both(db):
     second = LocationFactory(brand=tenant.brand)
     Membership.objects.create(user=tenant.owner, location=second, role="owner")
     assert Location.objects.visible_to(tenant.owner).count() == 2
+
+
+@pytest.mark.django_db
+def test_visible_location_or_404_is_visible_to_get_or_404(tenant_a, tenant_b, agent, staff, outsider):
+    """The SQL written out for those who see every Location gives the ORM's row, field for field
+    (arrays, phone numbers, times); everyone else is `visible_to`'s answer: 404 across tenants."""
+    location = tenant_b.location
+    Location.objects.filter(pk=location.pk).update(
+        meeting_types=["office", "phone"], notification_emails=["a@example.com"], back_office="+12125550100"
+    )
+    expected = Location.objects.get(pk=location.pk)
+
+    def values(row):
+        return {field.attname: getattr(row, field.attname) for field in Location._meta.concrete_fields}
+
+    for user in (agent, staff):
+        found = visible_location_or_404(user, location.pk)
+        assert type(found) is Location and found._state.adding is False and found._state.db == "default"
+        assert values(found) == values(expected) and found.zone == expected.zone
+        for missing in (0, 10**12, 10**20):
+            with pytest.raises(Http404):
+                visible_location_or_404(user, missing)
+    assert visible_location_or_404(tenant_b.owner, location.pk) == location
+    for user in (tenant_a.owner, tenant_a.brand_user, outsider):
+        with pytest.raises(Http404):
+            visible_location_or_404(user, location.pk)
