@@ -78,6 +78,48 @@ def test_slots_answer_is_what_the_documented_serializer_gives(agent_api, booking
     assert answer and answer == json.loads(json.dumps(SlotOut(slots, many=True).data))
 
 
+def test_slots_answer_bytes_are_jsonrenderers(agent_api, booking_location):
+    """SlotsRenderer writes the slots itself (speed): the bytes JSONRenderer writes for SlotOut."""
+    from rest_framework.renderers import JSONRenderer
+
+    from calendars.api import SlotOut
+
+    start = local(booking_location, 1, 0)
+    params = {"start": start.isoformat(), "end": (start + dt.timedelta(days=3)).isoformat()}
+    with time_machine.travel(timezone.now(), tick=False):
+        response = agent_api.get(slots_url(booking_location), params)
+        slots = slots_for_location(location=booking_location, start=start, end=start + dt.timedelta(days=3))
+    assert slots and response.content == JSONRenderer().render(SlotOut(slots, many=True).data)
+    assert response["Content-Type"] == "application/json"
+
+
+def test_slots_renderer_falls_back_to_jsonrenderer_byte_for_byte():
+    """Microseconds, another zone (its instants still written in UTC), characters JSONRenderer
+    escapes, an indented answer asked for, no slot, an error: the same bytes as JSONRenderer."""
+    from zoneinfo import ZoneInfo
+
+    from rest_framework.renderers import JSONRenderer
+
+    from calendars.api import SlotsRenderer, slots_out
+    from calendars.slots import Slot
+
+    utc = dt.datetime(2027, 1, 4, 14, 0, tzinfo=dt.UTC)
+    paris = dt.datetime(2027, 1, 4, 15, 0, 0, 250, tzinfo=ZoneInfo("Europe/Paris"))
+    cases = [
+        [Slot(utc, utc + dt.timedelta(minutes=30), "office", True)],
+        [Slot(utc + dt.timedelta(microseconds=5), utc + dt.timedelta(seconds=1.5), "phone")],
+        [Slot(utc, paris, "office")],
+        [Slot(utc, utc, 'a\u2028b\u2029c é "\\\n\x01')],
+        [],
+    ]
+    for slots in cases:
+        for media_type in (None, "application/json", "application/json; indent=2"):
+            expected = JSONRenderer().render(slots_out(slots), media_type, {})
+            assert SlotsRenderer().render(slots, media_type, {}) == expected, (slots, media_type)
+    error = {"end": ["The end must be after the start."]}
+    assert SlotsRenderer().render(error) == JSONRenderer().render(error)
+
+
 @pytest.mark.parametrize("n", [1, 300])
 def test_slots_query_count_is_fixed(agent_api, booking_location, n, django_assert_num_queries):
     start = local(booking_location, 2, 0)
