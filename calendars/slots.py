@@ -83,16 +83,6 @@ class _Booked:
                 merged.append([start, end])
         return cls([m[0] for m in merged], [m[1] for m in merged])
 
-    def next_free(self, start: datetime, end: datetime) -> datetime | None:
-        """None when [start, end) is free, else the end of the busy interval it overlaps."""
-        i = bisect.bisect_right(self.starts, start) - 1
-        if i >= 0 and self.ends[i] > start:
-            return self.ends[i]
-        j = i + 1
-        if j < len(self.starts) and self.starts[j] < end:
-            return self.ends[j]
-        return None
-
 
 def window_is_valid(start: time, end: time) -> bool:
     """An inverted window is refused; 00:00 as the end means midnight (24:00)."""
@@ -225,10 +215,11 @@ def find_slots(
     """
     if slot_minutes <= 0 or range_end <= range_start:
         return []
-    # Every instant compared below in UTC, like the intervals: datetimes with the same tzinfo
-    # compare without asking the zone for its offset, and the range came in the Location's zone
-    # (half the 60-day search's time, issue #17). Comparisons give the same answers either way.
-    range_start, range_end, now = range_start.astimezone(UTC), range_end.astimezone(UTC), now.astimezone(UTC)
+    # The range in UTC, like the intervals: datetimes with the same tzinfo compare without asking
+    # the zone for its offsets, and the range came in the Location's zone (half the 60-day
+    # search's time, issue #17); comparisons answer the same either way. `now` stays as given:
+    # `now + 24 h` in a local zone is wall-clock arithmetic (callers pass UTC).
+    range_start, range_end = range_start.astimezone(UTC), range_end.astimezone(UTC)
     length = timedelta(minutes=slot_minutes)
     buffer = timedelta(minutes=buffer_minutes)
     step = length + buffer
@@ -244,18 +235,24 @@ def find_slots(
         meeting_types=meeting_types,
         default_meeting_types=default_meeting_types,
     )
+    # The busy intervals are sorted and disjoint (merged), so their ends are sorted too: the
+    # first one ending after `start` is the only one a slot from `start` can touch, and as
+    # `start` only moves forward it is found by stepping an index, not by a search per slot.
+    busy_starts, busy_ends, busy_count = busy.starts, busy.ends, len(busy.starts)
+    one_minute = timedelta(minutes=1)
     slots: list[Slot] = []
     for meeting_type, free in intervals.items():
         for interval_start, interval_end in free:
             start = interval_start
             if start < earliest:  # keep the grid of the interval: jump whole steps
                 start += step * -(-(earliest - start) // step)
-            while start + length <= interval_end and start < range_end:
-                end = start + length
-                blocked_until = busy.next_free(start, end)
-                if blocked_until is not None:
+            i = bisect.bisect_right(busy_ends, start)
+            while start < range_end and (end := start + length) <= interval_end:
+                while i < busy_count and busy_ends[i] <= start:
+                    i += 1
+                if i < busy_count and busy_starts[i] < end:
                     # Resume right after the booking and its buffer (the busy interval's end).
-                    start = max(blocked_until, start + timedelta(minutes=1))
+                    start = max(busy_ends[i], start + one_minute)
                     continue
                 slots.append(Slot(start, end, meeting_type, start < approval_before))
                 start += step
