@@ -18,6 +18,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: no page's pattern starts with api/, and an API call then skips the hundred
+    # or so page patterns Django tried before reaching it (issue #17: the slots API's budget).
+    path("api/v1/", include(api_v1)),
     path("", RedirectView.as_view(pattern_name="dashboard", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
@@ -31,7 +34,6 @@ urlpatterns = [
     path("", include("agents.urls")),
     path("", include("portal.urls")),
     path("", include("audit.urls")),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI from the sidecar's local files; its init script is a same-origin URL (no inline
     # script), and only this page relaxes style-src for the inline <style> Swagger UI ships.
