@@ -12,6 +12,7 @@ and the request's own token in the page. A cache that is down costs speed, never
 from __future__ import annotations
 
 import hashlib
+import threading
 from array import array
 from collections import OrderedDict
 from functools import cache
@@ -113,11 +114,13 @@ def day_key(*, location, day, versions: tuple, can_edit: bool, show_location: bo
 _RECENT_DAYS: OrderedDict[str, tuple] = OrderedDict()
 _RECENT_CHARACTERS = 8_000_000  # at most, per process
 _recent_size = 0
+_recent_lock = threading.Lock()
 
 
 def cached_days(keys: list[str]) -> dict:
     """{key: a day as `pack_day` made it} of the days cached: this process's, then the cache's."""
-    found = {key: _RECENT_DAYS[key] for key in keys if key in _RECENT_DAYS}
+    with _recent_lock:
+        found = {key: _RECENT_DAYS[key] for key in keys if key in _RECENT_DAYS}
     if len(found) < len(keys):
         found.update(cached_fragments([key for key in keys if key not in found]))
     _remember(found)
@@ -131,14 +134,15 @@ def store_days(days: dict) -> None:
 
 def _remember(days: dict) -> None:
     global _recent_size
-    for key, day in days.items():
-        if key in _RECENT_DAYS:
-            _RECENT_DAYS.move_to_end(key)
-            continue
-        _RECENT_DAYS[key] = day
-        _recent_size += len(day[0]) + 64
-    while _recent_size > _RECENT_CHARACTERS and len(_RECENT_DAYS) > 1:
-        _recent_size -= len(_RECENT_DAYS.popitem(last=False)[1][0]) + 64
+    with _recent_lock:  # a threaded server (runserver, ASGI) shares them
+        for key, day in days.items():
+            if key in _RECENT_DAYS:
+                _RECENT_DAYS.move_to_end(key)
+                continue
+            _RECENT_DAYS[key] = day
+            _recent_size += len(day[0]) + 64
+        while _recent_size > _RECENT_CHARACTERS and len(_RECENT_DAYS) > 1:
+            _recent_size -= len(_RECENT_DAYS.popitem(last=False)[1][0]) + 64
 
 
 def pack_day(cards: list[tuple[float, int, str]]) -> tuple:
