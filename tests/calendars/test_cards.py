@@ -13,6 +13,7 @@ from django.test import Client
 
 from accounts.models import Location
 from calendars import cards, week_selectors
+from calendars.calendar_page import utc_days
 from calendars.models import Appointment
 from calendars.services import appointment_book, appointment_cancel, appointment_reschedule
 from conflicts.same_day import same_day_raise
@@ -156,7 +157,14 @@ def test_a_day_is_read_whole_from_the_cache_and_only_a_changed_day_again(
 
     Appointment.objects.filter(pk=day_one[1].pk).update(status="no_show")
     again = week(owner_client, booking_location).content.decode()
-    assert rows_read == [{(booking_location.pk, day)}]  # that day only
+    # That day only, and the local day before it when it shares the UTC day the change moved
+    # (versions are per UTC day: a New York day spans two) — not the next one, nor the rest.
+    moved = day_one[1].start.astimezone(dt.UTC).date()
+    monday = day - dt.timedelta(days=day.weekday())
+    shown = {monday + dt.timedelta(days=n) for n in range(7)}
+    sharing = {d for d in shown if moved in utc_days(d, booking_location.zone)}
+    assert day in sharing and day + dt.timedelta(days=1) not in sharing
+    assert rows_read == [{(booking_location.pk, d) for d in sharing}]
     assert renders == [day_one[1].pk]  # its other cards from the card cache
     assert again.count("No-show") == 1
 
