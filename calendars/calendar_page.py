@@ -221,6 +221,7 @@ def _week_cards(request, days: dict, versions: dict, *, locations, editable, sta
     days not cached. A day none of whose UTC days has a version never had an appointment."""
     by_id = {location.pk: location for location in locations}
     next_url = request.get_full_path()
+    now = timezone.now().replace(second=0, microsecond=0)  # today's cards change by the minute
     keys = {}
     for location_id in {location_id for location_id, _ in versions}:
         location = by_id[location_id]
@@ -231,6 +232,7 @@ def _week_cards(request, days: dict, versions: dict, *, locations, editable, sta
                     location=location,
                     day=day,
                     versions=shown,
+                    started=cards.day_started(day, location.zone, now),
                     can_edit=location_id in editable,
                     show_location=multi,
                     next_url=next_url,
@@ -255,7 +257,8 @@ def _week_cards(request, days: dict, versions: dict, *, locations, editable, sta
                     can_edit=appointment.location_id in editable,
                 )
             )
-        rendered = iter(cards.render_cards(request, [e for day in grouped.values() for e in day], show_location=multi))
+        drawn = [e for day in grouped.values() for e in day]
+        rendered = iter(cards.render_cards(request, drawn, show_location=multi, now=now))
         stored = {}
         for pair, events in grouped.items():  # an emptied day too: cached as empty
             items = [(e.start.timestamp(), e.appointment.pk, f"<li>{next(rendered)}</li>") for e in events]

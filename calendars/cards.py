@@ -15,6 +15,7 @@ import hashlib
 import threading
 from array import array
 from collections import OrderedDict
+from datetime import datetime, time, timedelta
 from functools import cache
 
 from django.middleware.csrf import get_token
@@ -37,9 +38,10 @@ def _template_digest() -> str:
     return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
 
 
-def _key(event, *, show_location: bool, next_url: str) -> str:
+def _key(event, *, show_location: bool, next_url: str, now) -> str:
     appointment, location = event.appointment, event.location
     shown = (
+        appointment.start <= now,  # started: its "Completed / No-show" buttons
         appointment.pk,
         appointment.start.isoformat(),
         appointment.end.isoformat(),
@@ -57,13 +59,14 @@ def _key(event, *, show_location: bool, next_url: str) -> str:
     return f"card:{_template_digest()}:{digest}"
 
 
-def render_cards(request, events, *, show_location: bool) -> list[str]:
-    """The cards of these appointment events, the CSRF token a placeholder (`with_csrf_token`)
-    — one cache read, one write for the cards not seen before."""
+def render_cards(request, events, *, show_location: bool, now) -> list[str]:
+    """The cards of these appointment events as of `now` (those started offer "Completed" and
+    "No-show"), the CSRF token a placeholder (`with_csrf_token`) — one cache read, one write for
+    the cards not seen before."""
     if not events:
         return []
     next_url = request.get_full_path()
-    keys = [_key(event, show_location=show_location, next_url=next_url) for event in events]
+    keys = [_key(event, show_location=show_location, next_url=next_url, now=now) for event in events]
     found = cached_fragments(keys)
     missing = {}
     template = get_template(TEMPLATE)
@@ -75,6 +78,7 @@ def render_cards(request, events, *, show_location: bool) -> list[str]:
                     "can_edit": event.can_edit,
                     "show_location": show_location,
                     "request": request,
+                    "now": now,
                     "csrf_token": CSRF_PLACEHOLDER,
                 }
             )
@@ -95,8 +99,9 @@ def with_csrf_token(request, html: str) -> str:
 # moved by triggers on every change to what its cards show) and by what else the cards show; a
 # reading of the week is then one query of a few rows and one cache read whatever its size.
 # Nothing is invalidated: a changed row is a new version.
-def day_key(*, location, day, versions: tuple, can_edit: bool, show_location: bool, next_url: str) -> str:
+def day_key(*, location, day, versions: tuple, started: str, can_edit: bool, show_location: bool, next_url: str) -> str:
     shown = (
+        started,  # which of its cards have started (`day_started`)
         location.pk,
         day.isoformat(),
         versions,
@@ -107,6 +112,16 @@ def day_key(*, location, day, versions: tuple, can_edit: bool, show_location: bo
         next_url,
     )
     return f"cardday3:{_template_digest()}:{hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()}"
+
+
+def day_started(day, zone, now) -> str:
+    """What a day's cards show of the time: all started (a past day), none (a future one), or, for
+    the day `now` is in, those started by `now` — a minute at a time (the caller's `now`)."""
+    if now >= datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone):
+        return "past"
+    if now < datetime.combine(day, time(0), tzinfo=zone):
+        return "future"
+    return now.isoformat()
 
 
 # A key names one content for ever, so this process also keeps the days it read last: the

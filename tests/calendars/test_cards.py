@@ -366,3 +366,34 @@ def test_a_day_read_once_is_kept_by_the_process_within_its_bound(
     monkeypatch.setattr(cards, "_RECENT_CHARACTERS", 1)  # over the bound: the oldest days go
     cards._remember({"another day": ("<li>x</li>", None, None, None)})
     assert list(cards._RECENT_DAYS) == ["another day"]
+
+
+def test_a_started_appointments_card_offers_completed_and_no_show_from_its_minute(
+    clock, owner_client, booking_location
+):
+    """The week's cards as of the minute: a booked appointment that has started can be marked
+    (the service refuses it before), today's cards change as the clock passes their start, and
+    a cached day never shows the buttons early or late by more than the minute."""
+    started = AppointmentFactory(
+        location=booking_location, start=local(booking_location, 0, 9), end=local(booking_location, 0, 10)
+    )
+    later = AppointmentFactory(
+        location=booking_location, start=local(booking_location, 0, 14), end=local(booking_location, 0, 15)
+    )
+    yesterday = AppointmentFactory(
+        location=booking_location, start=local(booking_location, -1, 9), end=local(booking_location, -1, 10)
+    )
+    tomorrow = AppointmentFactory(
+        location=booking_location, start=local(booking_location, 1, 9), end=local(booking_location, 1, 10)
+    )
+
+    def marked() -> set[int]:
+        body = owner_client.get("/calendar/").content.decode()
+        return {a.pk for a in (started, later, yesterday, tomorrow) if f"/appointments/{a.pk}/status/" in body}
+
+    for _ in range(2):  # rendered, then from the cache
+        assert marked() == {started.pk, yesterday.pk}
+    clock.move_to(later.start - dt.timedelta(seconds=1))
+    assert marked() == {started.pk, yesterday.pk}
+    clock.move_to(later.start)
+    assert marked() == {started.pk, yesterday.pk, later.pk}
