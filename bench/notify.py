@@ -173,9 +173,15 @@ def make_rows(location, count: int, prefix: str) -> list[int]:
 
 
 def sent(ids: list[int]) -> int:
+    """How many of these rows are sent, asked by their id range: one bulk insert made them, so
+    the range is theirs alone. Polled every 50 ms while the workers run, an `id IN (…6,000 ids)`
+    count cost 26 ms of this process's CPU and about as much of PostgreSQL's, half a core taken
+    from the two cores the workers share; the range costs 0.7 ms."""
     from notifications.models import Notification
 
-    return Notification.objects.filter(id__in=ids, status__in=["sent", "delivered"]).count()
+    first, last = min(ids), max(ids)
+    assert last - first + 1 == len(ids), "the rows' ids are not one run"
+    return Notification.objects.filter(id__range=(first, last), status__in=["sent", "delivered"]).count()
 
 
 def celery_run(url: str, location, workers: int) -> float:
